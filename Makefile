@@ -1,0 +1,34 @@
+# Two commands: `make run` and `make test`. Both bootstrap .venv on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test bench lint clean-db
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml setup.py | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## Set up SQLite, the order management app, demo data and an admin; serve http://127.0.0.1:$${PORT:-5000}
+run: $(STAMP)
+	$(VENV)/bin/sunmao setup
+	$(VENV)/bin/sunmao run
+
+## Run the test suite (PostgreSQL, Redis and Chromium tests skip when absent, fail with CI=true)
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks: each compares against a baseline in the same run and prints ratios
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check platform tests bench
+
+clean-db:
+	rm -rf instance

@@ -1,0 +1,218 @@
+"""The ``sunmao`` command: run the server, manage apps, users, tokens and demo data."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from sunmao import accounts
+from sunmao.meta.errors import MetadataError
+from sunmao.resources import app_path
+from sunmao.runtime import Runtime
+from sunmao.storage import system as sm
+from sunmao.storage.migrate import MigrationRefused
+
+DEMO_MARK = "demo_seeded"
+
+
+def _runtime() -> Runtime:
+    runtime = Runtime(os.environ.get("DATABASE_URL"))
+    runtime.setup()
+    return runtime
+
+
+def _package(path_or_key: str) -> Path:
+    path = Path(path_or_key)
+    if path.is_dir():
+        return path
+    bundled = app_path(path_or_key)
+    if bundled.is_dir():
+        return bundled
+    raise click.BadParameter(f"{path_or_key!r} is neither a directory nor a bundled app")
+
+
+def _fail_metadata(exc: MetadataError) -> None:
+    click.secho(f"The metadata was refused ({len(exc.problems)} problems); nothing was installed:", fg="red", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="sunmao")
+def main() -> None:
+    """Sunmao (榫卯): a metadata-driven low-code platform and its order management app.
+
+    The database is DATABASE_URL (default: SQLite at instance/sunmao.db).
+    """
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, show_default="$PORT or 5000")
+@click.option("--threads", default=8, show_default=True)
+def run(host: str, port: int, threads: int) -> None:
+    """Serve the web app and API with waitress (the embedded server)."""
+    from waitress import serve
+
+    from sunmao.web import create_wsgi
+
+    runtime = _runtime()
+    wsgi = create_wsgi(runtime)
+    wsgi.current_app()  # build the current version's app before the first request
+    click.echo(f"Sunmao serving on http://{host}:{port}  (database {runtime.db.url.render_as_string()})")
+    serve(wsgi, host=host, port=port, threads=threads, ident="sunmao")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the platform's own tables (idempotent)."""
+    runtime = _runtime()
+    click.echo(f"Platform tables are up to date in {runtime.db.url.render_as_string()}.")
+
+
+@main.group()
+def app() -> None:
+    """Install and export app packages."""
+
+
+@app.command("install")
+@click.argument("path")
+def app_install(path: str) -> None:
+    """Install or upgrade the app package at PATH (a directory, or a bundled app's key)."""
+    runtime = _runtime()
+    try:
+        result = runtime.install_app(_package(path), by="cli")
+    except MetadataError as exc:
+        _fail_metadata(exc)
+    except MigrationRefused as exc:
+        click.secho(f"Refused: {exc}", fg="red", err=True)
+        for row in exc.rows:
+            click.echo(f"  {row}", err=True)
+        sys.exit(2)
+    click.echo(f"Published version {result.version}:")
+    for step in result.steps:
+        click.echo(f"  - {step.text.en}")
+
+
+@app.command("export")
+@click.argument("key")
+@click.argument("path", type=click.Path(file_okay=False))
+def app_export(key: str, path: str) -> None:
+    """Write the published documents of app KEY to the directory PATH."""
+    try:
+        written = _runtime().export_app(key, path)
+    except MetadataError as exc:
+        _fail_metadata(exc)
+    click.echo(f"Wrote {len(written)} files to {path}.")
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default=None)
+def user_create(name: str, roles: tuple[str, ...], password: str, display_name: str | None) -> None:
+    """Create user NAME with the given roles."""
+    try:
+        accounts.create_user(_runtime().db, name, password, list(roles), display_name=display_name)
+    except (ValueError, sa.exc.IntegrityError) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    click.echo(f"Created user {name} with roles {', '.join(roles)}.")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--label", default="cli", show_default=True, help="what the token is for")
+def token_create(name: str, label: str) -> None:
+    """Create an API token for user NAME and print it (it is shown only once)."""
+    try:
+        click.echo(accounts.create_token(_runtime().db, name, label))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def seed_demo(runtime: Runtime, package: Path, seed: int, today: date) -> dict[str, int]:
+    from sunmao.extensions import DemoContext, load_extension
+
+    module = load_extension(package, "demo")
+    ctx = DemoContext(runtime.records(), random.Random(seed), today, log=lambda m: click.echo(f"  {m}"))
+    module.generate(ctx)
+    with runtime.db.write() as conn:
+        conn.execute(sm.setting.insert().values(key=DEMO_MARK, value=str(seed)))
+    return ctx.counts
+
+
+def _demo_seeded(runtime: Runtime) -> bool:
+    with runtime.db.read() as conn:
+        return conn.execute(sa.select(sm.setting.c.value).where(sm.setting.c.key == DEMO_MARK)).scalar() is not None
+
+
+@main.command()
+@click.option("--app", "app_dir", default="order_management", show_default=True)
+@click.option("--seed", default=20261125, show_default=True)
+@click.option("--force", is_flag=True, help="seed again even if demo data exists")
+def demo(app_dir: str, seed: int, force: bool) -> None:
+    """Seed the demo data of an app (once)."""
+    runtime = _runtime()
+    if _demo_seeded(runtime) and not force:
+        click.echo("Demo data is already there (use --force to add another set).")
+        return
+    started = time.perf_counter()
+    counts = seed_demo(runtime, _package(app_dir), seed, date.today())
+    click.echo(f"Seeded {counts} in {time.perf_counter() - started:.1f} s.")
+
+
+@main.command()
+@click.option("--demo/--no-demo", "with_demo", default=True, show_default=True)
+def setup(with_demo: bool) -> None:
+    """Make a working system in one step: tables, the bundled app, demo data, an admin login."""
+    runtime = _runtime()
+    if runtime.current_version(fresh=True) is None:
+        result = runtime.install_app(app_path("order_management"), by="setup")
+        click.echo(f"Installed the order management app as version {result.version}.")
+    if with_demo and not _demo_seeded(runtime):
+        click.echo("Seeding demo data (once)...")
+        started = time.perf_counter()
+        counts = seed_demo(runtime, app_path("order_management"), 20261125, date.today())
+        click.echo(f"Seeded {counts} in {time.perf_counter() - started:.1f} s.")
+    secret_file = Path("instance/admin-password.txt")
+    with runtime.db.read() as conn:
+        has_admin = conn.execute(sa.select(sm.user.c.id).where(sm.user.c.username == "admin")).first() is not None
+    if not has_admin:
+        password = secrets.token_urlsafe(12)
+        accounts.create_user(runtime.db, "admin", password, ["admin"], display_name="管理员")
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(password + "\n", encoding="utf-8")
+        secret_file.chmod(0o600)
+    if secret_file.exists():
+        click.secho(f"Sign in as admin / {secret_file.read_text(encoding='utf-8').strip()}", fg="green")
+    else:
+        click.echo("Sign in as admin (the password was set earlier).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Errors a user can act on.
+
+Every failure that reaches a person or a client is one of these: an HTTP status, a title and
+detail in both languages, and for invalid input a map from field path to messages. The web
+layer renders them as ``application/problem+json`` (RFC 9457); screens show the same texts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sunmao.i18n import Text
+
+FieldErrors = dict[str, list[Text]]
+
+
+class SunmaoError(Exception):
+    status = 400
+    kind = "bad-request"
+    title = Text("请求无效", "Bad request")
+
+    def __init__(self, detail: Text | str | None = None, *, errors: FieldErrors | None = None, **extra: Any):
+        self.detail = Text.of(detail) if detail is not None else None
+        self.errors = errors or {}
+        self.extra = extra
+        super().__init__(str(self.detail or self.title))
+
+    def problem(self, lang: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://sunmao.dev/problems/{self.kind}",
+            "title": self.title.get(lang),
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail.get(lang)
+        if self.errors:
+            body["errors"] = {path: [m.get(lang) for m in msgs] for path, msgs in self.errors.items()}
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(SunmaoError):
+    status = 422
+    kind = "validation"
+    title = Text("数据校验未通过", "The data is not valid")
+
+
+class NotFound(SunmaoError):
+    status = 404
+    kind = "not-found"
+    title = Text("找不到该记录", "Not found")
+
+
+class Conflict(SunmaoError):
+    status = 409
+    kind = "conflict"
+    title = Text("记录已被他人修改", "The record was changed by someone else")
+
+
+class PreconditionFailed(Conflict):
+    status = 412
+
+
+class Unauthorized(SunmaoError):
+    status = 401
+    kind = "unauthorized"
+    title = Text("需要登录或提供有效的 API 令牌", "Sign in or send a valid API token")
+
+
+class Forbidden(SunmaoError):
+    status = 403
+    kind = "forbidden"
+    title = Text("没有权限", "Not allowed")
+
+
+class PayloadTooLarge(SunmaoError):
+    status = 413
+    kind = "too-large"
+    title = Text("请求内容过大", "The request body is too large")

@@ -1,0 +1,53 @@
+"""Declared Python extensions of an app package (``app.json`` → ``extensions``).
+
+The engine knows no app; an app may still carry a small module for what no generic feature
+expresses, such as its demo data generator. Only modules the manifest names are loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sunmao.records import SYSTEM, RecordService
+
+
+def load_extension(package_dir: str | Path, name: str) -> ModuleType:
+    """Import the extension module ``name`` declared in the package's manifest."""
+    root = Path(package_dir)
+    manifest = json.loads((root / "app.json").read_text(encoding="utf-8"))
+    filename = manifest.get("extensions", {}).get(name)
+    if not filename:
+        raise LookupError(f"app {manifest['key']!r} declares no {name!r} extension")
+    path = (root / filename).resolve()
+    if root.resolve() not in path.parents:
+        raise LookupError(f"extension {filename!r} lies outside the package")
+    spec = importlib.util.spec_from_file_location(f"sunmao_ext_{manifest['key']}_{name}", path)
+    if spec is None or spec.loader is None:
+        raise LookupError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class DemoContext:
+    """What a demo generator gets: a seeded random source, a fixed today, and bulk creation."""
+
+    records: RecordService
+    random: random.Random
+    today: date
+    log: Callable[[str], None] = print
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def bulk_create(self, entity_key: str, rows: list[dict[str, Any]]) -> list[int]:
+        created = self.records.create_many(entity_key, rows, actor=SYSTEM)
+        self.counts[entity_key] = self.counts.get(entity_key, 0) + len(created)
+        return [r["id"] for r in created]

@@ -1,0 +1,105 @@
+"""Static checks across a whole set of documents, beyond what a JSON Schema can say.
+
+References between documents (a link's target, a table's child entity, the title field)
+and naming rules (reserved column names, unique ids) are checked here, before anything
+reaches the database. Rule expressions are checked by ``sunmao.rules``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sunmao.meta.errors import Problem
+from sunmao.meta.model import RESERVED_KEYS
+
+
+def entity_documents(apps: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, dict]]:
+    """Every entity document of every app, by entity key, with the file it came from."""
+    found: dict[str, tuple[str, dict]] = {}
+    for app_key, docs in apps.items():
+        for rel, doc in docs.items():
+            if isinstance(doc, dict) and doc.get("kind") == "entity":
+                found.setdefault(doc["key"], (f"{app_key}/{rel}", doc))
+    return found
+
+
+def check_entities(apps: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for app_key, docs in apps.items():
+        for rel, doc in docs.items():
+            if isinstance(doc, dict) and doc.get("kind") == "entity":
+                where = f"{app_key}/{rel}"
+                if doc["key"] in seen:
+                    problems.append(Problem(where, "$.key", f"entity {doc['key']!r} is already defined in "
+                                            f"{seen[doc['key']]}; choose another key"))
+                seen.setdefault(doc["key"], where)
+    entities = entity_documents(apps)
+    for where, doc in entities.values():
+        problems += _check_entity(where, doc, entities)
+    return problems
+
+
+def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def bad(path: str, message: str) -> None:
+        problems.append(Problem(where, path, message))
+
+    ids: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    child = doc.get("child", False)
+    for i, f in enumerate(doc["fields"]):
+        p = f"$.fields[{i}]"
+        if f["id"] in ids:
+            bad(f"{p}.id", f"field id {f['id']!r} is also used by fields[{ids[f['id']]}]; ids must be unique")
+        ids.setdefault(f["id"], i)
+        if f["key"] in keys:
+            bad(f"{p}.key", f"field key {f['key']!r} is also used by fields[{keys[f['key']]}]; rename one")
+        keys.setdefault(f["key"], i)
+        if f["key"] in RESERVED_KEYS:
+            bad(f"{p}.key", f"{f['key']!r} is a system column; choose another key (e.g. {f['key']}_value)")
+        t = f["type"]
+        if t == "link":
+            target = entities.get(f["to"])
+            if target is None:
+                bad(f"{p}.to", f"link target {f['to']!r} is not an entity; use one of {', '.join(sorted(entities))}")
+            elif target[1].get("child"):
+                bad(f"{p}.to", f"{f['to']!r} is a child entity and cannot be linked to; link its parent")
+        if t == "table":
+            target = entities.get(f["of"])
+            if child:
+                bad(f"{p}.type", "a child entity cannot have table fields (one level of rows only)")
+            elif target is None:
+                bad(f"{p}.of", f"child entity {f['of']!r} is not defined")
+            elif not target[1].get("child"):
+                bad(f"{p}.of", f"{f['of']!r} is not a child entity; set \"child\": true in its document")
+        vt = f.get("result_type") if t == "computed" else t
+        if vt == "decimal" and f.get("precision") is not None and f["precision"] < f.get("scale", 0):
+            bad(f"{p}.precision", "precision must be at least the scale")
+        if vt == "decimal" and "scale" not in f:
+            bad(f"{p}.scale", "a decimal result needs a scale (digits after the point)")
+        if t in ("select",) and "default" in f and not isinstance(f["default"], dict):
+            values = [o["value"] for o in f["options"]]
+            if f["default"] not in values:
+                bad(f"{p}.default", f"default {f['default']!r} is not an option; use one of {', '.join(values)}")
+        if f.get("min") is not None and f.get("max") is not None and f["min"] > f["max"]:
+            bad(f"{p}.min", "min is greater than max")
+    stored = {f["key"] for f in doc["fields"] if f["type"] != "table"} | {"name"}
+    if doc.get("title_field") and doc["title_field"] not in stored:
+        bad("$.title_field", f"{doc['title_field']!r} is not a field of this entity")
+    for i, key in enumerate(doc.get("search_fields", ())):
+        if key not in stored:
+            bad(f"$.search_fields[{i}]", f"{key!r} is not a field of this entity")
+    for i, index in enumerate(doc.get("indexes", ())):
+        for j, key in enumerate(index["fields"]):
+            if key not in stored:
+                bad(f"$.indexes[{i}].fields[{j}]", f"{key!r} is not a stored field of this entity")
+    if child and doc.get("naming"):
+        bad("$.naming", "a child entity has no naming series; remove it")
+    for i, rule in enumerate(doc.get("rules", ())):
+        for j, key in enumerate(rule.get("fields", ())):
+            if key not in keys:
+                bad(f"$.rules[{i}].fields[{j}]", f"{key!r} is not a field of this entity")
+    return problems

@@ -1,0 +1,81 @@
+"""An entity compiled for the record service: table, input schema, defaults, formulas, checks.
+
+Built once per published snapshot; every write of that version reuses the same closures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from sunmao.i18n import Text
+from sunmao.meta.model import Entity, Field
+
+Evaluator = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A validation rule: ``fn(record)`` must be truthy; otherwise ``message`` goes on ``targets``."""
+
+    rule_id: str
+    fn: Evaluator
+    message: Text
+    targets: tuple[str, ...]
+    #: For a field rule, the field whose empty value skips the rule.
+    field_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledEntity:
+    entity: Entity
+    table: sa.Table
+    schema: ma.Schema
+    #: (field, literal or None, formula closure or None) for fields that have a default.
+    defaults: tuple[tuple[Field, Any, Evaluator | None], ...]
+    computed: tuple[tuple[Field, Evaluator], ...]
+    checks: tuple[Check, ...]
+    required: tuple[Field, ...]
+    links: tuple[Field, ...]
+    uniques: tuple[Field, ...]
+    attachments: tuple[Field, ...]
+
+    @property
+    def key(self) -> str:
+        return self.entity.key
+
+
+def coerce_result(field: Field, value: Any) -> Any:
+    """Bring a formula's JSONLogic result to the field's stored type."""
+    if value is None:
+        return None
+    t = field.value_type
+    if t == "decimal":
+        if isinstance(value, bool):
+            value = int(value)
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        if not number.is_finite():
+            return None
+        return number.quantize(Decimal(1).scaleb(-(field.scale or 0)))
+    if t == "integer":
+        number = Decimal(str(value))
+        return int(number.to_integral_value()) if number.is_finite() else None
+    if t == "boolean":
+        if isinstance(value, float) and value != value:
+            return False
+        return bool(value) if not isinstance(value, list) else len(value) > 0
+    if t == "date":
+        if isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value)[:10])
+    if t in ("string", "text", "select"):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value)
+    return value

@@ -1,0 +1,214 @@
+"""Listing records: filters, search, sort, keyset or page pagination, a capped count.
+
+Query parameters, as the API takes them::
+
+    ?customer=12&amount__gt=50000&status__in=draft,submitted&remarks__like=急&due_date__is_null=false
+    &q=宁波&sort=-due_date,name&limit=50&after=<cursor>&fields=name,customer,amount
+
+The total is counted up to ``COUNT_CAP`` rows and reported as capped beyond that, so a list
+over a large table never pays for a full COUNT; keyset cursors keep deep pages as fast as
+the first one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from sunmao.errors import ValidationFailed
+from sunmao.i18n import Text
+from sunmao.meta.model import Field
+from sunmao.records.compiled import CompiledEntity
+from sunmao.records.messages import translate
+from sunmao.records.schema import schema_field
+from sunmao.records.values import json_value
+
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "like", "is_null")
+COUNT_CAP = 10_000
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+SYSTEM_FILTERABLE = {"id": "integer", "name": "string", "version": "integer", "created_at": "datetime",
+                     "updated_at": "datetime"}
+RESERVED_PARAMS = {"q", "sort", "limit", "page", "after", "fields"}
+
+
+@dataclass
+class ListQuery:
+    filters: list[tuple[str, str, Any]] = field(default_factory=list)
+    search: str | None = None
+    sort: list[tuple[str, bool]] = field(default_factory=list)
+    limit: int = DEFAULT_LIMIT
+    page: int | None = None
+    after: str | None = None
+    fields: list[str] | None = None
+
+
+def _bad(param: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed(errors={param: [Text(zh, en)]})
+
+
+def _field_types(ce: CompiledEntity) -> dict[str, str]:
+    types = dict(SYSTEM_FILTERABLE)
+    if ce.entity.child:
+        types.pop("name")
+    for f in ce.entity.stored_fields:
+        if not f.hidden:
+            types[f.key] = f.value_type
+    return types
+
+
+def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
+    """Read list parameters; every mistake is reported against the parameter that made it."""
+    query = ListQuery()
+    types = _field_types(ce)
+    for param, raw in args.items():
+        if param in RESERVED_PARAMS:
+            continue
+        key, _, op = param.partition("__")
+        op = op or "eq"
+        if key not in types:
+            raise _bad(param, f"不能按 {key} 筛选；可用：{', '.join(types)}",
+                       f"cannot filter on {key!r}; filterable: {', '.join(types)}")
+        if op not in OPERATORS:
+            raise _bad(param, f"未知运算 {op}；可用：{', '.join(OPERATORS)}",
+                       f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
+        if types[key] in ("multiselect", "json") and op not in ("is_null",):
+            raise _bad(param, "该字段只能按是否为空筛选", "this field can only be filtered with is_null")
+        query.filters.append((key, op, raw))
+    query.search = (args.get("q") or "").strip() or None
+    for part in filter(None, (args.get("sort") or "").split(",")):
+        desc = part.startswith("-")
+        key = part.lstrip("-+")
+        if key not in types or types[key] in ("multiselect", "json"):
+            raise _bad("sort", f"不能按 {key} 排序", f"cannot sort by {key!r}")
+        query.sort.append((key, desc))
+    try:
+        query.limit = int(args.get("limit", DEFAULT_LIMIT))
+        query.page = int(args["page"]) if args.get("page") else None
+    except ValueError:
+        raise _bad("limit", "limit 和 page 应为整数", "limit and page must be whole numbers") from None
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise _bad("limit", f"limit 应在 1 到 {MAX_LIMIT} 之间", f"limit must be between 1 and {MAX_LIMIT}")
+    if query.page is not None and query.page < 1:
+        raise _bad("page", "page 从 1 开始", "page starts at 1")
+    query.after = args.get("after") or None
+    if query.after and query.page:
+        raise _bad("after", "after 与 page 不能同时使用", "use either after (keyset) or page, not both")
+    if args.get("fields"):
+        query.fields = [k for k in args["fields"].split(",") if k]
+        known = {f.key for f in ce.entity.fields if not f.hidden}
+        unknown = [k for k in query.fields if k not in known and k not in SYSTEM_FILTERABLE]
+        if unknown:
+            raise _bad("fields", f"未知字段：{', '.join(unknown)}", f"unknown fields: {', '.join(unknown)}")
+    return query
+
+
+def _convert(ce: CompiledEntity, key: str, kind: str, raw: Any, param: str) -> Any:
+    if kind in ("string", "text", "select"):
+        return str(raw)
+    f = ce.entity.by_key.get(key)
+    proxy = f if f is not None else Field(id=key, key=key, type=kind, label=Text(key, key))
+    try:
+        return schema_field(proxy, {}).deserialize(raw)
+    except ma.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, list) else [exc.messages]
+        raise ValidationFailed(errors={param: [translate(m) for m in messages]}) from None
+
+
+def build_filters(ce: CompiledEntity, query: ListQuery) -> list[sa.ColumnElement[bool]]:
+    table = ce.table
+    types = _field_types(ce)
+    where: list[sa.ColumnElement[bool]] = []
+    if not ce.entity.child:
+        where.append(table.c.deleted_at.is_(None))
+    for key, op, raw in query.filters:
+        col = table.c[key]
+        param = key if op == "eq" else f"{key}__{op}"
+        if op == "is_null":
+            flag = str(raw).lower() in ("1", "true", "yes")
+            where.append(col.is_(None) if flag else col.is_not(None))
+        elif op == "in":
+            values = [_convert(ce, key, types[key], v, param) for v in str(raw).split(",") if v != ""]
+            where.append(col.in_(values))
+        elif op == "like":
+            text = str(raw)
+            pattern = text if ("%" in text or "_" in text) else f"%{text}%"
+            where.append(col.ilike(pattern))
+        else:
+            value = _convert(ce, key, types[key], raw, param)
+            where.append({"eq": col.__eq__, "ne": col.__ne__, "lt": col.__lt__, "le": col.__le__,
+                          "gt": col.__gt__, "ge": col.__ge__}[op](value))
+    if query.search:
+        keys = list(ce.entity.search_fields) or ([ce.entity.title_field] if ce.entity.title_field else [])
+        columns = [table.c[k] for k in keys] + ([table.c.name] if not ce.entity.child else [])
+        pattern = "%" + query.search.replace("%", r"\%").replace("_", r"\_") + "%"
+        where.append(sa.or_(*(sa.cast(c, sa.String).ilike(pattern, escape="\\") for c in columns)))
+    return where
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([json_value(v) for v in values]).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(ce: CompiledEntity, cursor: str, keys: list[tuple[str, bool]]) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            raise ValueError
+    except ValueError:
+        raise _bad("after", "after 游标无效（排序改变后需从第一页重新开始）",
+                   "the after cursor is not valid (start again from the first page after changing the sort)"
+                   ) from None
+    types = _field_types(ce)
+    return [None if v is None else _convert(ce, k, types[k], v, "after") for (k, _), v in zip(keys, raw, strict=True)]
+
+
+def _keyset(table: sa.Table, keys: list[tuple[str, bool]], values: list[Any]) -> sa.ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order of ``keys`` (NULL sorts as the largest value)."""
+    clauses = []
+    equal: list[sa.ColumnElement[bool]] = []
+    for (key, desc), value in zip(keys, values, strict=True):
+        col = table.c[key]
+        if value is None:
+            after = col.is_not(None) if desc else sa.false()
+            same = col.is_(None)
+        else:
+            after = (col < value) if desc else sa.or_(col > value, col.is_(None))
+            same = col == value
+        clauses.append(sa.and_(*equal, after))
+        equal.append(same)
+    return sa.or_(*clauses)
+
+
+def run_list(conn: sa.Connection, ce: CompiledEntity, query: ListQuery) -> tuple[list[dict], dict[str, Any]]:
+    """Return the page's rows and the paging facts (total, capped, next cursor)."""
+    table = ce.table
+    where = build_filters(ce, query)
+    keys = list(query.sort) + [("id", False)]
+    order = []
+    for key, desc in keys:
+        col = table.c[key]
+        order.append(col.desc().nulls_first() if desc else col.asc().nulls_last())
+    stmt = sa.select(table).where(*where).order_by(*order).limit(query.limit + 1)
+    if query.after:
+        stmt = stmt.where(_keyset(table, keys, _decode_cursor(ce, query.after, keys)))
+    elif query.page:
+        stmt = stmt.offset((query.page - 1) * query.limit)
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    capped = sa.select(table.c.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+    info: dict[str, Any] = {"total": min(total, COUNT_CAP), "total_capped": total > COUNT_CAP,
+                            "limit": query.limit}
+    if query.page:
+        info["page"] = query.page
+    if more and rows:
+        info["next"] = _encode_cursor([rows[-1][k] for k, _ in keys])
+    return rows, info

@@ -1,0 +1,606 @@
+"""The record service: the one write path of Sunmao.
+
+Every adapter — REST API, screens, inbound hooks, imports, scans, jobs — creates, changes and
+deletes records through this class, so a rule that holds for one holds for all. One write is
+one database transaction:
+
+    parse (marshmallow) → defaults → child rows → computed fields → required / rules / links /
+    unique → naming → persist (optimistic lock) → audit entry with the field diff → outbox event
+
+If any step fails nothing is written: neither the record, nor its audit entry, nor its event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from sunmao.errors import Conflict as ConflictError
+from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from sunmao.i18n import Text
+from sunmao.meta.model import RESERVED_KEYS, Entity, Field
+from sunmao.records.compiled import CompiledEntity, coerce_result
+from sunmao.records.messages import CATALOG, translate
+from sunmao.records.naming import default_pattern, next_names
+from sunmao.records.query import ListQuery, run_list
+from sunmao.records.values import SYSTEM_OUT, json_value
+from sunmao.rules import RuleError
+from sunmao.storage import Database
+from sunmao.storage import system as sm
+
+if TYPE_CHECKING:
+    from sunmao.snapshot import Snapshot
+
+RECORD = "_record"
+FILES = "sm_file"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: a user (with roles), or the system itself (jobs, demo seeding)."""
+
+    id: int | None = None
+    username: str = "system"
+    roles: frozenset[str] = field(default_factory=frozenset)
+    system: bool = False
+
+    def can(self, entity: Entity, action: str) -> bool:
+        return self.system or entity.allows(self.roles, action)
+
+
+SYSTEM = Actor(system=True)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+class _Errors:
+    """Collects field errors under dotted paths (``lines[2].qty``)."""
+
+    def __init__(self) -> None:
+        self.items: FieldErrors = {}
+
+    def add(self, path: str, message: Text) -> None:
+        bucket = self.items.setdefault(path, [])
+        if message not in bucket:
+            bucket.append(message)
+
+    def merge_marshmallow(self, messages: Any, prefix: str = "") -> None:
+        if isinstance(messages, dict):
+            for key, value in messages.items():
+                if isinstance(key, int):
+                    path = f"{prefix}[{key}]"
+                elif key == "_schema":
+                    path = prefix or RECORD
+                else:
+                    path = f"{prefix}.{key}" if prefix else str(key)
+                self.merge_marshmallow(value, path)
+        elif isinstance(messages, list):
+            for m in messages:
+                if isinstance(m, dict | list):
+                    self.merge_marshmallow(m, prefix)
+                else:
+                    self.add(prefix or RECORD, translate(m))
+        else:
+            self.add(prefix or RECORD, translate(messages))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ValidationFailed(errors=self.items)
+
+
+class RecordService:
+    """Reads and writes records of one snapshot (one published metadata version)."""
+
+    def __init__(self, db: Database, snapshot: Snapshot):
+        self.db = db
+        self.snapshot = snapshot
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def compiled(self, entity_key: str) -> CompiledEntity:
+        ce = self.snapshot.compiled.get(entity_key)
+        if ce is None or ce.entity.child:
+            raise NotFound(Text(f"没有名为 {entity_key} 的实体", f"there is no entity named {entity_key!r}"))
+        return ce
+
+    def _authorize(self, actor: Actor, ce: CompiledEntity, action: str) -> None:
+        if not actor.can(ce.entity, action):
+            labels = {"read": ("查看", "read"), "create": ("新建", "create"), "update": ("修改", "change"),
+                      "delete": ("删除", "delete")}[action]
+            raise Forbidden(Text(f"你的角色不能{labels[0]}{ce.entity.label.zh}",
+                                 f"your role may not {labels[1]} {ce.entity.label.en} records"))
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    def _parse(self, ce: CompiledEntity, payload: Any, *, partial: bool, internal: bool,
+               errors: _Errors, prefix: str = "") -> dict[str, Any]:
+        if not isinstance(payload, Mapping):
+            errors.add(prefix or RECORD, CATALOG["invalid_object"])
+            return {}
+        entity = ce.entity
+        clean: dict[str, Any] = {}
+        for key, value in payload.items():
+            f = entity.by_key.get(key)
+            if f is None:
+                if key in RESERVED_KEYS:
+                    continue  # system values (id, name, version...) are the service's to set
+                known = ", ".join(x.key for x in entity.fields if x.is_input)
+                errors.add(_join(prefix, key), Text(f"未知字段；可用字段：{known}",
+                                                    f"unknown field; known fields: {known}"))
+            elif f.type == "computed" or (f.read_only and not internal):
+                errors.add(_join(prefix, key), CATALOG["read_only"])
+            else:
+                clean[key] = value
+        internal_only = {f.key: clean.pop(f.key) for f in entity.fields if f.read_only and f.key in clean}
+        tables = {f.key: clean.pop(f.key) for f in entity.table_fields if f.key in clean}
+        try:
+            loaded = ce.schema.load(clean, partial=partial)
+        except ma.ValidationError as exc:
+            errors.merge_marshmallow(exc.messages, prefix)
+            loaded = dict(exc.valid_data or {})
+        if internal_only:
+            loaded.update(self._load_internal(ce, internal_only, errors, prefix))
+        for key, rows in tables.items():
+            f = entity.by_key[key]
+            child = self.snapshot.compiled[f.of or ""]
+            if rows is None:
+                loaded[key] = []
+                continue
+            if not isinstance(rows, list):
+                errors.add(_join(prefix, key), CATALOG["invalid_rows"])
+                continue
+            loaded[key] = [self._parse(child, row, partial=False, internal=internal, errors=errors,
+                                       prefix=f"{_join(prefix, key)}[{i}]") | _row_id(row)
+                           for i, row in enumerate(rows)]
+        return loaded
+
+    def _load_internal(self, ce: CompiledEntity, values: dict[str, Any], errors: _Errors,
+                       prefix: str) -> dict[str, Any]:
+        """Read-only fields set by trusted callers (workflow, jobs) are still type-checked."""
+        from sunmao.records.schema import schema_field
+
+        out = {}
+        for key, value in values.items():
+            f = ce.entity.by_key[key]
+            try:
+                out[key] = schema_field(f, {}).deserialize(value)
+            except ma.ValidationError as exc:
+                errors.merge_marshmallow(exc.messages, _join(prefix, key))
+        return out
+
+    # -- completing a record ---------------------------------------------------------------
+
+    def _eval(self, fn: Any, data: Any, errors: _Errors, path: str, rule_name: str) -> Any:
+        try:
+            return fn(data)
+        except RuleError as exc:
+            errors.add(path, Text(f"规则 {rule_name} 无法计算：{exc.message_zh}",
+                                  f"rule {rule_name} could not be evaluated: {exc.message_en}"))
+            return None
+
+    def _complete(self, ce: CompiledEntity, record: dict[str, Any], *, new: bool, errors: _Errors,
+                  prefix: str = "") -> None:
+        """Defaults (new records), child rows, computed fields, then required and rule checks."""
+        if new:
+            for f, literal, formula in ce.defaults:
+                if _empty(record.get(f.key)):
+                    if formula is None:
+                        record[f.key] = literal
+                    else:
+                        value = self._eval(formula, record, errors, _join(prefix, f.key), f"{ce.key}.{f.key}.default")
+                        record[f.key] = coerce_result(f, value)
+        for f in ce.entity.table_fields:
+            child = self.snapshot.compiled[f.of or ""]
+            rows = record.get(f.key) or []
+            for i, row in enumerate(rows):
+                self._complete(child, row, new=row.get("id") is None, errors=errors,
+                               prefix=f"{_join(prefix, f.key)}[{i}]")
+            record[f.key] = rows
+        for f, fn in ce.computed:
+            value = self._eval(fn, record, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
+            try:
+                record[f.key] = coerce_result(f, value)
+            except (ValueError, ArithmeticError):
+                errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
+                                                      f"formula result {value!r} is not a {f.value_type}"))
+        for f in ce.required:
+            if _empty(record.get(f.key)):
+                errors.add(_join(prefix, f.key), CATALOG["required"])
+        for check in ce.checks:
+            if check.field_key is not None and _empty(record.get(check.field_key)):
+                continue
+            result = self._eval(check.fn, record, errors, _join(prefix, check.targets[0]) if check.targets
+                                else (prefix or RECORD), check.rule_id)
+            if result is None or _truthy(result):
+                continue
+            for target in check.targets or (RECORD,):
+                errors.add(_join(prefix, target) if target != RECORD else (prefix or RECORD), check.message)
+
+    def _check_links(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
+                     errors: _Errors, prefixes: Sequence[str]) -> None:
+        """Every link must point at a live record of its target entity."""
+        wanted: dict[str, set[int]] = {}
+        places: list[tuple[str, str, int]] = []
+
+        def collect(c: CompiledEntity, rec: Mapping[str, Any], prefix: str) -> None:
+            for f in c.links + c.attachments:
+                value = rec.get(f.key)
+                target = f.to or "" if f.type == "link" else FILES
+                if value is not None:
+                    wanted.setdefault(target, set()).add(value)
+                    places.append((_join(prefix, f.key), target, value))
+            for tf in c.entity.table_fields:
+                child = self.snapshot.compiled[tf.of or ""]
+                for i, row in enumerate(rec.get(tf.key) or ()):
+                    collect(child, row, f"{_join(prefix, tf.key)}[{i}]")
+
+        for rec, prefix in zip(records, prefixes, strict=True):
+            collect(ce, rec, prefix)
+        found: dict[str, set[int]] = {}
+        for target, ids in wanted.items():
+            table = sm.file if target == FILES else self.snapshot.tables[target]
+            live = [] if target == FILES else [table.c.deleted_at.is_(None)]
+            found[target] = set()
+            id_list = sorted(ids)
+            for start in range(0, len(id_list), 900):
+                chunk = id_list[start:start + 900]
+                found[target] |= set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk), *live)).scalars())
+        for path, target, value in places:
+            if value in found[target]:
+                continue
+            if target == FILES:
+                errors.add(path, Text(f"文件 {value} 不存在，请先上传", f"file {value} does not exist; upload it first"))
+            else:
+                label = self.snapshot.entities[target].label
+                errors.add(path, Text(f"{label.zh} #{value} 不存在或已删除", f"{label.en} #{value} does not exist"))
+
+    def _check_unique(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
+                      errors: _Errors, prefixes: Sequence[str], exclude_id: int | None = None) -> None:
+        table = ce.table
+        for f in ce.uniques:
+            values: dict[Any, str] = {}
+            for rec, prefix in zip(records, prefixes, strict=True):
+                v = rec.get(f.key)
+                if v is None:
+                    continue
+                if v in values:
+                    errors.add(_join(prefix, f.key), Text(f"与 {values[v] or '另一行'} 重复：{v}",
+                                                         f"duplicates {values[v] or 'another row'}: {v}"))
+                values.setdefault(v, prefix)
+            if not values:
+                continue
+            query = sa.select(table.c[f.key]).where(table.c[f.key].in_(list(values)))
+            if exclude_id is not None:
+                query = query.where(table.c.id != exclude_id)
+            for taken in conn.execute(query).scalars():
+                errors.add(_join(values[taken], f.key), Text(f"{f.label.zh}“{taken}”已被使用",
+                                                            f"{f.label.en} {taken!r} is already taken"))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _load_children(self, conn: sa.Connection, ce: CompiledEntity, ids: Sequence[int]
+                       ) -> dict[str, dict[int, list[dict[str, Any]]]]:
+        out: dict[str, dict[int, list[dict[str, Any]]]] = {}
+        for f in ce.entity.table_fields:
+            table = self.snapshot.tables[f.of or ""]
+            child = self.snapshot.compiled[f.of or ""]
+            by_parent: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+            keys = ["id"] + [c.key for c in child.entity.stored_fields]
+            for start in range(0, len(ids), 900):
+                rows = conn.execute(sa.select(table).where(table.c.parent_id.in_(ids[start:start + 900]))
+                                    .order_by(table.c.parent_id, table.c.idx)).mappings()
+                for row in rows:
+                    by_parent[row["parent_id"]].append({k: row[k] for k in keys})
+            out[f.key] = by_parent
+        return out
+
+    def _fetch(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, *, lock: bool = False
+               ) -> dict[str, Any]:
+        query = sa.select(ce.table).where(ce.table.c.id == record_id, ce.table.c.deleted_at.is_(None))
+        if lock and not self.db.is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(Text(f"{ce.entity.label.zh} #{record_id} 不存在",
+                                f"{ce.entity.label.en} #{record_id} does not exist"))
+        record = dict(row)
+        for key, by_parent in self._load_children(conn, ce, [record_id]).items():
+            record[key] = by_parent[record_id]
+        return record
+
+    def get(self, entity_key: str, record_id: int, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "read")
+        with self.db.read() as conn:
+            return self.dump(ce, self._fetch(conn, ce, record_id))
+
+    def list(self, entity_key: str, query: ListQuery | None = None, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        """One page of records with the paging facts; child rows only when ``fields`` names them."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "read")
+        query = query or ListQuery()
+        with self.db.read() as conn:
+            rows, info = run_list(conn, ce, query)
+            nested = [f.key for f in ce.entity.table_fields if query.fields and f.key in query.fields]
+            if nested and rows:
+                children = self._load_children(conn, ce, [r["id"] for r in rows])
+                for row in rows:
+                    for key in nested:
+                        row[key] = children[key][row["id"]]
+        return {"items": [self.dump(ce, r, query.fields) for r in rows], **info}
+
+    def dump(self, ce: CompiledEntity, record: Mapping[str, Any], fields: Iterable[str] | None = None
+             ) -> dict[str, Any]:
+        """The JSON form of a stored record (system fields first, then fields in metadata order)."""
+        wanted = set(fields) if fields is not None else None
+        out: dict[str, Any] = {k: json_value(record.get(k)) for k in SYSTEM_OUT if k in record}
+        for f in ce.entity.fields:
+            if f.hidden or (wanted is not None and f.key not in wanted):
+                continue
+            if f.type == "table":
+                child = self.snapshot.compiled[f.of or ""]
+                out[f.key] = [self.dump(child, row) for row in record.get(f.key, ())]
+            elif f.key in record:
+                out[f.key] = json_value(record[f.key])
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False
+               ) -> dict[str, Any]:
+        """Create one record; return it as the API shows it."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "create")
+        return self._create(ce, [payload], actor, internal)[0]
+
+    def create_many(self, entity_key: str, payloads: Sequence[Any], *, actor: Actor = SYSTEM,
+                    internal: bool = False) -> list[dict[str, Any]]:
+        """Create many records in one transaction: all are written, or none (errors by row)."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "create")
+        return self._create(ce, list(payloads), actor, internal, prefixed=True)
+
+    def _create(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
+                prefixed: bool = False) -> list[dict[str, Any]]:
+        try:
+            return self._create_unguarded(ce, payloads, actor, internal, prefixed)
+        except sa.exc.IntegrityError as exc:
+            raise _integrity_conflict(exc) from None
+
+    def _create_unguarded(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
+                prefixed: bool = False) -> list[dict[str, Any]]:
+        errors = _Errors()
+        prefixes = [f"[{i}]" if prefixed else "" for i in range(len(payloads))]
+        records = [self._parse(ce, p, partial=False, internal=internal, errors=errors, prefix=pre)
+                   for p, pre in zip(payloads, prefixes, strict=True)]
+        for rec, pre in zip(records, prefixes, strict=True):
+            self._complete(ce, rec, new=True, errors=errors, prefix=pre)
+        errors.raise_if_any()
+        now = datetime.now(UTC)
+        with self.db.write() as conn:
+            self._check_links(conn, ce, records, errors, prefixes)
+            self._check_unique(conn, ce, records, errors, prefixes)
+            errors.raise_if_any()
+            names = next_names(self.db, conn, ce.entity.naming or default_pattern(ce.key), len(records), now)
+            rows = []
+            for rec, name in zip(records, names, strict=True):
+                row = {f.key: rec.get(f.key) for f in ce.entity.stored_fields}
+                row.update(name=name, version=1, created_at=now, updated_at=now, created_by=actor.id,
+                           updated_by=actor.id, deleted_at=None)
+                rows.append(row)
+            ids = self._insert(conn, ce.table, rows)
+            results = []
+            for rec, row, record_id in zip(records, rows, ids, strict=True):
+                stored = {**row, "id": record_id}
+                for f in ce.entity.table_fields:
+                    stored[f.key] = self._write_children(conn, f, record_id, [], rec.get(f.key) or [])
+                results.append(stored)
+            self._journal(conn, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
+        return [self.dump(ce, r) for r in results]
+
+    def update(self, entity_key: str, record_id: int, patch: Any, *, actor: Actor = SYSTEM,
+               expected_version: int | None = None, internal: bool = False) -> dict[str, Any]:
+        """Change some fields of a record. A stale ``expected_version`` is a conflict, never an overwrite."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "update")
+        try:
+            return self._update(ce, record_id, patch, actor, expected_version, internal)
+        except sa.exc.IntegrityError as exc:
+            raise _integrity_conflict(exc) from None
+
+    def _update(self, ce: CompiledEntity, record_id: int, patch: Any, actor: Actor, expected_version: int | None,
+                internal: bool) -> dict[str, Any]:
+        errors = _Errors()
+        changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors)
+        errors.raise_if_any()
+        now = datetime.now(UTC)
+        with self.db.write() as conn:
+            current = self._fetch(conn, ce, record_id, lock=True)
+            if expected_version is not None and current["version"] != expected_version:
+                raise PreconditionFailed(Text(
+                    f"版本 {expected_version} 已过期，当前为 {current['version']}；请刷新后重试",
+                    f"version {expected_version} is stale, the record is at version {current['version']}; "
+                    "reload and try again"), current_version=current["version"])
+            merged = {k: v for k, v in current.items()}
+            for f in ce.entity.table_fields:
+                merged[f.key] = [dict(r) for r in current.get(f.key, [])]
+            for key, value in changes.items():
+                if key in merged and ce.entity.by_key[key].type == "table":
+                    merged[key] = self._merge_rows(ce.entity.by_key[key], current.get(key, []), value, errors)
+                else:
+                    merged[key] = value
+            self._complete(ce, merged, new=False, errors=errors)
+            self._check_links(conn, ce, [merged], errors, [""])
+            self._check_unique(conn, ce, [merged], errors, [""], exclude_id=record_id)
+            errors.raise_if_any()
+            diff = self._diff(ce, current, merged)
+            if not diff:
+                return self.dump(ce, current)
+            values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}
+            values.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
+            done = conn.execute(ce.table.update().where(ce.table.c.id == record_id,
+                                                        ce.table.c.version == current["version"]).values(values))
+            if done.rowcount != 1:
+                raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
+                                         "the record was changed at the same moment; reload and try again"))
+            stored = {**current, **values}
+            for f in ce.entity.table_fields:
+                stored[f.key] = self._write_children(conn, f, record_id, current.get(f.key, []), merged[f.key])
+            self._journal(conn, ce, "updated", [(stored, diff)], actor, now)
+        return self.dump(ce, stored)
+
+    def delete(self, entity_key: str, record_id: int, *, actor: Actor = SYSTEM,
+               expected_version: int | None = None) -> None:
+        """Move a record to the recycle bin (``deleted_at``); its data and children are kept."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "delete")
+        now = datetime.now(UTC)
+        with self.db.write() as conn:
+            current = self._fetch(conn, ce, record_id, lock=True)
+            if expected_version is not None and current["version"] != expected_version:
+                raise PreconditionFailed(Text("版本已过期，请刷新后重试", "the version is stale; reload and try again"),
+                                         current_version=current["version"])
+            done = conn.execute(ce.table.update().where(ce.table.c.id == record_id,
+                                                        ce.table.c.version == current["version"])
+                                .values(deleted_at=now, version=current["version"] + 1, updated_at=now,
+                                        updated_by=actor.id))
+            if done.rowcount != 1:
+                raise ConflictError(Text("记录刚被他人修改", "the record was changed at the same moment"))
+            self._journal(conn, ce, "deleted", [(current, self._diff(ce, current, {}))], actor, now)
+
+    # -- persistence helpers ---------------------------------------------------------------
+
+    def _insert(self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        if len(rows) == 1:
+            return [conn.execute(table.insert().values(rows[0])).inserted_primary_key[0]]
+        result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+        return [r[0] for r in result]
+
+    def _merge_rows(self, f: Field, current: list[dict[str, Any]], rows: list[dict[str, Any]],
+                    errors: _Errors) -> list[dict[str, Any]]:
+        """A patch's rows replace the list; a row with an ``id`` keeps (and updates) that stored row."""
+        by_id = {r["id"]: r for r in current}
+        merged = []
+        for i, row in enumerate(rows):
+            row_id = row.get("id")
+            if row_id is None:
+                merged.append(dict(row))
+            elif row_id in by_id:
+                merged.append({**by_id[row_id], **row})
+            else:
+                errors.add(f"{f.key}[{i}].id", Text(f"行 #{row_id} 不属于这条记录",
+                                                    f"row #{row_id} is not part of this record"))
+        return merged
+
+    def _write_children(self, conn: sa.Connection, f: Field, parent_id: int, before: list[dict[str, Any]],
+                        after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        child = self.snapshot.compiled[f.of or ""]
+        table = child.table
+        keys = [c.key for c in child.entity.stored_fields]
+        keep = {r["id"] for r in after if r.get("id") is not None}
+        gone = [r["id"] for r in before if r["id"] not in keep]
+        if gone:
+            conn.execute(table.delete().where(table.c.id.in_(gone)))
+        old = {r["id"]: r for r in before}
+        stored, new_rows = [], []
+        for idx, row in enumerate(after):
+            values = {k: row.get(k) for k in keys}
+            if row.get("id") is not None:
+                prior = old[row["id"]]
+                if any(prior.get(k) != values[k] for k in keys) or prior.get("idx") != idx:
+                    conn.execute(table.update().where(table.c.id == row["id"]).values(idx=idx, **values))
+                stored.append({"id": row["id"], **values})
+            else:
+                new_rows.append((idx, {"parent_id": parent_id, "idx": idx, **values}))
+                stored.append(values)
+        ids = self._insert(conn, table, [r for _, r in new_rows])
+        for (idx, _), new_id in zip(new_rows, ids, strict=True):
+            stored[idx] = {"id": new_id, **stored[idx]}
+        return stored
+
+    def _diff(self, ce: CompiledEntity, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+        """Field-level changes ``{key: [old, new]}``; tables as added / removed / changed rows."""
+        diff: dict[str, Any] = {}
+        for f in ce.entity.fields:
+            if f.type == "table":
+                child = self.snapshot.compiled[f.of or ""]
+                rows = self._diff_rows(child, before.get(f.key) or [], after.get(f.key) or [])
+                if rows:
+                    diff[f.key] = rows
+                continue
+            old, new = json_value(before.get(f.key)), json_value(after.get(f.key))
+            if old != new:
+                diff[f.key] = [old, new]
+        return diff
+
+    def _diff_rows(self, child: CompiledEntity, before: list[Mapping[str, Any]], after: list[Mapping[str, Any]]
+                   ) -> dict[str, Any]:
+        old = {r["id"]: r for r in before if r.get("id") is not None}
+        kept = {r.get("id") for r in after}
+        out: dict[str, Any] = {}
+        added = [{k: json_value(v) for k, v in r.items()} for r in after if r.get("id") not in old]
+        removed = [{k: json_value(v) for k, v in r.items()} for i, r in old.items() if i not in kept]
+        changed = []
+        for r in after:
+            if r.get("id") in old:
+                d = self._diff(child, old[r["id"]], r)
+                if d:
+                    changed.append({"id": r["id"], "changes": d})
+        if added:
+            out["added"] = added
+        if removed:
+            out["removed"] = removed
+        if changed:
+            out["changed"] = changed
+        return out
+
+    def _journal(self, conn: sa.Connection, ce: CompiledEntity, action: str,
+                 items: list[tuple[Mapping[str, Any], dict[str, Any]]], actor: Actor, now: datetime) -> None:
+        """The audit entry and the outbox event of each write, in the write's own transaction."""
+        version = self.snapshot.version
+        conn.execute(sm.audit.insert(), [
+            {"entity": ce.key, "record_id": rec["id"], "action": action, "user_id": actor.id, "at": now,
+             "revision": version, "diff": diff} for rec, diff in items])
+        conn.execute(sm.outbox.insert(), [
+            {"event_id": str(uuid.uuid4()), "topic": f"{ce.key}.{action}", "entity": ce.key,
+             "record_id": rec["id"], "created_at": now,
+             "payload": {"entity": ce.key, "id": rec["id"], "name": rec.get("name"), "version": rec.get("version"),
+                         "action": action, "actor": actor.username, "changed": sorted(diff),
+                         "record": self.dump(ce, rec) if action != "deleted" else None}}
+            for rec, diff in items])
+
+
+def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
+    """A constraint that a concurrent writer broke between our checks and our insert."""
+    return ConflictError(Text("保存时与同时进行的另一次修改冲突（唯一值已被占用），未保存任何内容；请重试",
+                              "a simultaneous change broke a constraint (a unique value was taken); nothing "
+                              "was saved — try again"), constraint=str(exc.orig).splitlines()[0][:200])
+
+
+def _truthy(value: Any) -> bool:
+    """JSONLogic truthiness (an empty list is false, like an empty string)."""
+    if isinstance(value, float) and value != value:
+        return False
+    if isinstance(value, list):
+        return len(value) > 0
+    return bool(value)
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _row_id(row: Any) -> dict[str, Any]:
+    if isinstance(row, Mapping) and isinstance(row.get("id"), int) and not isinstance(row.get("id"), bool):
+        return {"id": row["id"]}
+    return {}

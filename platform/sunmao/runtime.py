@@ -1,0 +1,180 @@
+"""The runtime: one database, the published metadata version, and its compiled snapshot.
+
+Every process (web worker, job worker, CLI) holds one Runtime. The published version is a
+row in ``sm_setting``; a process checks it cheaply (at most every ``check_interval``
+seconds) and builds the snapshot of a new version under a lock, keeping the last two so
+that requests still running on the previous version finish undisturbed.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from sunmao.meta.errors import MetadataError, Problem
+from sunmao.meta.package import AppPackage, export_package, load_package
+from sunmao.records import RecordService
+from sunmao.snapshot import Apps, Snapshot, compile_snapshot
+from sunmao.storage import Database
+from sunmao.storage import system as sm
+from sunmao.storage.migrate import Migrator, Step
+
+PUBLISHED = "published_version"
+KEEP_SNAPSHOTS = 2
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: int
+    steps: list[Step]
+
+
+class _DryRun(Exception):
+    """Unwinds the publishing transaction of a dry run (nothing is written)."""
+
+    def __init__(self, result: PublishResult):
+        self.result = result
+
+
+class Runtime:
+    def __init__(self, db: Database | str | None = None, *, check_interval: float = 0.5):
+        self.db = db if isinstance(db, Database) else Database(db)
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._snapshots: OrderedDict[int, Snapshot] = OrderedDict()
+        self._known: tuple[float, int | None] = (0.0, None)
+
+    # -- setup -----------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the platform's own tables (idempotent)."""
+        with self.db.write() as conn:
+            sm.create_system_tables(conn)
+
+    # -- versions --------------------------------------------------------------------------
+
+    def _read_version(self, conn: sa.Connection) -> int | None:
+        value = conn.execute(sa.select(sm.setting.c.value).where(sm.setting.c.key == PUBLISHED)).scalar()
+        return int(value) if value is not None else None
+
+    def current_version(self, *, fresh: bool = False) -> int | None:
+        """The published version, read from the database at most every ``check_interval`` seconds."""
+        checked_at, known = self._known
+        now = time.monotonic()
+        if fresh or known is None or now - checked_at >= self.check_interval:
+            with self.db.read() as conn:
+                known = self._read_version(conn)
+            self._known = (now, known)
+        return known
+
+    def snapshot(self, version: int | None = None) -> Snapshot:
+        """The compiled snapshot of a version (the published one by default)."""
+        version = version if version is not None else self.current_version()
+        if version is None:
+            raise LookupError("no metadata is published yet: run `sunmao app install PATH`")
+        snap = self._snapshots.get(version)
+        if snap is not None:
+            return snap
+        with self._lock:
+            snap = self._snapshots.get(version)
+            if snap is None:
+                snap = compile_snapshot(version, self.revision_documents(version))
+                self._remember(snap)
+        return snap
+
+    def _remember(self, snap: Snapshot) -> None:
+        self._snapshots[snap.version] = snap
+        while len(self._snapshots) > KEEP_SNAPSHOTS:
+            self._snapshots.popitem(last=False)
+
+    def revision_documents(self, version: int) -> dict[str, dict[str, Any]]:
+        with self.db.read() as conn:
+            docs = conn.execute(sa.select(sm.revision.c.documents).where(sm.revision.c.version == version)).scalar()
+        if docs is None:
+            raise LookupError(f"revision {version} does not exist")
+        return docs
+
+    def revision_texts(self, version: int) -> dict[str, dict[str, str]]:
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sm.revision.c.texts).where(sm.revision.c.version == version)).scalar() or {}
+
+    def records(self, snapshot: Snapshot | None = None) -> RecordService:
+        return RecordService(self.db, snapshot or self.snapshot())
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def publish(self, apps: Apps, *, by: str | None = None, note: str | None = None,
+                texts: Mapping[str, Mapping[str, str]] | None = None, dry_run: bool = False) -> PublishResult:
+        """Validate, migrate and publish a full set of documents as a new version.
+
+        The schema migration, the revision row and the version switch are one transaction: if
+        any step fails (a refused type change, a database error) nothing changes.
+        """
+        apps = copy.deepcopy({k: dict(v) for k, v in apps.items()})
+        try:
+            return self._publish(apps, by=by, note=note, texts=texts, dry_run=dry_run)
+        except _DryRun as done:
+            return done.result
+
+    def _publish(self, apps: dict[str, dict[str, Any]], *, by: str | None, note: str | None,
+                 texts: Mapping[str, Mapping[str, str]] | None, dry_run: bool) -> PublishResult:
+        with self.db.write() as conn:
+            if not self.db.is_sqlite:
+                conn.execute(sa.select(sm.setting).where(sm.setting.c.key == PUBLISHED).with_for_update())
+            current = self._read_version(conn)
+            latest = conn.execute(sa.select(sa.func.max(sm.revision.c.version))).scalar() or 0
+            version = latest + 1
+            snap = compile_snapshot(version, apps)
+            old = self.snapshot(current).entities if current is not None else {}
+            migrator = Migrator(conn, version)
+            steps = migrator.plan(old, snap.entities)
+            if dry_run:
+                raise _DryRun(PublishResult(version, steps))
+            migrator.apply(steps)
+            conn.execute(sm.revision.insert().values(
+                version=version, documents=apps, texts={k: dict(v) for k, v in (texts or {}).items()},
+                note=note, created_at=datetime.now(UTC), created_by=by))
+            self._set_version(conn, version)
+        with self._lock:
+            self._remember(snap)
+        self._known = (time.monotonic(), version)
+        return PublishResult(version, steps)
+
+    def _set_version(self, conn: sa.Connection, version: int) -> None:
+        updated = conn.execute(sm.setting.update().where(sm.setting.c.key == PUBLISHED).values(value=str(version)))
+        if updated.rowcount == 0:
+            conn.execute(sm.setting.insert().values(key=PUBLISHED, value=str(version)))
+
+    def current_apps(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
+        version = self.current_version(fresh=True)
+        if version is None:
+            return {}, {}
+        return self.revision_documents(version), self.revision_texts(version)
+
+    def install_app(self, path: str | Path, *, by: str | None = None) -> PublishResult:
+        """Install (or upgrade) an app package from a directory as a new published version."""
+        package = load_package(path)
+        apps, texts = self.current_apps()
+        apps[package.key] = package.documents
+        texts[package.key] = package.texts
+        return self.publish(apps, by=by, note=f"install {package.key} {package.manifest['version']}", texts=texts)
+
+    def export_app(self, key: str, path: str | Path) -> list[Path]:
+        apps, texts = self.current_apps()
+        if key not in apps:
+            raise MetadataError([Problem(key, "$", f"app {key!r} is not installed; installed: {', '.join(apps)}")])
+        return export_package(AppPackage(key, apps[key], texts.get(key, {})), path)
+
+    def rollback(self, version: int, *, by: str | None = None) -> PublishResult:
+        """Publish the documents of an earlier version again (as a new version: history is kept)."""
+        return self.publish(self.revision_documents(version), by=by, note=f"rollback to {version}",
+                            texts=self.revision_texts(version))

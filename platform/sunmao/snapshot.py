@@ -1,0 +1,127 @@
+"""The compiled snapshot of one published metadata version.
+
+Everything a request needs — entities, tables, input schemas, compiled formulas and rules —
+is built once from the documents of a revision and never changed afterwards. A request works
+against one snapshot from start to end; publishing builds a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import sqlalchemy as sa
+
+from sunmao.i18n import Text
+from sunmao.meta.checks import check_entities, entity_documents
+from sunmao.meta.errors import MetadataError, Problem
+from sunmao.meta.model import Entity, build_entity
+from sunmao.meta.schemas import validate_document
+from sunmao.records.compiled import Check, CompiledEntity
+from sunmao.records.schema import build_schema
+from sunmao.rules import Engine, RuleError, default_engine
+from sunmao.storage.tables import build_tables
+
+#: Documents of a revision: app key → path in the package → document.
+Apps = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    apps: Apps
+    entities: Mapping[str, Entity]
+    metadata: sa.MetaData
+    tables: Mapping[str, sa.Table]
+    compiled: Mapping[str, CompiledEntity]
+    roles: Mapping[str, Text]
+    rules: Engine
+
+    def entity(self, key: str) -> Entity:
+        return self.entities[key]
+
+    @property
+    def top_entities(self) -> list[Entity]:
+        """Entities with their own API resource and screens (not child rows)."""
+        return [e for e in self.entities.values() if not e.child]
+
+
+def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine, file: str,
+                    problems: list[Problem]) -> CompiledEntity:
+    def rule(expr: Any, name: str, path: str) -> Any:
+        try:
+            return engine.compile(expr, name=name)
+        except RuleError as exc:
+            problems.append(Problem(file, path, f"rule {name}: {exc}"))
+            return lambda data: None
+
+    defaults, computed, checks = [], [], []
+    for i, f in enumerate(entity.fields):
+        base = f"$.fields[{i}]"
+        if f.default is not None and f.type != "computed":
+            if f.has_formula_default:
+                defaults.append((f, None, rule(f.default["formula"], f"{entity.key}.{f.key}.default",
+                                               f"{base}.default.formula")))
+            else:
+                try:
+                    literal = schema.fields[f.key].deserialize(f.default) if f.key in schema.fields else f.default
+                except Exception as exc:  # noqa: BLE001 - any marshmallow failure is a metadata problem
+                    problems.append(Problem(file, f"{base}.default", f"default does not fit the field: {exc}"))
+                    literal = None
+                defaults.append((f, literal, None))
+        if f.type == "computed":
+            computed.append((f, rule(f.formula, f"{entity.key}.{f.key}", f"{base}.formula")))
+        for j, v in enumerate(f.validate):
+            checks.append(Check(v.id, rule(v.check, v.id, f"{base}.validate[{j}].check"), v.message, (f.key,),
+                                field_key=f.key))
+    for j, r in enumerate(entity.rules):
+        checks.append(Check(r.id, rule(r.check, r.id, f"$.rules[{j}].check"), r.message, r.fields))
+    return CompiledEntity(
+        entity=entity, table=table, schema=schema, defaults=tuple(defaults), computed=tuple(computed),
+        checks=tuple(checks),
+        required=tuple(f for f in entity.fields if f.required and f.type not in ("computed", "boolean")),
+        links=tuple(f for f in entity.fields if f.type == "link"),
+        uniques=tuple(f for f in entity.fields if f.unique and f.is_stored),
+        attachments=tuple(f for f in entity.fields if f.type == "attachment"),
+    )
+
+
+def validate_apps(apps: Apps) -> list[Problem]:
+    """Schema and cross-document checks of a full set of documents."""
+    problems = []
+    for app_key, docs in apps.items():
+        for rel, doc in docs.items():
+            problems += validate_document(doc, f"{app_key}/{rel}", kind="app" if rel == "app.json" else None)
+    return problems or check_entities(apps)
+
+
+def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None) -> Snapshot:
+    """Validate and compile a revision's documents; raise MetadataError listing every problem."""
+    problems = validate_apps(apps)
+    if problems:
+        raise MetadataError(problems)
+    engine = engine or default_engine()
+    docs = entity_documents(apps)
+    entities = {key: build_entity(doc) for key, (_file, doc) in docs.items()}
+    metadata, tables = build_tables(entities)
+    schemas: dict[str, Any] = {}
+    compiled: dict[str, CompiledEntity] = {}
+    order = sorted(entities.values(), key=lambda e: not e.child)  # children first: parents nest them
+    for entity in order:
+        schema_cls = build_schema(entity, {k: type(s) for k, s in schemas.items()})
+        schemas[entity.key] = schema_cls()
+        compiled[entity.key] = _compile_entity(entity, tables[entity.key], schemas[entity.key], engine,
+                                               docs[entity.key][0], problems)
+    if problems:
+        raise MetadataError(problems)
+    roles: dict[str, Text] = {"admin": Text("管理员", "Administrator")}
+    for docs_of_app in apps.values():
+        for role in docs_of_app.get("app.json", {}).get("roles", ()):
+            roles.setdefault(role["key"], Text.of(role["label"]))
+    return Snapshot(
+        version=version, apps=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in apps.items()}),
+        entities=MappingProxyType(entities), metadata=metadata, tables=MappingProxyType(tables),
+        compiled=MappingProxyType(compiled), roles=MappingProxyType(roles), rules=engine,
+    )

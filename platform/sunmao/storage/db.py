@@ -1,0 +1,113 @@
+"""Database connections for SQLite (the embedded default) and PostgreSQL.
+
+SQLite is driven in explicit-transaction mode (the pysqlite driver's own transaction
+handling is switched off) so that DDL is transactional — a failed migration leaves the
+database as it was — and so that writers can take the write lock up front
+(``BEGIN IMMEDIATE``) instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+DEFAULT_SQLITE = "sqlite:///instance/sunmao.db"
+
+
+def _json_default(value: object) -> object:
+    # JSON fields hold free-form data: an API number arrives as Decimal and is a JSON number again.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be stored in a JSON column")
+
+
+def json_serializer(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One engine and the two ways to use it: a read connection and a write transaction."""
+
+    def __init__(self, url: str | None = None, *, pool_size: int = 10, echo: bool = False):
+        url = normalise_url(url or os.environ.get("DATABASE_URL") or DEFAULT_SQLITE)
+        self.url = sa.engine.make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(
+                self.url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+                json_serializer=json_serializer,
+            )
+            _setup_sqlite(self.engine)
+        else:
+            self.engine = sa.create_engine(
+                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                json_serializer=json_serializer,
+            )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads; its implicit transaction is rolled back at the end."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back on any error."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection whose statements commit one by one (counters that must not hold locks)."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                with conn.begin():
+                    yield conn
+            else:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,107 @@
+"""Real tables from entity metadata (SQLAlchemy Core).
+
+One table per entity, named ``t_<key>``, with the system columns first and one column per
+stored field, named by the field's key. A child entity's table carries ``parent_id`` and
+``idx`` (row order). Link fields are indexed integer columns; the record service checks
+that the target exists (no database foreign key, so a metadata change never has to rebuild
+constraints across tables).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from sunmao.meta.model import IDENTIFIER, Entity, Field
+from sunmao.storage.types import IdType, JSONType, Money, UTCDateTime
+
+DEFAULT_DECIMAL_PRECISION = 18
+
+
+def column_type(field: Field) -> sa.types.TypeEngine:
+    """The SQL type of a stored field."""
+    t = field.value_type
+    if t == "string":
+        return sa.String(field.string_length)
+    if t == "text":
+        return sa.Text()
+    if t in ("integer", "link"):
+        return sa.BigInteger()
+    if t == "decimal":
+        return Money(field.precision or DEFAULT_DECIMAL_PRECISION, field.scale or 0)
+    if t == "boolean":
+        return sa.Boolean()
+    if t == "date":
+        return sa.Date()
+    if t == "datetime":
+        return UTCDateTime()
+    if t == "select":
+        return sa.String(64)
+    if t == "attachment":
+        return sa.String(36)
+    if t in ("multiselect", "json"):
+        return JSONType
+    raise ValueError(f"field type {t!r} has no column")
+
+
+def safe_identifier(name: str) -> str:
+    """Refuse any metadata name that is not a plain identifier before it reaches SQL."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a valid identifier")
+    return name
+
+
+def index_name(table: str, columns: tuple[str, ...], unique: bool) -> str:
+    digest = hashlib.sha1(",".join(columns).encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{'uq' if unique else 'ix'}_{table}_{digest}"
+
+
+def field_column(field: Field) -> sa.Column:
+    return sa.Column(safe_identifier(field.key), column_type(field), nullable=True)
+
+
+def entity_indexes(entity: Entity) -> list[tuple[str, tuple[str, ...], bool]]:
+    """All indexes an entity asks for: declared ones, unique fields, links, search fields."""
+    wanted: dict[tuple[str, ...], bool] = {}
+    for f in entity.stored_fields:
+        if f.unique:
+            wanted[(f.key,)] = True
+        elif f.type == "link":
+            wanted.setdefault((f.key,), False)
+    for fields, unique in entity.indexes:
+        wanted[fields] = wanted.get(fields, False) or unique
+    table = entity.table_name
+    return [(index_name(table, cols, unique), cols, unique) for cols, unique in wanted.items()]
+
+
+def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:
+    """The SQLAlchemy table of an entity, added to ``metadata``."""
+    name = safe_identifier(entity.table_name[2:]) and entity.table_name
+    if entity.child:
+        system = [
+            sa.Column("id", IdType, primary_key=True, autoincrement=True),
+            sa.Column("parent_id", sa.BigInteger, nullable=False, index=True),
+            sa.Column("idx", sa.Integer, nullable=False),
+        ]
+    else:
+        system = [
+            sa.Column("id", IdType, primary_key=True, autoincrement=True),
+            sa.Column("name", sa.String(64), nullable=False, unique=True),
+            sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("created_at", UTCDateTime, nullable=False),
+            sa.Column("updated_at", UTCDateTime, nullable=False),
+            sa.Column("created_by", sa.BigInteger),
+            sa.Column("updated_by", sa.BigInteger),
+            sa.Column("deleted_at", UTCDateTime),
+        ]
+    table = sa.Table(name, metadata, *system, *(field_column(f) for f in entity.stored_fields))
+    for ix_name, cols, unique in entity_indexes(entity):
+        sa.Index(ix_name, *(table.c[c] for c in cols), unique=unique)
+    return table
+
+
+def build_tables(entities: Mapping[str, Entity]) -> tuple[sa.MetaData, dict[str, sa.Table]]:
+    metadata = sa.MetaData()
+    return metadata, {key: build_table(e, metadata) for key, e in entities.items()}

@@ -1,0 +1,132 @@
+"""The Flask app of one published snapshot.
+
+The app is assembled here and nowhere else: configuration, the JSON provider, error pages
+as problem+json, who the caller is, and the blueprints. Each blueprint is one kind of page.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from sunmao import accounts
+from sunmao.errors import SunmaoError
+from sunmao.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, pick_language
+from sunmao.records import RecordService
+from sunmao.runtime import Runtime
+from sunmao.snapshot import Snapshot
+from sunmao.web.jsonio import SunmaoJSONProvider
+
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every request of this app works with: one runtime, one snapshot, one record service."""
+
+    runtime: Runtime
+    snapshot: Snapshot | None
+    records: RecordService | None
+
+
+def context() -> Context:
+    from flask import current_app
+
+    return current_app.extensions["sunmao"]
+
+
+def language() -> str:
+    """The reader's language: ?lang=, then the cookie, the user's setting, Accept-Language."""
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    user = getattr(g, "user", None)
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    return pick_language(request.headers.get("Accept-Language")) if request else DEFAULT_LANGUAGE
+
+
+def problem(error: SunmaoError) -> Response:
+    from flask import current_app
+
+    body = error.problem(language())
+    response = current_app.response_class(current_app.json.dumps(body), status=error.status,
+                                          mimetype="application/problem+json")
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sunmao"'
+    return response
+
+
+_HTTP_TITLES = {
+    404: Text("找不到该地址", "Not found"),
+    405: Text("不支持该请求方法", "Method not allowed"),
+    413: Text("请求内容过大", "The request body is too large"),
+    400: Text("请求无效", "Bad request"),
+}
+
+
+def _http_error(exc: HTTPException) -> Response:
+    error = SunmaoError(_HTTP_TITLES.get(exc.code or 500, Text(exc.name, exc.name)))
+    error.status = exc.code or 500
+    error.kind = (exc.name or "error").lower().replace(" ", "-")
+    error.title = _HTTP_TITLES.get(exc.code or 500, Text(exc.name, exc.name))
+    error.detail = Text.of(exc.description) if exc.description else None
+    return problem(error)
+
+
+def _load_user() -> None:
+    ctx = context()
+    g.user = None
+    g.auth = None
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        g.auth = "token"
+        g.user = accounts.user_for_token(ctx.runtime.db, header[7:].strip())
+        g.bad_token = g.user is None
+        return
+    uid = session.get("uid")
+    if uid is not None:
+        g.user = accounts.get_user(ctx.runtime.db, uid)
+        g.auth = "session" if g.user else None
+
+
+def create_app(runtime: Runtime, version: int | None) -> Flask:
+    """Build the app for one published version (None: nothing installed yet)."""
+    app = Flask(__name__)
+    app.json = SunmaoJSONProvider(app)
+    snapshot = runtime.snapshot(version) if version is not None else None
+    records = RecordService(runtime.db, snapshot) if snapshot is not None else None
+    app.extensions["sunmao"] = Context(runtime, snapshot, records)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY") or accounts.secret_key(runtime.db),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SUNMAO_SECURE_COOKIES", "") == "1",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf = CSRFProtect(app)
+    app.before_request(_load_user)
+    app.register_error_handler(SunmaoError, problem)
+    app.register_error_handler(HTTPException, _http_error)
+
+    from sunmao.web import api, auth, openapi
+
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(openapi.blueprint)
+    csrf.exempt(api.blueprint)
+    csrf.exempt(openapi.blueprint)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": version}
+
+    return app

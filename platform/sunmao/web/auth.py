@@ -1,0 +1,64 @@
+"""Sign in and out (the screens' session); API clients use bearer tokens instead."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from sunmao import accounts
+from sunmao.i18n import Text
+from sunmao.web.app import context, language
+
+blueprint = Blueprint("auth", __name__)
+
+TEXTS = {
+    "title": Text("登录 · 榫卯", "Sign in · Sunmao"),
+    "heading": Text("登录榫卯订单管理", "Sign in to Sunmao order management"),
+    "username": Text("用户名", "Username"),
+    "password": Text("密码", "Password"),
+    "submit": Text("登录", "Sign in"),
+    "failed": Text("用户名或密码不正确", "Wrong username or password"),
+    "locked": Text("登录失败次数过多，账户已锁定 15 分钟",
+                   "Too many failed attempts; the account is locked for 15 minutes"),
+    "other_language": Text("English", "中文"),
+    "signed_in": Text("已登录", "Signed in as"),
+    "sign_out": Text("退出", "Sign out"),
+}
+
+
+def _texts(lang: str) -> dict[str, str]:
+    return {k: v.get(lang) for k, v in TEXTS.items()}
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    lang = language()
+    error = None
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()[:64]
+        password = request.form.get("password") or ""
+        try:
+            user = accounts.authenticate(context().runtime.db, username, password)
+        except accounts.LoginFailed as exc:
+            error = TEXTS["locked" if exc.locked_until else "failed"].get(lang)
+        else:
+            session.clear()
+            session["uid"] = user.id
+            session.permanent = True
+            target = request.args.get("next") or "/"
+            if not target.startswith("/") or target.startswith("//"):
+                target = "/"
+            return redirect(target)
+    page = render_template("login.html", t=_texts(lang), lang=lang, error=error, user=g.user)
+    return (page, 401) if error else page
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.get("/")
+def home() -> Response:
+    return redirect(url_for("auth.login") if g.user is None else "/api/v1/openapi.json")

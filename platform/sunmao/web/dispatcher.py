@@ -1,0 +1,55 @@
+"""The WSGI dispatcher: hand each request to the Flask app of the published version.
+
+Flask refuses new blueprints after its first request, and generated routes, schemas and
+admin views are bound at construction; so instead of mutating a running app, every
+published version gets an app of its own. The dispatcher reads the current version (one
+cheap query, at most every ``check_interval``), builds the app for a new version under a lock
+and keeps the last two, so requests in flight on the old version finish on it. A publish in
+one process therefore reaches every worker of every process without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask
+
+from sunmao.runtime import Runtime
+
+KEEP_APPS = 2
+
+
+class VersionDispatcher:
+    def __init__(self, runtime: Runtime, factory: Callable[[Runtime, int | None], Flask]):
+        self.runtime = runtime
+        self.factory = factory
+        self._apps: OrderedDict[int | None, Flask] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def app_for(self, version: int | None) -> Flask:
+        app = self._apps.get(version)
+        if app is not None:
+            return app
+        with self._lock:
+            app = self._apps.get(version)
+            if app is None:
+                app = self.factory(self.runtime, version)
+                self._apps[version] = app
+                while len(self._apps) > KEEP_APPS:
+                    self._apps.popitem(last=False)
+        return app
+
+    def current_app(self) -> Flask:
+        return self.app_for(self.runtime.current_version())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return self.current_app()(environ, start_response)
+
+
+def create_wsgi(runtime: Runtime) -> VersionDispatcher:
+    from sunmao.web.app import create_app
+
+    return VersionDispatcher(runtime, create_app)

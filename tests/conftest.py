@@ -1,0 +1,135 @@
+"""Shared fixtures: real databases (SQLite files and PostgreSQL schemas), runtimes, API clients.
+
+PostgreSQL and Redis tests skip with a reason when the server is not reachable — except
+under CI=true, where a missing service is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+from sunmao import accounts
+from sunmao.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_service(name: str, reason: str) -> None:
+    """Skip locally, fail in CI."""
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI: {reason}")
+    pytest.skip(f"{name} not available: {reason}")
+
+
+_pg_checked: dict[str, str | None] = {}
+
+
+def postgres_error() -> str | None:
+    if "error" not in _pg_checked:
+        try:
+            engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(sa.text("select 1"))
+            engine.dispose()
+            _pg_checked["error"] = None
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+            _pg_checked["error"] = str(exc).splitlines()[0]
+    return _pg_checked["error"]
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema of its own, dropped afterwards."""
+    error = postgres_error()
+    if error:
+        require_service("PostgreSQL", error)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sunmao.db'}"
+    return request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def runtime(db_url: str) -> Iterator[Runtime]:
+    rt = Runtime(db_url, check_interval=0)
+    rt.setup()
+    yield rt
+    rt.db.dispose()
+
+
+@pytest.fixture
+def lab_dir(tmp_path: Path) -> Path:
+    """A writable copy of the test app package (tests change it and publish again)."""
+    target = tmp_path / "lab"
+    shutil.copytree(FIXTURES / "lab", target)
+    return target
+
+
+@pytest.fixture
+def lab(runtime: Runtime, lab_dir: Path) -> Runtime:
+    runtime.install_app(lab_dir)
+    return runtime
+
+
+class Api:
+    """A thin JSON client over the real WSGI stack (dispatcher included) with a bearer token."""
+
+    def __init__(self, wsgi: object, token: str | None):
+        self.client = Client(wsgi)
+        self.token = token
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Accept-Language": "en"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path: str, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: object = None, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.post(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, path: str, json: object = None, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.patch(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path: str, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+def make_api(runtime: Runtime, username: str, roles: list[str]) -> Api:
+    from sunmao.web import create_wsgi
+
+    accounts.create_user(runtime.db, username, "correct horse battery", roles)
+    token = accounts.create_token(runtime.db, username, "tests")
+    return Api(create_wsgi(runtime), token)
+
+
+@pytest.fixture
+def admin_api(lab: Runtime) -> Api:
+    return make_api(lab, "root", ["admin"])
