@@ -9,9 +9,7 @@ that requests still running on the previous version finish undisturbed.
 from __future__ import annotations
 
 import copy
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sunmao.cache import LastVersions
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.package import AppPackage, export_package, load_package
 from sunmao.records import RecordService
@@ -49,8 +48,7 @@ class Runtime:
     def __init__(self, db: Database | str | None = None, *, check_interval: float = 0.5):
         self.db = db if isinstance(db, Database) else Database(db)
         self.check_interval = check_interval
-        self._lock = threading.Lock()
-        self._snapshots: OrderedDict[int, Snapshot] = OrderedDict()
+        self._snapshots: LastVersions[int, Snapshot] = LastVersions(KEEP_SNAPSHOTS)
         self._known: tuple[float, int | None] = (0.0, None)
 
     # -- setup -----------------------------------------------------------------------------
@@ -81,20 +79,7 @@ class Runtime:
         version = version if version is not None else self.current_version()
         if version is None:
             raise LookupError("no metadata is published yet: run `sunmao app install PATH`")
-        snap = self._snapshots.get(version)
-        if snap is not None:
-            return snap
-        with self._lock:
-            snap = self._snapshots.get(version)
-            if snap is None:
-                snap = compile_snapshot(version, self.revision_documents(version))
-                self._remember(snap)
-        return snap
-
-    def _remember(self, snap: Snapshot) -> None:
-        self._snapshots[snap.version] = snap
-        while len(self._snapshots) > KEEP_SNAPSHOTS:
-            self._snapshots.popitem(last=False)
+        return self._snapshots.get(version, lambda v: compile_snapshot(v, self.revision_documents(v)))
 
     def revision_documents(self, version: int) -> dict[str, dict[str, Any]]:
         with self.db.read() as conn:
@@ -144,8 +129,7 @@ class Runtime:
                 version=version, documents=apps, texts={k: dict(v) for k, v in (texts or {}).items()},
                 note=note, created_at=datetime.now(UTC), created_by=by))
             self._set_version(conn, version)
-        with self._lock:
-            self._remember(snap)
+        self._snapshots.put(version, snap)
         self._known = (time.monotonic(), version)
         return PublishResult(version, steps)
 

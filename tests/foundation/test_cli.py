@@ -77,7 +77,8 @@ def test_setup_run_serves_login_and_openapi(workdir: Path) -> None:
         assert status == 200 and b'"/api/v1/order"' in body
         token = subprocess.run([*SUNMAO, "token", "create", "admin"], cwd=workdir, env=env, capture_output=True,
                                text=True, check=True).stdout.strip()
-        request = urllib.request.Request(f"{base}/api/v1/order?limit=1", headers={"Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            f"{base}/api/v1/order?limit=1", headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             assert b'"total"' in response.read()
     finally:

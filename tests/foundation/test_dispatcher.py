@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Api
-
 from sunmao import accounts
 from sunmao.runtime import Runtime
 from sunmao.web import create_wsgi
+from tests.conftest import Api
 
 
 def test_publish_in_one_runtime_reaches_another(lab: Runtime, lab_dir: Path) -> None:

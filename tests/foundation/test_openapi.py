@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openapi_spec_validator import validate
+
 from tests.conftest import Api
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import Api, make_api
 
 from sunmao.runtime import Runtime
+from tests.conftest import Api, make_api
 
 # What the lab app's metadata grants: (role, entity) -> allowed actions.
 GRANTS = {

@@ -257,7 +257,8 @@ class RecordService:
             if value in found[target]:
                 continue
             if target == FILES:
-                errors.add(path, Text(f"文件 {value} 不存在，请先上传", f"file {value} does not exist; upload it first"))
+                errors.add(path, Text(f"文件 {value} 不存在，请先上传",
+                                      f"file {value} does not exist; upload it first"))
             else:
                 label = self.snapshot.entities[target].label
                 errors.add(path, Text(f"{label.zh} #{value} 不存在或已删除", f"{label.en} #{value} does not exist"))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime
-from decimal import Decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa

@@ -10,13 +10,12 @@ one process therefore reaches every worker of every process without a restart.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
 
+from sunmao.cache import LastVersions
 from sunmao.runtime import Runtime
 
 KEEP_APPS = 2
@@ -26,21 +25,10 @@ class VersionDispatcher:
     def __init__(self, runtime: Runtime, factory: Callable[[Runtime, int | None], Flask]):
         self.runtime = runtime
         self.factory = factory
-        self._apps: OrderedDict[int | None, Flask] = OrderedDict()
-        self._lock = threading.Lock()
+        self._apps: LastVersions[int | None, Flask] = LastVersions(KEEP_APPS)
 
     def app_for(self, version: int | None) -> Flask:
-        app = self._apps.get(version)
-        if app is not None:
-            return app
-        with self._lock:
-            app = self._apps.get(version)
-            if app is None:
-                app = self.factory(self.runtime, version)
-                self._apps[version] = app
-                while len(self._apps) > KEEP_APPS:
-                    self._apps.popitem(last=False)
-        return app
+        return self._apps.get(version, lambda v: self.factory(self.runtime, v))
 
     def current_app(self) -> Flask:
         return self.app_for(self.runtime.current_version())
