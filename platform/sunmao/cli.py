@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import secrets
@@ -212,6 +213,13 @@ def setup(with_demo: bool) -> None:
         click.secho(f"Sign in as admin / {secret_file.read_text(encoding='utf-8').strip()}", fg="green")
     else:
         click.echo("Sign in as admin (the password was set earlier).")
+
+
+#: Modules that contribute a click command or group named ``command`` (e.g. ``sunmao worker``).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+for _spec in COMMAND_MODULES:
+    main.add_command(importlib.import_module(_spec).command)
 
 
 if __name__ == "__main__":

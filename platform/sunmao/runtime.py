@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.cache import LastVersions
+from sunmao.features import default_features
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.package import AppPackage, export_package, load_package
 from sunmao.records import RecordService
-from sunmao.snapshot import Apps, Snapshot, compile_snapshot
+from sunmao.snapshot import Apps, FeatureCompiler, Snapshot, compile_snapshot
 from sunmao.storage import Database
 from sunmao.storage import system as sm
 from sunmao.storage.migrate import Migrator, Step
@@ -45,8 +46,10 @@ class _DryRun(Exception):
 
 
 class Runtime:
-    def __init__(self, db: Database | str | None = None, *, check_interval: float = 0.5):
+    def __init__(self, db: Database | str | None = None, *, check_interval: float = 0.5,
+                 features: Sequence[FeatureCompiler] | None = None):
         self.db = db if isinstance(db, Database) else Database(db)
+        self.features = tuple(default_features() if features is None else features)
         self.check_interval = check_interval
         self._snapshots: LastVersions[int, Snapshot] = LastVersions(KEEP_SNAPSHOTS)
         self._known: tuple[float, int | None] = (0.0, None)
@@ -79,7 +82,10 @@ class Runtime:
         version = version if version is not None else self.current_version()
         if version is None:
             raise LookupError("no metadata is published yet: run `sunmao app install PATH`")
-        return self._snapshots.get(version, lambda v: compile_snapshot(v, self.revision_documents(v)))
+        return self._snapshots.get(version, self._compile_revision)
+
+    def _compile_revision(self, version: int) -> Snapshot:
+        return compile_snapshot(version, self.revision_documents(version), features=self.features)
 
     def revision_documents(self, version: int) -> dict[str, dict[str, Any]]:
         with self.db.read() as conn:
@@ -118,7 +124,7 @@ class Runtime:
             current = self._read_version(conn)
             latest = conn.execute(sa.select(sa.func.max(sm.revision.c.version))).scalar() or 0
             version = latest + 1
-            snap = compile_snapshot(version, apps)
+            snap = compile_snapshot(version, apps, features=self.features)
             old = self.snapshot(current).entities if current is not None else {}
             migrator = Migrator(conn, version)
             steps = migrator.plan(old, snap.entities)

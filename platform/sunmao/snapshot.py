@@ -7,8 +7,8 @@ against one snapshot from start to end; publishing builds a new one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -38,9 +38,19 @@ class Snapshot:
     compiled: Mapping[str, CompiledEntity]
     roles: Mapping[str, Text]
     rules: Engine
+    #: What engine features (workflows, channels, jobs, ...) compiled from their documents, by feature name.
+    features: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def entity(self, key: str) -> Entity:
         return self.entities[key]
+
+    def documents(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every document of one kind, with the file it came from (``app/path``)."""
+        return [(f"{app}/{rel}", doc) for app, docs in self.apps.items() for rel, doc in docs.items()
+                if isinstance(doc, dict) and doc.get("kind") == kind]
+
+    def feature(self, name: str) -> Any:
+        return self.features[name]
 
     @property
     def top_entities(self) -> list[Entity]:
@@ -97,8 +107,17 @@ def validate_apps(apps: Apps) -> list[Problem]:
     return problems or check_entities(apps)
 
 
-def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None) -> Snapshot:
-    """Validate and compile a revision's documents; raise MetadataError listing every problem."""
+#: A feature compiler reads a core snapshot and returns (feature name, compiled value, problems).
+FeatureCompiler = Callable[[Snapshot], tuple[str, Any, list[Problem]]]
+
+
+def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None,
+                     features: Sequence[FeatureCompiler] = ()) -> Snapshot:
+    """Validate and compile a revision's documents; raise MetadataError listing every problem.
+
+    Entities are compiled here; every other kind of document is compiled by the feature that
+    owns it (``features``), so this module stays below workflows, channels and dashboards.
+    """
     problems = validate_apps(apps)
     if problems:
         raise MetadataError(problems)
@@ -120,8 +139,16 @@ def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None) -> 
     for docs_of_app in apps.values():
         for role in docs_of_app.get("app.json", {}).get("roles", ()):
             roles.setdefault(role["key"], Text.of(role["label"]))
-    return Snapshot(
+    core = Snapshot(
         version=version, apps=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in apps.items()}),
         entities=MappingProxyType(entities), metadata=metadata, tables=MappingProxyType(tables),
         compiled=MappingProxyType(compiled), roles=MappingProxyType(roles), rules=engine,
     )
+    built: dict[str, Any] = {}
+    for compile_feature in features:
+        name, value, found = compile_feature(core)
+        built[name] = value
+        problems += found
+    if problems:
+        raise MetadataError(problems)
+    return replace(core, features=MappingProxyType(built))

@@ -18,7 +18,12 @@ from referencing import Registry, Resource
 from sunmao.meta.errors import Problem
 from sunmao.resources import bundle_path
 
-KINDS = ("app", "entity")
+
+@cache
+def kinds() -> tuple[str, ...]:
+    """Every document kind with a meta-schema in ``metadata/`` (a new kind is a new schema file)."""
+    return tuple(sorted(p.name.removesuffix(".schema.json") for p in bundle_path("metadata").glob("*.schema.json")
+                        if p.name != "common.schema.json"))
 
 
 @cache
@@ -68,8 +73,8 @@ def validate_document(doc: Any, file: str, kind: str | None = None) -> list[Prob
     if not isinstance(doc, dict):
         return [Problem(file, "$", "a document must be a JSON object")]
     kind = kind or doc.get("kind")
-    if kind not in KINDS:
-        return [Problem(file, "$.kind", f"unknown document kind {doc.get('kind')!r}; use one of {', '.join(KINDS)}")]
+    if kind not in kinds():
+        return [Problem(file, "$.kind", f"unknown document kind {doc.get('kind')!r}; use one of {', '.join(kinds())}")]
     errors = sorted(validator(kind).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     problems = []
     for error in errors:

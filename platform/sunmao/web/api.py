@@ -30,6 +30,7 @@ from sunmao.records.query import parse_query
 from sunmao.storage import system as sm
 from sunmao.web.app import context
 
+CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_JSON_BYTES = 1024 * 1024

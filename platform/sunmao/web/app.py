@@ -6,6 +6,7 @@ as problem+json, who the caller is, and the blueprints. Each blueprint is one ki
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,13 @@ from sunmao.snapshot import Snapshot
 from sunmao.web.jsonio import SunmaoJSONProvider
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+
+#: Modules with a ``blueprint``, one kind of page each; ``CSRF_EXEMPT = True`` for token/signature auth.
+BLUEPRINTS: tuple[str, ...] = (
+    "sunmao.web.auth",
+    "sunmao.web.api",
+    "sunmao.web.openapi",
+)
 
 
 @dataclass(frozen=True)
@@ -117,13 +125,11 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.register_error_handler(SunmaoError, problem)
     app.register_error_handler(HTTPException, _http_error)
 
-    from sunmao.web import api, auth, openapi
-
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(openapi.blueprint)
-    csrf.exempt(api.blueprint)
-    csrf.exempt(openapi.blueprint)
+    for spec in BLUEPRINTS:
+        module = importlib.import_module(spec)
+        app.register_blueprint(module.blueprint)
+        if getattr(module, "CSRF_EXEMPT", False):  # token- or signature-authenticated endpoints
+            csrf.exempt(module.blueprint)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

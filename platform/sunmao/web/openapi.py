@@ -18,6 +18,7 @@ from sunmao.records.query import OPERATORS
 from sunmao.snapshot import Snapshot
 from sunmao.web.app import context
 
+CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}

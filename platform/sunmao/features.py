@@ -1,0 +1,24 @@
+"""The engine features that compile their own kinds of documents into each snapshot.
+
+This is the one place that knows every feature: the snapshot compiles entities and then
+asks each feature here to compile its documents (workflows, channels, webhooks, jobs,
+dashboards...). A feature module sits above the record service; listing it here keeps the
+snapshot itself free of upward imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sunmao.snapshot import FeatureCompiler
+
+#: "module:function" of every feature compiler, in the order they run.
+FEATURES: tuple[str, ...] = ()
+
+
+def default_features() -> list[FeatureCompiler]:
+    compilers = []
+    for spec in FEATURES:
+        module, _, name = spec.partition(":")
+        compilers.append(getattr(importlib.import_module(module), name))
+    return compilers
