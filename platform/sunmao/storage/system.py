@@ -6,6 +6,8 @@ are prefixed ``t_``; platform tables ``sm_``, so the two never collide.
 
 from __future__ import annotations
 
+import importlib
+
 import sqlalchemy as sa
 
 from sunmao.storage.types import IdType, JSONType, UTCDateTime
@@ -107,6 +109,12 @@ file = sa.Table(
 )
 
 
+#: Feature modules that add their own ``sm_*`` tables to ``system_metadata`` when imported.
+FEATURE_TABLE_MODULES: tuple[str, ...] = ()
+
+
 def create_system_tables(conn: sa.Connection) -> None:
     """Create the platform tables that do not exist yet (idempotent)."""
+    for module in FEATURE_TABLE_MODULES:
+        importlib.import_module(module)
     system_metadata.create_all(conn, checkfirst=True)
