@@ -15,6 +15,7 @@ import click
 import sqlalchemy as sa
 
 from sunmao import accounts
+from sunmao.clock import today
 from sunmao.meta.errors import MetadataError
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
@@ -156,11 +157,11 @@ def token_create(name: str, label: str) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def seed_demo(runtime: Runtime, package: Path, seed: int, today: date) -> dict[str, int]:
+def seed_demo(runtime: Runtime, package: Path, seed: int, as_of: date) -> dict[str, int]:
     from sunmao.extensions import DemoContext, load_extension
 
     module = load_extension(package, "demo")
-    ctx = DemoContext(runtime.records(), random.Random(seed), today, log=lambda m: click.echo(f"  {m}"))
+    ctx = DemoContext(runtime.records(), random.Random(seed), as_of, log=lambda m: click.echo(f"  {m}"))
     module.generate(ctx)
     with runtime.db.write() as conn:
         conn.execute(sm.setting.insert().values(key=DEMO_MARK, value=str(seed)))
@@ -183,7 +184,7 @@ def demo(app_dir: str, seed: int, force: bool) -> None:
         click.echo("Demo data is already there (use --force to add another set).")
         return
     started = time.perf_counter()
-    counts = seed_demo(runtime, _package(app_dir), seed, date.today())
+    counts = seed_demo(runtime, _package(app_dir), seed, today())
     click.echo(f"Seeded {counts} in {time.perf_counter() - started:.1f} s.")
 
 
@@ -198,7 +199,7 @@ def setup(with_demo: bool) -> None:
     if with_demo and not _demo_seeded(runtime):
         click.echo("Seeding demo data (once)...")
         started = time.perf_counter()
-        counts = seed_demo(runtime, app_path("order_management"), 20261125, date.today())
+        counts = seed_demo(runtime, app_path("order_management"), 20261125, today())
         click.echo(f"Seeded {counts} in {time.perf_counter() - started:.1f} s.")
     secret_file = Path("instance/admin-password.txt")
     with runtime.db.read() as conn:
@@ -216,7 +217,8 @@ def setup(with_demo: bool) -> None:
 
 
 #: Modules that contribute a click command or group named ``command`` (e.g. ``sunmao worker``).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 for _spec in COMMAND_MODULES:
     main.add_command(importlib.import_module(_spec).command)

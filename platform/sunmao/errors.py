@@ -57,6 +57,14 @@ class Conflict(SunmaoError):
     title = Text("记录已被他人修改", "The record was changed by someone else")
 
 
+class TransitionRefused(SunmaoError):
+    """A workflow action whose conditions do not hold; ``errors`` names each failed condition."""
+
+    status = 409
+    kind = "transition-refused"
+    title = Text("不满足操作条件", "The action's conditions are not met")
+
+
 class PreconditionFailed(Conflict):
     status = 412
 

@@ -13,7 +13,9 @@ import importlib
 from sunmao.snapshot import FeatureCompiler
 
 #: "module:function" of every feature compiler, in the order they run.
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = (
+    "sunmao.workflow.definition:compile_workflows",
+)
 
 
 def default_features() -> list[FeatureCompiler]:

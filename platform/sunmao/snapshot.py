@@ -19,7 +19,7 @@ from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity, build_entity
 from sunmao.meta.schemas import validate_document
-from sunmao.records.compiled import Check, CompiledEntity
+from sunmao.records.compiled import Check, CompiledEntity, rule_vars
 from sunmao.records.schema import build_schema
 from sunmao.rules import Engine, RuleError, default_engine
 from sunmao.storage.tables import build_tables
@@ -88,6 +88,12 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
                                 field_key=f.key))
     for j, r in enumerate(entity.rules):
         checks.append(Check(r.id, rule(r.check, r.id, f"$.rules[{j}].check"), r.message, r.fields))
+    read: set[str] = set()
+    for expr in [f.formula for f in entity.fields if f.type == "computed"] + \
+            [f.default["formula"] for f in entity.fields if f.has_formula_default] + \
+            [v.check for f in entity.fields for v in f.validate] + [r.check for r in entity.rules]:
+        read |= rule_vars(expr)
+    linked = {p.split(".", 1)[0] for p in read if "." in p}
     return CompiledEntity(
         entity=entity, table=table, schema=schema, defaults=tuple(defaults), computed=tuple(computed),
         checks=tuple(checks),
@@ -95,6 +101,7 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
         links=tuple(f for f in entity.fields if f.type == "link"),
         uniques=tuple(f for f in entity.fields if f.unique and f.is_stored),
         attachments=tuple(f for f in entity.fields if f.type == "attachment"),
+        link_paths=tuple(f for f in entity.fields if f.type == "link" and f.key in linked),
     )
 
 

@@ -45,6 +45,8 @@ class CompiledEntity:
     links: tuple[Field, ...]
     uniques: tuple[Field, ...]
     attachments: tuple[Field, ...]
+    #: Link fields whose target's values the rules read (``customer.grade``): loaded before evaluation.
+    link_paths: tuple[Field, ...] = ()
 
     @property
     def key(self) -> str:
@@ -79,3 +81,34 @@ def coerce_result(field: Field, value: Any) -> Any:
             value = int(value)
         return str(value)
     return value
+
+
+_SCOPED = ("map", "filter", "reduce", "all", "none", "some")
+
+
+def rule_vars(rule: Any) -> set[str]:
+    """The record paths a JSONLogic rule reads (``var`` operands outside per-item scopes)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict) or len(node) != 1:
+            return
+        (op, args), = node.items()
+        if op == "var":
+            path = args[0] if isinstance(args, list) and args else args
+            if isinstance(path, str | int) and str(path) != "":
+                found.add(str(path))
+            return
+        if op in _SCOPED and isinstance(args, list) and args:
+            walk(args[0])  # the array; the per-item logic reads item fields, not the record's
+            for extra in args[2:]:
+                walk(extra)
+            return
+        walk(args)
+
+    walk(rule)
+    return found

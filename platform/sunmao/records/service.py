@@ -13,7 +13,8 @@ If any step fails nothing is written: neither the record, nor its audit entry, n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -178,48 +179,84 @@ class RecordService:
 
     # -- completing a record ---------------------------------------------------------------
 
-    def _eval(self, fn: Any, data: Any, errors: _Errors, path: str, rule_name: str) -> Any:
+    def _eval(self, fn: Any, data: Any, errors: _Errors, path: str, rule_name: str) -> tuple[bool, Any]:
+        """Run a compiled rule; an evaluation error becomes a field error naming the rule."""
         try:
-            return fn(data)
+            return True, fn(data)
         except RuleError as exc:
             errors.add(path, Text(f"规则 {rule_name} 无法计算：{exc.message_zh}",
                                   f"rule {rule_name} could not be evaluated: {exc.message_en}"))
-            return None
+            return False, None
+
+    def _linked(self, conn: sa.Connection | None, ce: CompiledEntity, record: Mapping[str, Any],
+                cache: dict[tuple[str, int], dict[str, Any]], links: Sequence[Field] | None = None
+                ) -> dict[str, Any]:
+        """The record as rules see it: link fields they read through (``customer.grade``) expanded."""
+        links = ce.link_paths if links is None else links
+        if not links:
+            return record  # type: ignore[return-value]
+        data = dict(record)
+        for f in links:
+            target_id = record.get(f.key)
+            if target_id is None:
+                continue
+            key = (f.to or "", target_id)
+            if key not in cache:
+                table = self.snapshot.tables[f.to or ""]
+                query = sa.select(table).where(table.c.id == target_id)
+                if conn is not None:
+                    row = conn.execute(query).mappings().first()
+                else:
+                    with self.db.read() as own:
+                        row = own.execute(query).mappings().first()
+                cache[key] = dict(row) if row else {"id": target_id}
+            data[f.key] = cache[key]
+        return data
 
     def _complete(self, ce: CompiledEntity, record: dict[str, Any], *, new: bool, errors: _Errors,
-                  prefix: str = "") -> None:
+                  prefix: str = "", conn: sa.Connection | None = None,
+                  cache: dict[tuple[str, int], dict[str, Any]] | None = None) -> None:
         """Defaults (new records), child rows, computed fields, then required and rule checks."""
+        cache = {} if cache is None else cache
+        data = self._linked(conn, ce, record, cache)
         if new:
             for f, literal, formula in ce.defaults:
                 if _empty(record.get(f.key)):
                     if formula is None:
                         record[f.key] = literal
                     else:
-                        value = self._eval(formula, record, errors, _join(prefix, f.key), f"{ce.key}.{f.key}.default")
-                        record[f.key] = coerce_result(f, value)
+                        ok, value = self._eval(formula, data, errors, _join(prefix, f.key),
+                                               f"{ce.key}.{f.key}.default")
+                        record[f.key] = coerce_result(f, value) if ok else None
+                    if data is not record:
+                        data[f.key] = record[f.key]
         for f in ce.entity.table_fields:
             child = self.snapshot.compiled[f.of or ""]
             rows = record.get(f.key) or []
             for i, row in enumerate(rows):
                 self._complete(child, row, new=row.get("id") is None, errors=errors,
-                               prefix=f"{_join(prefix, f.key)}[{i}]")
+                               prefix=f"{_join(prefix, f.key)}[{i}]", conn=conn, cache=cache)
             record[f.key] = rows
+            if data is not record:
+                data[f.key] = rows
         for f, fn in ce.computed:
-            value = self._eval(fn, record, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
+            ok, value = self._eval(fn, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
             try:
-                record[f.key] = coerce_result(f, value)
+                record[f.key] = coerce_result(f, value) if ok else None
             except (ValueError, ArithmeticError):
                 errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
                                                       f"formula result {value!r} is not a {f.value_type}"))
+            if data is not record:
+                data[f.key] = record[f.key]
         for f in ce.required:
             if _empty(record.get(f.key)):
                 errors.add(_join(prefix, f.key), CATALOG["required"])
         for check in ce.checks:
             if check.field_key is not None and _empty(record.get(check.field_key)):
                 continue
-            result = self._eval(check.fn, record, errors, _join(prefix, check.targets[0]) if check.targets
-                                else (prefix or RECORD), check.rule_id)
-            if result is None or _truthy(result):
+            where = _join(prefix, check.targets[0]) if check.targets else (prefix or RECORD)
+            ok, result = self._eval(check.fn, data, errors, where, check.rule_id)
+            if not ok or _truthy(result):
                 continue
             for target in check.targets or (RECORD,):
                 errors.add(_join(prefix, target) if target != RECORD else (prefix or RECORD), check.message)
@@ -284,6 +321,16 @@ class RecordService:
             for taken in conn.execute(query).scalars():
                 errors.add(_join(values[taken], f.key), Text(f"{f.label.zh}“{taken}”已被使用",
                                                             f"{f.label.en} {taken!r} is already taken"))
+
+    def evaluation_data(self, entity_key: str, record: Mapping[str, Any], conn: sa.Connection | None = None
+                        ) -> dict[str, Any]:
+        """A stored record with every link expanded, for rules evaluated outside a write (approvals)."""
+        ce = self.snapshot.compiled[entity_key]
+        return self._linked(conn, ce, record, {}, links=ce.links)
+
+    def fetch(self, conn: sa.Connection, entity_key: str, record_id: int, *, lock: bool = False) -> dict[str, Any]:
+        """The stored record (Python values, child rows nested) inside a caller's transaction."""
+        return self._fetch(conn, self.compiled(entity_key), record_id, lock=lock)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -355,38 +402,52 @@ class RecordService:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def create(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False
-               ) -> dict[str, Any]:
+    @contextmanager
+    def _txn(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        """The caller's transaction when it passes one (workflow steps compose writes), else our own."""
+        if conn is not None:
+            yield conn
+        else:
+            with self.db.write() as own:
+                yield own
+
+    def create(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False,
+               conn: sa.Connection | None = None) -> dict[str, Any]:
         """Create one record; return it as the API shows it."""
         ce = self.compiled(entity_key)
         self._authorize(actor, ce, "create")
-        return self._create(ce, [payload], actor, internal)[0]
+        return self._create(ce, [payload], actor, internal, conn=conn)[0]
 
     def create_many(self, entity_key: str, payloads: Sequence[Any], *, actor: Actor = SYSTEM,
-                    internal: bool = False) -> list[dict[str, Any]]:
+                    internal: bool = False, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
         """Create many records in one transaction: all are written, or none (errors by row)."""
         ce = self.compiled(entity_key)
         self._authorize(actor, ce, "create")
-        return self._create(ce, list(payloads), actor, internal, prefixed=True)
+        return self._create(ce, list(payloads), actor, internal, prefixed=True, conn=conn)
 
     def _create(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
-                prefixed: bool = False) -> list[dict[str, Any]]:
+                prefixed: bool = False, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
         try:
-            return self._create_unguarded(ce, payloads, actor, internal, prefixed)
+            return self._create_unguarded(ce, payloads, actor, internal, prefixed, conn)
         except sa.exc.IntegrityError as exc:
             raise _integrity_conflict(exc) from None
 
     def _create_unguarded(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
-                prefixed: bool = False) -> list[dict[str, Any]]:
+                          prefixed: bool, outer: sa.Connection | None) -> list[dict[str, Any]]:
         errors = _Errors()
         prefixes = [f"[{i}]" if prefixed else "" for i in range(len(payloads))]
         records = [self._parse(ce, p, partial=False, internal=internal, errors=errors, prefix=pre)
                    for p, pre in zip(payloads, prefixes, strict=True)]
+        workflow = self._workflow(ce)
+        if workflow is not None:
+            for rec in records:
+                rec[workflow.state_field] = workflow.initial
+        cache: dict[tuple[str, int], dict[str, Any]] = {}
         for rec, pre in zip(records, prefixes, strict=True):
-            self._complete(ce, rec, new=True, errors=errors, prefix=pre)
+            self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=outer, cache=cache)
         errors.raise_if_any()
         now = datetime.now(UTC)
-        with self.db.write() as conn:
+        with self._txn(outer) as conn:
             self._check_links(conn, ce, records, errors, prefixes)
             self._check_unique(conn, ce, records, errors, prefixes)
             errors.raise_if_any()
@@ -408,22 +469,43 @@ class RecordService:
         return [self.dump(ce, r) for r in results]
 
     def update(self, entity_key: str, record_id: int, patch: Any, *, actor: Actor = SYSTEM,
-               expected_version: int | None = None, internal: bool = False) -> dict[str, Any]:
-        """Change some fields of a record. A stale ``expected_version`` is a conflict, never an overwrite."""
+               expected_version: int | None = None, internal: bool = False, transition: str | None = None,
+               comment: str | None = None, conn: sa.Connection | None = None) -> dict[str, Any]:
+        """Change some fields of a record. A stale ``expected_version`` is a conflict, never an overwrite.
+
+        The state field of an entity with a workflow changes only through ``transition`` (an
+        action of the workflow): its source state, roles, required fields and guards are
+        checked here, so no adapter can move a record along a transition it may not take.
+        """
         ce = self.compiled(entity_key)
-        self._authorize(actor, ce, "update")
+        workflow = self._workflow(ce)
+        if transition is not None and workflow is not None and not actor.can(ce.entity, "update"):
+            # Taking an action is not editing: the action's roles decide (checked in begin), and
+            # only the fields the action asks for may come with it.
+            self._authorize(actor, ce, "read")
+            extra = set(patch or {}) - workflow.editable_with(transition) if isinstance(patch, Mapping) else set()
+            if extra:
+                raise Forbidden(Text(f"执行此操作时不能修改：{'、'.join(sorted(extra))}",
+                                     f"this action may not change: {', '.join(sorted(extra))}"))
+        else:
+            self._authorize(actor, ce, "update")
         try:
-            return self._update(ce, record_id, patch, actor, expected_version, internal)
+            return self._update(ce, record_id, patch, actor, expected_version, internal, transition, comment, conn)
         except sa.exc.IntegrityError as exc:
             raise _integrity_conflict(exc) from None
 
     def _update(self, ce: CompiledEntity, record_id: int, patch: Any, actor: Actor, expected_version: int | None,
-                internal: bool) -> dict[str, Any]:
+                internal: bool, transition: str | None, comment: str | None,
+                outer: sa.Connection | None) -> dict[str, Any]:
         errors = _Errors()
         changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors)
+        workflow = self._workflow(ce)
+        if workflow is not None and workflow.state_field in changes and transition is None:
+            errors.add(workflow.state_field, Text("状态只能通过流程操作改变", "the state changes only through a "
+                                                  "workflow action"))
         errors.raise_if_any()
         now = datetime.now(UTC)
-        with self.db.write() as conn:
+        with self._txn(outer) as conn:
             current = self._fetch(conn, ce, record_id, lock=True)
             if expected_version is not None and current["version"] != expected_version:
                 raise PreconditionFailed(Text(
@@ -438,12 +520,26 @@ class RecordService:
                     merged[key] = self._merge_rows(ce.entity.by_key[key], current.get(key, []), value, errors)
                 else:
                     merged[key] = value
-            self._complete(ce, merged, new=False, errors=errors)
+            step = None
+            if transition is not None:
+                if workflow is None:
+                    raise NotFound(Text(f"{ce.entity.label.zh}没有流程", f"{ce.entity.label.en} has no workflow"))
+                step = workflow.begin(transition, current, merged, actor, comment)
+            cache: dict[tuple[str, int], dict[str, Any]] = {}
+            self._complete(ce, merged, new=False, errors=errors, conn=conn, cache=cache)
+            if step is not None:
+                # Guards judge the record as it stands with the values sent along, before the
+                # action's own effects; then the effects apply and formulas run again.
+                step.check(self._linked(conn, ce, merged, cache, links=ce.links), errors)
+                step.apply(merged)
+                self._complete(ce, merged, new=False, errors=errors, conn=conn, cache=cache)
             self._check_links(conn, ce, [merged], errors, [""])
             self._check_unique(conn, ce, [merged], errors, [""], exclude_id=record_id)
+            if step is not None:
+                step.raise_if_refused(errors)
             errors.raise_if_any()
             diff = self._diff(ce, current, merged)
-            if not diff:
+            if not diff and step is None:
                 return self.dump(ce, current)
             values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}
             values.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
@@ -455,27 +551,58 @@ class RecordService:
             stored = {**current, **values}
             for f in ce.entity.table_fields:
                 stored[f.key] = self._write_children(conn, f, record_id, current.get(f.key, []), merged[f.key])
-            self._journal(conn, ce, "updated", [(stored, diff)], actor, now)
+            if step is not None:
+                diff["_transition"] = step.journal()
+                self._journal(conn, ce, "transition", [(stored, diff)], actor, now, topic=step.topic)
+            else:
+                self._journal(conn, ce, "updated", [(stored, diff)], actor, now)
         return self.dump(ce, stored)
 
+    def _workflow(self, ce: CompiledEntity) -> Any:
+        return self.snapshot.features.get("workflows", {}).get(ce.key)
+
     def delete(self, entity_key: str, record_id: int, *, actor: Actor = SYSTEM,
-               expected_version: int | None = None) -> None:
+               expected_version: int | None = None, conn: sa.Connection | None = None) -> None:
         """Move a record to the recycle bin (``deleted_at``); its data and children are kept."""
         ce = self.compiled(entity_key)
         self._authorize(actor, ce, "delete")
+        self._set_deleted(ce, record_id, actor, expected_version, conn, deleted=True)
+
+    def restore(self, entity_key: str, record_id: int, *, actor: Actor = SYSTEM,
+                conn: sa.Connection | None = None) -> dict[str, Any]:
+        """Bring a record back from the recycle bin."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "delete")
+        return self._set_deleted(ce, record_id, actor, None, conn, deleted=False)
+
+    def _set_deleted(self, ce: CompiledEntity, record_id: int, actor: Actor, expected_version: int | None,
+                     outer: sa.Connection | None, *, deleted: bool) -> dict[str, Any]:
         now = datetime.now(UTC)
-        with self.db.write() as conn:
-            current = self._fetch(conn, ce, record_id, lock=True)
+        with self._txn(outer) as conn:
+            query = sa.select(ce.table).where(ce.table.c.id == record_id,
+                                              ce.table.c.deleted_at.is_not(None) if not deleted
+                                              else ce.table.c.deleted_at.is_(None))
+            row = conn.execute(query).mappings().first()
+            if row is None:
+                raise NotFound(Text(f"{ce.entity.label.zh} #{record_id} 不存在" + ("" if deleted else "于回收站"),
+                                    f"{ce.entity.label.en} #{record_id} is not " + ("there" if deleted
+                                                                                     else "in the recycle bin")))
+            current = dict(row)
             if expected_version is not None and current["version"] != expected_version:
                 raise PreconditionFailed(Text("版本已过期，请刷新后重试", "the version is stale; reload and try again"),
                                          current_version=current["version"])
             done = conn.execute(ce.table.update().where(ce.table.c.id == record_id,
                                                         ce.table.c.version == current["version"])
-                                .values(deleted_at=now, version=current["version"] + 1, updated_at=now,
-                                        updated_by=actor.id))
+                                .values(deleted_at=now if deleted else None, version=current["version"] + 1,
+                                        updated_at=now, updated_by=actor.id))
             if done.rowcount != 1:
                 raise ConflictError(Text("记录刚被他人修改", "the record was changed at the same moment"))
-            self._journal(conn, ce, "deleted", [(current, self._diff(ce, current, {}))], actor, now)
+            for key, by_parent in self._load_children(conn, ce, [record_id]).items():
+                current[key] = by_parent[record_id]
+            current.update(version=current["version"] + 1, deleted_at=now if deleted else None)
+            diff = self._diff(ce, current, {}) if deleted else self._diff(ce, {}, current)
+            self._journal(conn, ce, "deleted" if deleted else "restored", [(current, diff)], actor, now)
+        return self.dump(ce, current)
 
     # -- persistence helpers ---------------------------------------------------------------
 
@@ -566,17 +693,19 @@ class RecordService:
         return out
 
     def _journal(self, conn: sa.Connection, ce: CompiledEntity, action: str,
-                 items: list[tuple[Mapping[str, Any], dict[str, Any]]], actor: Actor, now: datetime) -> None:
+                 items: list[tuple[Mapping[str, Any], dict[str, Any]]], actor: Actor, now: datetime,
+                 topic: str | None = None) -> None:
         """The audit entry and the outbox event of each write, in the write's own transaction."""
         version = self.snapshot.version
         conn.execute(sm.audit.insert(), [
             {"entity": ce.key, "record_id": rec["id"], "action": action, "user_id": actor.id, "at": now,
              "revision": version, "diff": diff} for rec, diff in items])
         conn.execute(sm.outbox.insert(), [
-            {"event_id": str(uuid.uuid4()), "topic": f"{ce.key}.{action}", "entity": ce.key,
+            {"event_id": str(uuid.uuid4()), "topic": topic or f"{ce.key}.{action}", "entity": ce.key,
              "record_id": rec["id"], "created_at": now,
              "payload": {"entity": ce.key, "id": rec["id"], "name": rec.get("name"), "version": rec.get("version"),
-                         "action": action, "actor": actor.username, "changed": sorted(diff),
+                         "action": action, "actor": actor.username, "changed": sorted(k for k in diff if k[0] != "_"),
+                         "transition": diff.get("_transition"),
                          "record": self.dump(ce, rec) if action != "deleted" else None}}
             for rec, diff in items])
 

@@ -110,7 +110,10 @@ file = sa.Table(
 
 
 #: Feature modules that add their own ``sm_*`` tables to ``system_metadata`` when imported.
-FEATURE_TABLE_MODULES: tuple[str, ...] = ()
+FEATURE_TABLE_MODULES: tuple[str, ...] = (
+    "sunmao.org",
+    "sunmao.workflow.tables",
+)
 
 
 def create_system_tables(conn: sa.Connection) -> None:

@@ -38,13 +38,6 @@ MAX_FILE_BYTES = 25 * 1024 * 1024
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-@blueprint.before_request
-def _csrf_for_sessions() -> None:
-    """Bearer-token calls need no CSRF token; calls riding on the screens' cookie do."""
-    if g.get("auth") == "session" and request.method not in SAFE_METHODS:
-        current_app.extensions["csrf"].protect()
-
-
 def _actor() -> Actor:
     if g.get("bad_token"):
         raise Unauthorized(Text("API 令牌无效或已吊销", "the API token is not valid or was revoked"))

@@ -31,6 +31,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "sunmao.web.auth",
     "sunmao.web.api",
     "sunmao.web.openapi",
+    "sunmao.workflow.web",
 )
 
 
@@ -125,11 +126,20 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.register_error_handler(SunmaoError, problem)
     app.register_error_handler(HTTPException, _http_error)
 
+    token_blueprints = set()
     for spec in BLUEPRINTS:
         module = importlib.import_module(spec)
         app.register_blueprint(module.blueprint)
         if getattr(module, "CSRF_EXEMPT", False):  # token- or signature-authenticated endpoints
             csrf.exempt(module.blueprint)
+            token_blueprints.add(module.blueprint.name)
+
+    @app.before_request
+    def _csrf_for_session_writes() -> None:
+        """Token calls need no CSRF token; a write riding on the screens' cookie always does."""
+        if request.blueprint in token_blueprints and g.get("auth") == "session" and \
+                request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
