@@ -285,14 +285,15 @@ def money_sum(items: Any, field: Any = UNDEFINED) -> Decimal:
         if item is None:
             continue
         total = _MONEY_CONTEXT.add(total, to_decimal(item))
-    return total
+    return abs(total) if total.is_zero() else total
 
 
 def money_mul(a: Any, b: Any) -> Decimal | None:
     """Exact decimal product (round it with ``round``)."""
     if a is None or b is None:
         return None
-    return _MONEY_CONTEXT.multiply(to_decimal(a), to_decimal(b))
+    product = _MONEY_CONTEXT.multiply(to_decimal(a), to_decimal(b))
+    return abs(product) if product.is_zero() else product
 
 
 # ---------------------------------------------------------------------------- text
@@ -340,6 +341,7 @@ def op_contains(haystack: Any, needle: Any) -> bool:
 
 
 def op_regex_match(pattern: Any, value: Any) -> bool:
+    pattern = normalize(pattern)  # a date pattern is its ISO text, as in the browser
     if type(pattern) is not str:
         raise OpError("the pattern given to regex_match must be text", "regex_match 的正则表达式必须是文本")
     regex = compile_pattern(pattern)

@@ -589,7 +589,7 @@ def build_in(ctx: CompileContext, args: list[Node], path: str) -> Fn:
                     return False
                 return op_in(needle, hay)
             if th is str:
-                return needle in hay
+                return needle in hay and hay != ""  # "" is falsy: json-logic-js says false
             return op_in(needle, hay)
 
         return in_str
