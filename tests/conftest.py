@@ -19,6 +19,8 @@ from werkzeug.test import Client
 from sunmao import accounts
 from sunmao.runtime import Runtime
 
+os.environ.setdefault("SUNMAO_FAST_HASHES", "1")  # cheap argon2 parameters: tests create many users
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -8,9 +8,11 @@ Repeated failed logins lock an account for a while.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -23,7 +25,13 @@ from sunmao.storage import system as sm
 TOKEN_PREFIX = "smt_"  # noqa: S105 - a visible prefix, not a secret
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-_hasher = PasswordHasher()
+# The argon2 defaults (RFC 9106 low-memory profile) cost ~0.3 s per hash here, as they should in
+# production. Test suites create many users: SUNMAO_FAST_HASHES=1 selects cheap parameters.
+@cache
+def _hasher() -> PasswordHasher:
+    if os.environ.get("SUNMAO_FAST_HASHES") == "1":
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ def create_user(db: Database, username: str, password: str, roles: list[str], *,
         raise ValueError("the password must have at least 8 characters")
     with db.write() as conn:
         user_id = conn.execute(sm.user.insert().values(
-            username=username, display_name=display_name or username, password_hash=_hasher.hash(password),
+            username=username, display_name=display_name or username, password_hash=_hasher().hash(password),
             roles=sorted(set(roles)), active=True, failed_logins=0, created_at=datetime.now(UTC),
         )).inserted_primary_key[0]
     return User(user_id, username, display_name or username, frozenset(roles))
@@ -76,13 +84,13 @@ def authenticate(db: Database, username: str, password: str) -> User:
     with db.write() as conn:
         row = conn.execute(sa.select(sm.user).where(sm.user.c.username == username)).mappings().first()
         if row is None or not row["active"]:
-            _hasher.hash(password)  # same work either way: no user enumeration by timing
+            _hasher().hash(password)  # same work either way: no user enumeration by timing
             failure = LoginFailed()
         elif row["locked_until"] and row["locked_until"] > now:
             failure = LoginFailed(row["locked_until"])
         else:
             try:
-                _hasher.verify(row["password_hash"] or "", password)
+                _hasher().verify(row["password_hash"] or "", password)
                 conn.execute(sm.user.update().where(sm.user.c.id == row["id"])
                              .values(failed_logins=0, locked_until=None))
             except (VerificationError, InvalidHashError):

@@ -58,14 +58,43 @@ class Snapshot:
         return [e for e in self.entities.values() if not e.child]
 
 
-def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine, file: str,
-                    problems: list[Problem]) -> CompiledEntity:
+def rule_fields(entity: Entity, entities: Mapping[str, Entity]) -> dict[str, str]:
+    """What a rule over ``entity`` may read, by path and type, for the static checker."""
+    fields: dict[str, str] = {"id": "integer", "name": "string", "version": "integer", "created_at": "datetime",
+                              "updated_at": "datetime"}
+    for f in entity.fields:
+        fields[f.key] = f.value_type
+        target = entities.get(f.of or f.to or "")
+        if target is not None and f.type in ("table", "link"):
+            for sub in target.fields:
+                fields[f"{f.key}.{sub.key}"] = sub.value_type
+            if f.type == "link":
+                fields[f"{f.key}.id"] = "integer"
+                fields[f"{f.key}.name"] = "string"
+    return fields
+
+
+def rule_compiler(engine: Engine, fields: Mapping[str, str], file: str, problems: list[Problem]
+                  ) -> Callable[[Any, str, str], Any]:
+    """Compile a rule, and check it statically against the fields it may read; report both."""
+
     def rule(expr: Any, name: str, path: str) -> Any:
         try:
-            return engine.compile(expr, name=name)
+            compiled = engine.compile(expr, name=name)
         except RuleError as exc:
             problems.append(Problem(file, path, f"rule {name}: {exc}"))
             return lambda data: None
+        for found in engine.check(expr, fields):
+            where = path + found.path[1:] if found.path.startswith("$") else path
+            problems.append(Problem(file, where, f"rule {name}: {found.message_en} — {found.fix_en}"))
+        return compiled
+
+    return rule
+
+
+def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine, file: str,
+                    problems: list[Problem], entities: Mapping[str, Entity]) -> CompiledEntity:
+    rule = rule_compiler(engine, rule_fields(entity, entities), file, problems)
 
     defaults, computed, checks = [], [], []
     for i, f in enumerate(entity.fields):
@@ -139,7 +168,7 @@ def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None,
         schema_cls = build_schema(entity, {k: type(s) for k, s in schemas.items()})
         schemas[entity.key] = schema_cls()
         compiled[entity.key] = _compile_entity(entity, tables[entity.key], schemas[entity.key], engine,
-                                               docs[entity.key][0], problems)
+                                               docs[entity.key][0], problems, entities)
     if problems:
         raise MetadataError(problems)
     roles: dict[str, Text] = {"admin": Text("管理员", "Administrator")}

@@ -32,6 +32,18 @@ def _rename(doc: dict, field_id: str, new_key: str) -> None:
     for index in doc.get("indexes", []):
         index["fields"] = [new_key if k == old_key else k for k in index["fields"]]
 
+    def rewrite(node: object) -> None:  # formulas and rules read the field by key
+        if isinstance(node, dict):
+            if node.get("var") == old_key:
+                node["var"] = new_key
+            for value in node.values():
+                rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                rewrite(value)
+    rewrite(doc["fields"])
+    rewrite(doc.get("rules", []))
+
 
 def _seed(runtime: Runtime) -> list[dict]:
     records = runtime.records()

@@ -20,6 +20,7 @@ from sunmao.meta.model import ADMIN_ROLE
 from sunmao.records.compiled import coerce_result, rule_vars
 from sunmao.records.values import json_value
 from sunmao.rules import Engine, RuleError
+from sunmao.snapshot import rule_compiler, rule_fields
 from sunmao.workflow.calendar import Calendar
 
 Evaluator = Callable[[Any], Any]
@@ -220,12 +221,7 @@ def _compile_one(file: str, doc: dict[str, Any], snapshot: Any, engine: Engine, 
     if doc["initial"] not in states:
         bad("$.initial", f"{doc['initial']!r} is not a state; use one of {', '.join(states)}")
 
-    def rule(expr: Any, name: str, path: str) -> Evaluator:
-        try:
-            return engine.compile(expr, name=name)
-        except RuleError as exc:
-            bad(path, f"rule {name}: {exc}")
-            return lambda data: None
+    rule = rule_compiler(engine, rule_fields(entity, snapshot.entities), file, problems)
 
     transitions: dict[str, Transition] = {}
     approvals = {a["key"]: a for a in doc.get("approvals", ())}
