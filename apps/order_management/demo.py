@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Any
 
-BATCH = 500
+BATCH = 2500  # big batches: each batch refreshes the touched customers once
 N_DOMESTIC, N_ORDERS, HISTORY_DAYS = 200, 5000, 183
 USD_RATE = Decimal("7.10")
 CENT = Decimal("0.01")
@@ -265,17 +265,20 @@ def generate(ctx: Any) -> None:
         product["_id"] = pid
 
     orders = _orders(ctx, customers, products, channel_ids)
-    _create(ctx, "order", orders)
+    for order, oid in zip(orders, _create(ctx, "order", orders, history=True), strict=True):
+        order["_id"] = oid
+    payments = _payments(rnd, orders, ctx.today)
+    _create(ctx, "payment", payments)
     ctx.log(f"demo data ready: {len(customers)} customers, {len(contacts)} contacts, "
-            f"{len(products)} products, {len(orders)} orders")
+            f"{len(products)} products, {len(orders)} orders, {len(payments)} payments")
 
 
-def _create(ctx: Any, entity: str, rows: list[dict]) -> list[int]:
+def _create(ctx: Any, entity: str, rows: list[dict], history: bool = False) -> list[int]:
     """Create rows in batches of BATCH; keys starting with '_' are our bookkeeping, not fields."""
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
         batch = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows[start:start + BATCH]]
-        ids += ctx.bulk_create(entity, batch)
+        ids += ctx.bulk_create(entity, batch, history=history) if history else ctx.bulk_create(entity, batch)
         ctx.log(f"{entity}: {len(ids)}/{len(rows)}")
     return ids
 
@@ -328,7 +331,7 @@ def _domestic_customer(rnd: Any, grade: str, names: set, channel_ids: dict[str, 
     row = {
         "company_name": name,
         "short_name": f"{brand}{short}",
-        "grade": grade,
+        "_tier": grade,
         "country": "中国",
         "province": province,
         "city": city,
@@ -354,7 +357,7 @@ def _overseas_customer(rnd: Any, data: tuple[str, ...], grade: str, channel_ids:
     company, country, state, city, address, phone = data
     domain = "-".join("".join(ch for ch in word if ch.isalnum()) for word in company.lower().split()[:2])
     return {
-        "company_name": company, "short_name": " ".join(company.split()[:2]), "grade": grade, "country": country,
+        "company_name": company, "short_name": " ".join(company.split()[:2]), "_tier": grade, "country": country,
         "province": state, "city": city, "address": address, "phone": phone,
         "email": f"purchasing@{domain}.example",
         "credit_limit": Decimal(0), "payment_terms": "advance", "sales_rep": EXPORT_REP,
@@ -452,6 +455,8 @@ def _orders(ctx: Any, customers: list[dict], products: list[dict], channel_ids: 
                    for i, d in enumerate(days)]
     recent = today - dt.timedelta(days=60)
     for c in customers:
+        c["_today"] = today
+        c["_tier"] = c["row"]["_tier"]
         pool = [p for p in products if p["category"] in c["categories"]]
         c["favourites"] = rnd.sample(pool, min(len(pool), rnd.randint(6, 24)))
     cum_weights = list(accumulate(c["weight"] for c in customers))
@@ -461,7 +466,9 @@ def _orders(ctx: Any, customers: list[dict], products: list[dict], channel_ids: 
         customer = rnd.choices(customers, cum_weights=cum_weights)[0]
         while day > recent and not customer["row"]["active"]:  # lapsed customers stopped ordering
             customer = rnd.choices(customers, cum_weights=cum_weights)[0]
-        orders.append(_order(rnd, day, day > recent, customer, products, channel_ids, counters))
+        order = _order(rnd, day, day > recent, customer, products, channel_ids, counters)
+        order["_customer"] = customer
+        orders.append(order)
     return orders
 
 
@@ -494,6 +501,7 @@ def _order(rnd: Any, day: dt.date, recent: bool, customer: dict, products: list[
         "order_date": day,
         "due_date": day + dt.timedelta(days=days),
         "currency": "USD" if overseas else "CNY",
+        "exchange_rate": USD_RATE if overseas else Decimal(1),
         "payment_terms": c["payment_terms"],
         "advance_payment_required": c["payment_terms"] == "advance" or "custom_tooling" in processes,
         "priority": "urgent" if urgent else "normal",
@@ -501,6 +509,7 @@ def _order(rnd: Any, day: dt.date, recent: bool, customer: dict, products: list[
         "sales_rep": c["sales_rep"],
         "lines": [{k: v for k, v in line.items() if not k.startswith("_")} for line in lines],
     }
+    row.update(_progress(rnd, row, customer, day))
     external = _external_id(rnd, channel, day, counters)
     if external:
         row["external_order_id"] = external
@@ -510,6 +519,69 @@ def _order(rnd: Any, day: dt.date, recent: bool, customer: dict, products: list[
     elif rnd.random() < 0.12:
         row["remarks"] = rnd.choice(ORDER_REMARKS)
     return row
+
+
+# ---------------------------------------------------------------- lifecycle and payments
+
+# How far an order of a given age (days) has come: (state, weight) choices.
+STAGES_BY_AGE = (
+    (75, [("closed", 70), ("paid", 18), ("shipped", 9), ("cancelled", 3)]),
+    (40, [("closed", 30), ("paid", 33), ("shipped", 32), ("cancelled", 3), ("on_hold", 2)]),
+    (20, [("shipped", 45), ("ready_to_ship", 12), ("qc", 8), ("in_production", 25), ("paid", 7),
+          ("cancelled", 3)]),
+    (7, [("in_production", 40), ("scheduled", 30), ("approved", 15), ("qc", 8), ("ready_to_ship", 7)]),
+    (0, [("draft", 20), ("submitted", 10), ("under_review", 25), ("approved", 25), ("scheduled", 20)]),
+)
+SHIPPED = ("shipped", "paid", "closed")
+TERMS_DAYS = {"advance": 0, "net_30": 30, "net_60": 60, "cod": 3}
+
+
+def _progress(rnd: Any, row: dict, customer: dict, day: dt.date) -> dict:
+    """Workflow state and the fields it implies, for an order placed ``day`` (history import)."""
+    age = (customer["_today"] - day).days
+    choices = next(stages for min_age, stages in STAGES_BY_AGE if age >= min_age)
+    state = rnd.choices([s for s, _ in choices], weights=[w for _, w in choices])[0]
+    advance = row["advance_payment_required"]
+    out: dict[str, Any] = {"status": state, "qc_status": "pending", "payment_status": "pending"}
+    past_qc = state in ("ready_to_ship", *SHIPPED)
+    if past_qc:
+        out["qc_status"] = "passed"
+    if state in SHIPPED or (advance and state not in ("draft", "submitted", "under_review", "cancelled")):
+        out["payment_status"] = "paid" if state in ("paid", "closed") else "confirmed"
+    if state in SHIPPED:
+        shipped = min(row["due_date"] + dt.timedelta(days=rnd.randint(-3, 4)), customer["_today"])
+        out["shipped_at"] = dt.datetime.combine(shipped, dt.time(rnd.randint(9, 17), rnd.randint(0, 59)),
+                                                dt.timezone(dt.timedelta(hours=8)))
+        out["waybill_no"] = f"SF{rnd.randrange(10**11, 10**12)}"
+    return out
+
+
+def _payments(rnd: Any, orders: list[dict], today: dt.date) -> list[dict]:
+    """One receivable per shipped order: due by the payment terms, paid as the customer's habits go.
+
+    Key accounts mostly pay on time, occasional customers are often late: the on-time rate is
+    what the customer score reads.
+    """
+    on_time_share = {"A": 0.9, "B": 0.72, "C": 0.45}
+    rows = []
+    for order in orders:
+        if order["status"] not in SHIPPED:
+            continue
+        shipped = order["shipped_at"].date()
+        due = order["order_date"] if order["payment_terms"] == "advance" else \
+            shipped + dt.timedelta(days=TERMS_DAYS.get(order["payment_terms"] or "net_30", 30))
+        customer = order["_customer"]
+        paid = None
+        if order["status"] in ("paid", "closed"):
+            late = 0 if rnd.random() < on_time_share[customer["_tier"]] else rnd.randint(3, 45)
+            paid = min(due + dt.timedelta(days=late - rnd.randint(0, 5) if not late else late), today)
+        amount = sum((line["qty"] * line["unit_price"] * (1 - line.get("discount_pct", 0) / 100)
+                      for line in order["lines"]), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
+        rows.append({"customer": order["customer"], "order": order["_id"], "amount": amount,
+                     "currency": order["currency"], "due_date": due, "paid_date": paid,
+                     "method": "tt" if order["currency"] != "CNY" else rnd.choice(["bank", "bank", "acceptance",
+                                                                                    "alipay"])})
+    return rows
 
 
 def _line(rnd: Any, product: dict, customer: dict) -> dict:

@@ -47,7 +47,8 @@ class DemoContext:
     log: Callable[[str], None] = print
     counts: dict[str, int] = field(default_factory=dict)
 
-    def bulk_create(self, entity_key: str, rows: list[dict[str, Any]]) -> list[int]:
-        created = self.records.create_many(entity_key, rows, actor=SYSTEM)
+    def bulk_create(self, entity_key: str, rows: list[dict[str, Any]], *, history: bool = False) -> list[int]:
+        """Create records through the record service; ``history`` keeps their given workflow state."""
+        created = self.records.create_many(entity_key, rows, actor=SYSTEM, history=history)
         self.counts[entity_key] = self.counts.get(entity_key, 0) + len(created)
         return [r["id"] for r in created]

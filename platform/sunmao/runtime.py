@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sunmao.cache import LastVersions
 from sunmao.features import default_features
 from sunmao.meta.errors import MetadataError, Problem
+from sunmao.meta.model import Entity
 from sunmao.meta.package import AppPackage, export_package, load_package
 from sunmao.records import RecordService
 from sunmao.snapshot import Apps, FeatureCompiler, Snapshot, compile_snapshot
@@ -36,6 +37,19 @@ KEEP_SNAPSHOTS = 2
 class PublishResult:
     version: int
     steps: list[Step]
+    #: Entities whose stored formulas or roll-ups changed and were recomputed.
+    recomputed: tuple[str, ...] = ()
+
+
+def changed_formulas(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> tuple[str, ...]:
+    """Entities with existing rows whose stored computed values a publish made stale."""
+    def signature(entity: Entity) -> list[Any]:
+        return [(f.id, f.formula, f.rollup, f.result_type, f.scale) for f in entity.fields if f.type == "computed"]
+
+    stale = {key for key, entity in new.items() if key in old and signature(old[key]) != signature(entity)}
+    # A child's formulas are stored in its parent's write: recompute the parents.
+    parents = {e.key for e in new.values() for f in e.table_fields if f.of in stale}
+    return tuple(sorted({k for k in stale | parents if not new[k].child}))
 
 
 class _DryRun(Exception):
@@ -125,9 +139,9 @@ class Runtime:
             latest = conn.execute(sa.select(sa.func.max(sm.revision.c.version))).scalar() or 0
             version = latest + 1
             snap = compile_snapshot(version, apps, features=self.features)
-            old = self.snapshot(current).entities if current is not None else {}
+            old_entities = self.snapshot(current).entities if current is not None else {}
             migrator = Migrator(conn, version)
-            steps = migrator.plan(old, snap.entities)
+            steps = migrator.plan(old_entities, snap.entities)
             if dry_run:
                 raise _DryRun(PublishResult(version, steps))
             migrator.apply(steps)
@@ -137,7 +151,12 @@ class Runtime:
             self._set_version(conn, version)
         self._snapshots.put(version, snap)
         self._known = (time.monotonic(), version)
-        return PublishResult(version, steps)
+        stale = changed_formulas(old_entities, snap.entities)
+        if stale:
+            records = RecordService(self.db, snap)
+            for entity_key in stale:
+                records.recompute(entity_key)
+        return PublishResult(version, steps, stale)
 
     def _set_version(self, conn: sa.Connection, version: int) -> None:
         updated = conn.execute(sm.setting.update().where(sm.setting.c.key == PUBLISHED).values(value=str(version)))

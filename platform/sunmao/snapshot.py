@@ -19,8 +19,9 @@ from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity, build_entity
 from sunmao.meta.schemas import validate_document
-from sunmao.records.compiled import Check, CompiledEntity, rule_vars
+from sunmao.records.compiled import Check, CompiledEntity, Rollup, rule_vars
 from sunmao.records.schema import build_schema
+from sunmao.records.sqlrules import SqlRuleError, compile_where
 from sunmao.rules import Engine, RuleError, default_engine
 from sunmao.storage.tables import build_tables
 
@@ -93,7 +94,8 @@ def rule_compiler(engine: Engine, fields: Mapping[str, str], file: str, problems
 
 
 def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine, file: str,
-                    problems: list[Problem], entities: Mapping[str, Entity]) -> CompiledEntity:
+                    problems: list[Problem], entities: Mapping[str, Entity],
+                    tables: Mapping[str, sa.Table]) -> CompiledEntity:
     rule = rule_compiler(engine, rule_fields(entity, entities), file, problems)
 
     defaults, computed, checks = [], [], []
@@ -110,7 +112,7 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
                     problems.append(Problem(file, f"{base}.default", f"default does not fit the field: {exc}"))
                     literal = None
                 defaults.append((f, literal, None))
-        if f.type == "computed":
+        if f.type == "computed" and f.rollup is None:
             computed.append((f, rule(f.formula, f"{entity.key}.{f.key}", f"{base}.formula")))
         for j, v in enumerate(f.validate):
             checks.append(Check(v.id, rule(v.check, v.id, f"{base}.validate[{j}].check"), v.message, (f.key,),
@@ -118,7 +120,7 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
     for j, r in enumerate(entity.rules):
         checks.append(Check(r.id, rule(r.check, r.id, f"$.rules[{j}].check"), r.message, r.fields))
     read: set[str] = set()
-    for expr in [f.formula for f in entity.fields if f.type == "computed"] + \
+    for expr in [f.formula for f in entity.fields if f.type == "computed" and f.rollup is None] + \
             [f.default["formula"] for f in entity.fields if f.has_formula_default] + \
             [v.check for f in entity.fields for v in f.validate] + [r.check for r in entity.rules]:
         read |= rule_vars(expr)
@@ -131,7 +133,42 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
         uniques=tuple(f for f in entity.fields if f.unique and f.is_stored),
         attachments=tuple(f for f in entity.fields if f.type == "attachment"),
         link_paths=tuple(f for f in entity.fields if f.type == "link" and f.key in linked),
+        rollups=_rollups(entity, entities, tables, file, problems),
     )
+
+
+def _rollups(entity: Entity, entities: Mapping[str, Entity], tables: Mapping[str, sa.Table], file: str,
+             problems: list[Problem]) -> tuple[Rollup, ...]:
+    found = []
+    for i, f in enumerate(entity.fields):
+        if f.rollup is None:
+            continue
+        spec, base = f.rollup, f"$.fields[{i}].rollup"
+        source = entities.get(spec["entity"])
+        link = source.by_key.get(spec["link"]) if source else None
+        if source is None or source.child:
+            problems.append(Problem(file, f"{base}.entity", f"{spec['entity']!r} is not an entity with records"))
+            continue
+        if link is None or link.type != "link" or link.to != entity.key:
+            problems.append(Problem(file, f"{base}.link", f"{spec['link']!r} is not a link field of {source.key} "
+                                    f"pointing to {entity.key}"))
+            continue
+        value_field = spec.get("field")
+        if spec["op"] != "count":
+            target = source.by_key.get(value_field or "")
+            if target is None or target.value_type not in ("integer", "decimal", "date", "datetime"):
+                problems.append(Problem(file, f"{base}.field", f"{spec['op']} needs a number or date field of "
+                                        f"{source.key}; {value_field!r} is not one"))
+                continue
+        where = None
+        if "where" in spec:
+            try:
+                where = compile_where(spec["where"], tables[source.key], f"{base}.where")
+            except SqlRuleError as exc:
+                problems.append(Problem(file, exc.path, str(exc).split(": ", 1)[1]))
+                continue
+        found.append(Rollup(f, source.key, link.key, spec["op"], value_field, where))
+    return tuple(found)
 
 
 def validate_apps(apps: Apps) -> list[Problem]:
@@ -168,7 +205,15 @@ def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None,
         schema_cls = build_schema(entity, {k: type(s) for k, s in schemas.items()})
         schemas[entity.key] = schema_cls()
         compiled[entity.key] = _compile_entity(entity, tables[entity.key], schemas[entity.key], engine,
-                                               docs[entity.key][0], problems, entities)
+                                               docs[entity.key][0], problems, entities, tables)
+    feeds: dict[str, list[tuple[str, str]]] = {}
+    for ce in compiled.values():
+        for r in ce.rollups:
+            pair = (ce.key, r.link)
+            if pair not in feeds.setdefault(r.source, []):
+                feeds[r.source].append(pair)
+    for source, pairs in feeds.items():
+        compiled[source] = replace(compiled[source], feeds=tuple(pairs))
     if problems:
         raise MetadataError(problems)
     roles: dict[str, Text] = {"admin": Text("管理员", "Administrator")}

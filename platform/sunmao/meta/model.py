@@ -61,6 +61,7 @@ class Field:
     to: str | None = None
     of: str | None = None
     formula: Any = None
+    rollup: Mapping[str, Any] | None = None
     result_type: str | None = None
     validate: tuple[ValidationRule, ...] = ()
     help: Text | None = None
@@ -164,6 +165,7 @@ def build_field(doc: Mapping[str, Any]) -> Field:
         to=doc.get("to"),
         of=doc.get("of"),
         formula=doc.get("formula"),
+        rollup=doc.get("rollup"),
         result_type=doc.get("result_type"),
         validate=_rules(doc.get("validate")),
         help=_text(doc.get("help")),

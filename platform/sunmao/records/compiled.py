@@ -33,6 +33,18 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """A stored aggregate over the records of ``source`` whose ``link`` points at this record."""
+
+    field: Field
+    source: str
+    link: str
+    op: str
+    value_field: str | None
+    where: Callable[[date], Any] | None
+
+
+@dataclass(frozen=True)
 class CompiledEntity:
     entity: Entity
     table: sa.Table
@@ -47,6 +59,9 @@ class CompiledEntity:
     attachments: tuple[Field, ...]
     #: Link fields whose target's values the rules read (``customer.grade``): loaded before evaluation.
     link_paths: tuple[Field, ...] = ()
+    rollups: tuple[Rollup, ...] = ()
+    #: (entity, link field of this entity) pairs: records of that entity roll up values of ours.
+    feeds: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import marshmallow as ma
@@ -113,6 +113,8 @@ def _convert(ce: CompiledEntity, key: str, kind: str, raw: Any, param: str) -> A
     if kind in ("string", "text", "select"):
         return str(raw)
     f = ce.entity.by_key.get(key)
+    if f is not None and f.type == "computed":
+        f = replace(f, type=f.value_type)  # filter values parse like the stored result
     proxy = f if f is not None else Field(id=key, key=key, type=kind, label=Text(key, key))
     try:
         return schema_field(proxy, {}).deserialize(raw)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import marshmallow as ma
 import sqlalchemy as sa
 
+from sunmao import clock
 from sunmao.errors import Conflict as ConflictError
 from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from sunmao.i18n import Text
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from sunmao.snapshot import Snapshot
 
 RECORD = "_record"
+MAX_CASCADE = 3  # roll-ups of roll-ups: deep enough for real models, bounded against cycles
 FILES = "sm_file"
 
 
@@ -239,6 +241,11 @@ class RecordService:
             record[f.key] = rows
             if data is not record:
                 data[f.key] = rows
+        if ce.rollups:
+            values = self._rollup_values(conn, ce, record.get("id"))
+            record.update(values)
+            if data is not record:
+                data.update(values)
         for f, fn in ce.computed:
             ok, value = self._eval(fn, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
             try:
@@ -260,6 +267,66 @@ class RecordService:
                 continue
             for target in check.targets or (RECORD,):
                 errors.add(_join(prefix, target) if target != RECORD else (prefix or RECORD), check.message)
+
+    def _rollup_values(self, conn: sa.Connection | None, ce: CompiledEntity, record_id: int | None
+                       ) -> dict[str, Any]:
+        """Aggregates over the records that link here (a new record has none yet)."""
+        if record_id is None:
+            return {r.field.key: coerce_result(r.field, 0 if r.op in ("count", "sum") else None) for r in ce.rollups}
+        today = clock.today()
+        columns = []
+        for r in ce.rollups:
+            table = self.snapshot.tables[r.source]
+            measure = sa.func.count() if r.op == "count" else getattr(sa.func, r.op)(table.c[r.value_field])
+            query = sa.select(measure).where(table.c[r.link] == record_id, table.c.deleted_at.is_(None))
+            if r.where is not None:
+                query = query.where(r.where(today))
+            columns.append(query.scalar_subquery().label(r.field.key))
+        if conn is None:
+            with self.db.read() as own:
+                row = own.execute(sa.select(*columns)).mappings().one()
+        else:
+            row = conn.execute(sa.select(*columns)).mappings().one()
+        out = {}
+        for r in ce.rollups:
+            value = row[r.field.key]
+            if value is None and r.op == "sum":
+                value = 0
+            out[r.field.key] = coerce_result(r.field, value)
+        return out
+
+    def _propagate(self, conn: sa.Connection, ce: CompiledEntity, pairs: Iterable[tuple[Mapping[str, Any],
+                                                                                         Mapping[str, Any]]],
+                   depth: int) -> None:
+        """Recompute the roll-ups of the records our changed records link to (old and new targets)."""
+        if not ce.feeds or depth > MAX_CASCADE:
+            return
+        for target, link in ce.feeds:
+            ids = sorted({rec.get(link) for pair in pairs for rec in pair if rec.get(link) is not None})
+            for target_id in ids:
+                try:
+                    self._update(self.snapshot.compiled[target], target_id, {}, SYSTEM, None, True, None, None,
+                                 conn, depth=depth + 1)
+                except NotFound:
+                    continue  # the target was deleted meanwhile: nothing to roll up into
+
+    def recompute(self, entity_key: str, ids: Iterable[int] | None = None, *, chunk: int = 200) -> int:
+        """Recompute stored formulas and roll-ups (time windows move daily); return how many changed."""
+        ce = self.compiled(entity_key)
+        with self.db.read() as conn:
+            query = sa.select(ce.table.c.id).where(ce.table.c.deleted_at.is_(None)).order_by(ce.table.c.id)
+            all_ids = list(ids) if ids is not None else list(conn.execute(query).scalars())
+        changed = 0
+        for start in range(0, len(all_ids), chunk):
+            with self.db.write() as conn:
+                for record_id in all_ids[start:start + chunk]:
+                    try:
+                        before = self._fetch(conn, ce, record_id)
+                    except NotFound:
+                        continue
+                    after = self._update(ce, record_id, {}, SYSTEM, None, True, None, None, conn)
+                    changed += after["version"] != before["version"]
+        return changed
 
     def _check_links(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
                      errors: _Errors, prefixes: Sequence[str]) -> None:
@@ -419,29 +486,41 @@ class RecordService:
         return self._create(ce, [payload], actor, internal, conn=conn)[0]
 
     def create_many(self, entity_key: str, payloads: Sequence[Any], *, actor: Actor = SYSTEM,
-                    internal: bool = False, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
-        """Create many records in one transaction: all are written, or none (errors by row)."""
+                    internal: bool = False, conn: sa.Connection | None = None, history: bool = False
+                    ) -> list[dict[str, Any]]:
+        """Create many records in one transaction: all are written, or none (errors by row).
+
+        ``history`` (system actor only) imports records as they stand in an earlier system,
+        workflow state included, instead of starting them in the initial state.
+        """
         ce = self.compiled(entity_key)
         self._authorize(actor, ce, "create")
-        return self._create(ce, list(payloads), actor, internal, prefixed=True, conn=conn)
+        if history and not actor.system:
+            raise Forbidden(Text("只有系统导入可以指定流程状态", "only a system import may set workflow states"))
+        return self._create(ce, list(payloads), actor, internal or history, prefixed=True, conn=conn,
+                            history=history)
 
     def _create(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
-                prefixed: bool = False, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
+                prefixed: bool = False, conn: sa.Connection | None = None, history: bool = False
+                ) -> list[dict[str, Any]]:
         try:
-            return self._create_unguarded(ce, payloads, actor, internal, prefixed, conn)
+            return self._create_unguarded(ce, payloads, actor, internal, prefixed, conn, history)
         except sa.exc.IntegrityError as exc:
             raise _integrity_conflict(exc) from None
 
     def _create_unguarded(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
-                          prefixed: bool, outer: sa.Connection | None) -> list[dict[str, Any]]:
+                          prefixed: bool, outer: sa.Connection | None, history: bool) -> list[dict[str, Any]]:
         errors = _Errors()
         prefixes = [f"[{i}]" if prefixed else "" for i in range(len(payloads))]
         records = [self._parse(ce, p, partial=False, internal=internal, errors=errors, prefix=pre)
                    for p, pre in zip(payloads, prefixes, strict=True)]
         workflow = self._workflow(ce)
         if workflow is not None:
-            for rec in records:
-                rec[workflow.state_field] = workflow.initial
+            for rec, pre in zip(records, prefixes, strict=True):
+                if not history or rec.get(workflow.state_field) is None:
+                    rec[workflow.state_field] = workflow.initial
+                elif rec[workflow.state_field] not in workflow.states:
+                    errors.add(_join(pre, workflow.state_field), Text("不是流程中的状态", "not a state of the workflow"))
         cache: dict[tuple[str, int], dict[str, Any]] = {}
         for rec, pre in zip(records, prefixes, strict=True):
             self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=outer, cache=cache)
@@ -459,13 +538,11 @@ class RecordService:
                            updated_by=actor.id, deleted_at=None)
                 rows.append(row)
             ids = self._insert(conn, ce.table, rows)
-            results = []
-            for rec, row, record_id in zip(records, rows, ids, strict=True):
-                stored = {**row, "id": record_id}
-                for f in ce.entity.table_fields:
-                    stored[f.key] = self._write_children(conn, f, record_id, [], rec.get(f.key) or [])
-                results.append(stored)
+            results = [{**row, "id": record_id} for row, record_id in zip(rows, ids, strict=True)]
+            for f in ce.entity.table_fields:
+                self._insert_children(conn, f, records, results)
             self._journal(conn, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
+            self._propagate(conn, ce, [({}, r) for r in results], 0)
         return [self.dump(ce, r) for r in results]
 
     def update(self, entity_key: str, record_id: int, patch: Any, *, actor: Actor = SYSTEM,
@@ -496,7 +573,7 @@ class RecordService:
 
     def _update(self, ce: CompiledEntity, record_id: int, patch: Any, actor: Actor, expected_version: int | None,
                 internal: bool, transition: str | None, comment: str | None,
-                outer: sa.Connection | None) -> dict[str, Any]:
+                outer: sa.Connection | None, depth: int = 0) -> dict[str, Any]:
         errors = _Errors()
         changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors)
         workflow = self._workflow(ce)
@@ -556,6 +633,7 @@ class RecordService:
                 self._journal(conn, ce, "transition", [(stored, diff)], actor, now, topic=step.topic)
             else:
                 self._journal(conn, ce, "updated", [(stored, diff)], actor, now)
+            self._propagate(conn, ce, [(current, stored)], depth)
         return self.dump(ce, stored)
 
     def _workflow(self, ce: CompiledEntity) -> Any:
@@ -602,6 +680,7 @@ class RecordService:
             current.update(version=current["version"] + 1, deleted_at=now if deleted else None)
             diff = self._diff(ce, current, {}) if deleted else self._diff(ce, {}, current)
             self._journal(conn, ce, "deleted" if deleted else "restored", [(current, diff)], actor, now)
+            self._propagate(conn, ce, [(current, {})], 0)
         return self.dump(ce, current)
 
     # -- persistence helpers ---------------------------------------------------------------
@@ -629,6 +708,18 @@ class RecordService:
                 errors.add(f"{f.key}[{i}].id", Text(f"行 #{row_id} 不属于这条记录",
                                                     f"row #{row_id} is not part of this record"))
         return merged
+
+    def _insert_children(self, conn: sa.Connection, f: Field, records: Sequence[Mapping[str, Any]],
+                         results: list[dict[str, Any]]) -> None:
+        """The rows of new records: one multi-row insert for the whole batch, ids put back in order."""
+        keys = [c.key for c in self.snapshot.compiled[f.of or ""].entity.stored_fields]
+        pending: list[dict[str, Any]] = []
+        for rec, stored in zip(records, results, strict=True):
+            stored[f.key] = [{k: row.get(k) for k in keys} for row in rec.get(f.key) or ()]
+            pending += [{"parent_id": stored["id"], "idx": idx, **values} for idx, values in enumerate(stored[f.key])]
+        ids = iter(self._insert(conn, self.snapshot.compiled[f.of or ""].table, pending))
+        for stored in results:
+            stored[f.key] = [{"id": next(ids), **values} for values in stored[f.key]]
 
     def _write_children(self, conn: sa.Connection, f: Field, parent_id: int, before: list[dict[str, Any]],
                         after: list[dict[str, Any]]) -> list[dict[str, Any]]:

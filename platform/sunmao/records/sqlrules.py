@@ -1,0 +1,117 @@
+"""A subset of JSONLogic translated to SQL, for conditions that must run inside the database.
+
+Roll-ups (count a customer's orders of the last twelve months) and, later, row-level read
+rules need a condition as a SQL ``WHERE`` clause, not as a Python closure run row by row. The
+subset is what such conditions use: ``var`` (a column), literals, ``== != < <= > >=``, ``and``,
+``or``, ``!``, ``!!``, ``in`` (a column in a literal list), ``today`` and ``add_days``. Anything
+else is refused at publish time with the path of the offending node.
+
+Null semantics follow the JSONLogic reading a user expects, not SQL's three-valued logic:
+``{"==": [{"var": "paid_date"}, null]}`` is ``IS NULL``, and ``!`` of a column means "empty".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+Clause = Callable[[date], Any]  # built per evaluation: ``today`` moves
+
+
+class SqlRuleError(ValueError):
+    def __init__(self, path: str, message: str):
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
+_COMPARE = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+
+
+def compile_where(rule: Any, table: sa.Table, path: str = "$") -> Clause:
+    """Translate ``rule`` into a function of today's date returning a SQL boolean clause."""
+    node = _value(rule, table, path)
+
+    def clause(today: date) -> Any:
+        return _as_bool(node(today))
+
+    return clause
+
+
+def _as_bool(value: Any) -> Any:
+    if isinstance(value, sa.ColumnElement) and not isinstance(value.type, sa.Boolean):
+        return sa.and_(value.is_not(None), value != sa.literal(""))
+    if isinstance(value, bool):
+        return sa.true() if value else sa.false()
+    return value
+
+
+def _value(rule: Any, table: sa.Table, path: str) -> Callable[[date], Any]:
+    if not isinstance(rule, dict):
+        if isinstance(rule, list):
+            raise SqlRuleError(path, "a list is only allowed as the second operand of `in`")
+        return lambda today: rule
+    if len(rule) != 1:
+        raise SqlRuleError(path, "an operation has exactly one operator key")
+    (op, args), = rule.items()
+    args = args if isinstance(args, list) else [args]
+    where = f"{path}[{op!r}]"
+    if op == "var":
+        name = args[0] if args else ""
+        if not isinstance(name, str) or name not in table.c:
+            raise SqlRuleError(where, f"{name!r} is not a column of {table.name}; a SQL condition reads the "
+                                      "entity's own fields only")
+        column = table.c[name]
+        return lambda today: column
+    if op == "today":
+        return lambda today: today
+    if op == "add_days":
+        if len(args) != 2:
+            raise SqlRuleError(where, "add_days takes a date and a number of days")
+        base, days = _value(args[0], table, f"{where}[0]"), args[1]
+        if not isinstance(days, int):
+            raise SqlRuleError(f"{where}[1]", "the number of days must be a literal whole number")
+
+        def shifted(today: date) -> Any:
+            value = base(today)
+            if isinstance(value, date):
+                return value + timedelta(days=days)
+            if isinstance(value, str):
+                return date.fromisoformat(value) + timedelta(days=days)
+            raise SqlRuleError(where, "add_days over a column is not supported in SQL conditions")
+        return shifted
+    if op in _COMPARE:
+        if len(args) != 2:
+            raise SqlRuleError(where, f"{op} takes two operands here")
+        left, right = _value(args[0], table, f"{where}[0]"), _value(args[1], table, f"{where}[1]")
+
+        def compare(today: date) -> Any:
+            a, b = left(today), right(today)
+            if not isinstance(a, sa.ColumnElement) and isinstance(b, sa.ColumnElement):
+                a, b = b, a
+                flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            else:
+                flipped = op
+            if isinstance(a, sa.ColumnElement) and b is None:
+                return a.is_(None) if op == "==" else a.is_not(None)
+            if not isinstance(a, sa.ColumnElement):
+                return sa.literal(getattr(a, _COMPARE[flipped])(b))
+            return getattr(a, _COMPARE[flipped])(b)
+        return compare
+    if op in ("and", "or"):
+        parts = [_value(a, table, f"{where}[{i}]") for i, a in enumerate(args)]
+        join = sa.and_ if op == "and" else sa.or_
+        return lambda today: join(*(_as_bool(p(today)) for p in parts))
+    if op in ("!", "!!"):
+        inner = _value(args[0], table, f"{where}[0]")
+        return lambda today: sa.not_(_as_bool(inner(today))) if op == "!" else _as_bool(inner(today))
+    if op == "in":
+        if len(args) != 2 or not isinstance(args[1], list):
+            raise SqlRuleError(where, "in takes a field and a literal list of values")
+        needle = _value(args[0], table, f"{where}[0]")
+        values = args[1]
+        return lambda today: needle(today).in_(values)
+    raise SqlRuleError(where, f"{op!r} cannot run inside the database; use var, comparisons, and, or, !, in, "
+                              "today, add_days")
