@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from .jsbridge import NodeRules, find_node
 
 #: The instant the tests call "now": 20:30 UTC is already 04:30 on the 16th in Shanghai,
 #: so a wrong time zone shows up as a wrong ``today``.
-NOW = datetime(2026, 3, 15, 20, 30, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 15, 20, 30, 0, tzinfo=UTC)
 
 #: A sample calendar in the shape of the Chinese public holiday schedule: weekday holidays,
 #: and weekend days that are working days ("调休").

@@ -28,8 +28,10 @@ NODE_CANDIDATES = ("/usr/bin/node", "node", "nodejs")
 
 def find_node() -> str | None:
     for candidate in NODE_CANDIDATES:
-        found = shutil.which(candidate) if os.sep not in candidate else (candidate if os.access(candidate, os.X_OK) else None)
-        if found:
+        if os.sep in candidate:
+            if os.access(candidate, os.X_OK):
+                return candidate
+        elif found := shutil.which(candidate):
             return found
     return None
 
@@ -134,7 +136,7 @@ def same_value(py: Any, js: Any) -> bool:
             return math.copysign(1.0, js) == math.copysign(1.0, py)
         return float(py) == float(js)
     if isinstance(py, list) and isinstance(js, list):
-        return len(py) == len(js) and all(same_value(a, b) for a, b in zip(py, js))
+        return len(py) == len(js) and all(same_value(a, b) for a, b in zip(py, js, strict=True))
     if isinstance(py, dict) and isinstance(js, dict):
         return py.keys() == js.keys() and all(same_value(py[k], js[k]) for k in py)
     return type(py) is type(js) and py == js

@@ -11,8 +11,7 @@ Known, documented differences are kept out: integers beyond 2**53, astral-plane 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -54,7 +53,7 @@ decimal_value = st.decimals(min_value=-1_000_000, max_value=1_000_000, places=2,
 date_value = st.dates(min_value=date(1990, 1, 1), max_value=date(2035, 12, 31))
 datetime_value = st.datetimes(
     min_value=datetime(1990, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.sampled_from(
-        [timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]
+        [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]
     )
 )
 server_scalar = st.one_of(json_scalar, decimal_value, date_value, datetime_value)
@@ -111,38 +110,51 @@ def _op(name: str, *args: Any) -> dict[str, Any]:
 
 def extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     c = children
-    binary = st.sampled_from(["==", "===", "!=", "!==", ">", ">=", "<", "<=", "in", "%", "/", "-", "substr", "contains"])
+    binary = st.sampled_from(
+        ["==", "===", "!=", "!==", ">", ">=", "<", "<=", "in", "%", "/", "-", "substr", "contains"]
+    )
     ternary = st.sampled_from(["<", "<=", "substr", "if", "?:"])
     unary = st.sampled_from(["!", "!!", "-", "log", "*", "+", "lower", "upper", "trim", "normalize_phone", "date"])
+    bare = st.sampled_from(["!", "!!", "-", "var", "missing", "merge", "cat"])  # {"!": x} without a list
     nary = st.sampled_from(["and", "or", "+", "*", "cat", "merge", "min", "max", "missing", "if"])
     array_op = st.sampled_from(["map", "filter", "all", "some", "none"])
+    arrays = st.one_of(c, st.sampled_from([{"var": "arr"}, {"var": "objs"}, {"var": "nums"}]))
+    reducers = st.one_of(
+        c,
+        st.just({"+": [{"var": "current"}, {"var": "accumulator"}]}),
+        st.just({"+": [{"var": "accumulator"}, {"var": "current.qty"}]}),
+    )
+    keys = st.one_of(st.lists(st.sampled_from(VAR_PATHS[:12]), max_size=3), c)
+    day_counts = st.one_of(st.integers(-400, 400), st.sampled_from([1.5, "3", None, True]), c)
+    date_or_any = st.one_of(date_leaf, c)
+    money_or_any = st.one_of(money_leaf, c)
+    calendars = st.sampled_from(["cn", "empty", None])
+    fields = st.sampled_from(["qty", "amount", "x", ""])
     return st.one_of(
         st.builds(lambda op, x, y: _op(op, x, y), binary, c, c),
         st.builds(lambda op, x, y, z: _op(op, x, y, z), ternary, c, c, c),
         st.builds(lambda op, x: _op(op, x), unary, c),
-        st.builds(lambda op, x: {op: x}, st.sampled_from(["!", "!!", "-", "var", "missing", "merge", "cat"]),
-                  c.filter(lambda x: not isinstance(x, list))),
+        st.builds(lambda op, x: {op: x}, bare, c.filter(lambda x: not isinstance(x, list))),
         st.builds(lambda op, xs: {op: xs}, nary, st.lists(c, min_size=1, max_size=4)),
         st.builds(lambda xs: {"if": xs}, st.lists(c, max_size=6)),
         st.builds(lambda x: {"var": [x]}, c),
         st.builds(lambda x, y: {"var": [x, y]}, c, c),
-        st.builds(lambda x, y: _op("missing_some", x, y), st.one_of(st.integers(0, 3), c), st.one_of(st.lists(st.sampled_from(VAR_PATHS[:12]), max_size=3), c)),
-        st.builds(lambda op, x, y: _op(op, x, y), array_op, st.one_of(c, st.just({"var": "arr"}), st.just({"var": "objs"}), st.just({"var": "nums"})), c),
-        st.builds(lambda x, y: _op("reduce", x, y), st.one_of(c, st.just({"var": "nums"})), c),
-        st.builds(lambda x, y, z: _op("reduce", x, y, z), st.one_of(c, st.just({"var": "nums"}), st.just({"var": "objs"})),
-                  st.one_of(c, st.just({"+": [{"var": "current"}, {"var": "accumulator"}]}),
-                            st.just({"+": [{"var": "accumulator"}, {"var": "current.qty"}]})), c),
+        st.builds(lambda x, y: _op("missing_some", x, y), st.one_of(st.integers(0, 3), c), keys),
+        st.builds(lambda op, x, y: _op(op, x, y), array_op, arrays, c),
+        st.builds(lambda x, y: _op("reduce", x, y), arrays, c),
+        st.builds(lambda x, y, z: _op("reduce", x, y, z), arrays, reducers, c),
         # custom operations
         st.builds(lambda op: {op: []}, st.sampled_from(["today", "now"])),
-        st.builds(lambda x: _op("date", x), st.one_of(date_leaf, c)),
-        st.builds(lambda op, x, y: _op(op, x, y), st.sampled_from(["days_between", "workdays_between"]), st.one_of(date_leaf, c), date_leaf),
-        st.builds(lambda x, y, cal: _op("workdays_between", x, y, cal), date_leaf, date_leaf, st.sampled_from(["cn", "empty", None])),
-        st.builds(lambda x, n: _op("add_days", x, n), st.one_of(date_leaf, c), st.one_of(st.integers(-400, 400), st.sampled_from([1.5, "3", None, True]), c)),
-        st.builds(lambda x: _op("round", x), st.one_of(money_leaf, c)),
-        st.builds(lambda x, p: _op("round", x, p), st.one_of(money_leaf, c), st.one_of(st.integers(-3, 6), st.just(None), c)),
-        st.builds(lambda x: _op("sum", x), st.one_of(money_leaf, c)),
-        st.builds(lambda x, f: _op("sum", x, f), st.one_of(st.just({"var": "objs"}), money_leaf, c), st.sampled_from(["qty", "amount", "x", ""])),
-        st.builds(lambda x, y: _op("money_mul", x, y), st.one_of(money_leaf, c), st.one_of(money_leaf, c)),
+        st.builds(lambda x: _op("date", x), date_or_any),
+        st.builds(lambda op, x, y: _op(op, x, y), st.sampled_from(["days_between", "workdays_between"]), date_or_any,
+                  date_leaf),
+        st.builds(lambda x, y, cal: _op("workdays_between", x, y, cal), date_leaf, date_leaf, calendars),
+        st.builds(lambda x, n: _op("add_days", x, n), date_or_any, day_counts),
+        st.builds(lambda x: _op("round", x), money_or_any),
+        st.builds(lambda x, p: _op("round", x, p), money_or_any, st.one_of(st.integers(-3, 6), st.just(None), c)),
+        st.builds(lambda x: _op("sum", x), money_or_any),
+        st.builds(lambda x, f: _op("sum", x, f), st.one_of(st.just({"var": "objs"}), money_or_any), fields),
+        st.builds(lambda x, y: _op("money_mul", x, y), money_or_any, money_or_any),
         st.builds(lambda p, x: _op("regex_match", p, x), st.one_of(st.sampled_from(PATTERNS), c), c),
     )
 

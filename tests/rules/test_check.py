@@ -43,7 +43,11 @@ VALID_RULES = [
     ]},
     {"==": [{"sum": [{"var": "lines"}, "amount"]}, {"var": "amount"}]},
     {"all": [{"var": "lines"}, {"and": [{">": [{"var": "qty"}, 0]}, {">": [{"var": "price"}, 0]}]}]},
-    {"reduce": [{"var": "lines"}, {"+": [{"var": "accumulator"}, {"*": [{"var": "current.qty"}, {"var": "current.price"}]}]}, 0]},
+    {"reduce": [
+        {"var": "lines"},
+        {"+": [{"var": "accumulator"}, {"*": [{"var": "current.qty"}, {"var": "current.price"}]}]},
+        0,
+    ]},
     {"some": [{"var": "lines"}, {"<": [{"var": "ship_date"}, "2026-12-31"]}]},
     {"var": "customer.grade"},
     {"var": "extra.anything.goes"},
@@ -78,7 +82,8 @@ def test_unknown_variable_suggests_the_closest_field() -> None:
 def test_unknown_column_inside_a_loop_over_a_table() -> None:
     (problem,) = check({"all": [{"var": "lines"}, {">": [{"var": "qtty"}, 0]}]}, ORDER_FIELDS)
     assert problem.code == "unknown_variable" and problem.suggestion == "qty"
-    (problem,) = check({"reduce": [{"var": "lines"}, {"+": [{"var": "accumulator"}, {"var": "current.prise"}]}, 0]}, ORDER_FIELDS)
+    rule = {"reduce": [{"var": "lines"}, {"+": [{"var": "accumulator"}, {"var": "current.prise"}]}, 0]}
+    (problem,) = check(rule, ORDER_FIELDS)
     assert problem.suggestion == "current.price"
     (problem,) = check({"sum": [{"var": "lines"}, "amout"]}, ORDER_FIELDS)
     assert problem.code == "unknown_variable" and problem.suggestion == "amount"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from decimal import Decimal
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,9 @@ def test_corpus_is_large_and_covers_every_operator(engine: Any) -> None:
 def test_corpus_against_json_logic_js(engine: Any, node: NodeRules) -> None:
     cases = CORPUS["cases"]
     datas = [decode_data(c.get("data")) for c in cases]
-    js_outcomes = node.run_many([(c["rule"], d) for c, d in zip(cases, datas)])
+    js_outcomes = node.run_many([(c["rule"], d) for c, d in zip(cases, datas, strict=True)])
     failures = []
-    for c, data, js in zip(cases, datas, js_outcomes):
+    for c, data, js in zip(cases, datas, js_outcomes, strict=True):
         py = python_outcome(engine, c["rule"], data)
         problem = None
         if not same_outcome(py, js):
@@ -106,12 +106,12 @@ def test_corpus_against_json_logic_js(engine: Any, node: NodeRules) -> None:
 @given(batch=st.lists(case, min_size=FUZZ_BATCH, max_size=FUZZ_BATCH))
 def test_generated_rules_against_json_logic_js(engine: Any, node: NodeRules, batch: list[tuple[Any, Any]]) -> None:
     outcomes = [python_outcome(engine, rule, data) for rule, data in batch]
-    runnable = [(c, py) for c, py in zip(batch, outcomes) if py.kind != "refused"]
-    for (rule, _), py in zip(batch, outcomes):
+    runnable = [(c, py) for c, py in zip(batch, outcomes, strict=True) if py.kind != "refused"]
+    for py in outcomes:
         # Generated arities are valid: a refusal may only be about a constant argument.
         assert py.kind != "refused" or "takes" not in py.message, py.message
     js_outcomes = node.run_many([c for c, _ in runnable])
-    for ((rule, data), py), js in zip(runnable, js_outcomes):
+    for ((rule, data), py), js in zip(runnable, js_outcomes, strict=True):
         assert same_outcome(py, js), describe(rule, data, py, js)
 
 
@@ -138,5 +138,31 @@ def test_official_jsonlogic_suite(engine: Any) -> None:
 def test_official_jsonlogic_suite_in_node_too(engine: Any, node: NodeRules) -> None:
     cases = official_cases()
     js_outcomes = node.run_many([(rule, data) for rule, data, _ in cases])
-    for (rule, data, expected), js in zip(cases, js_outcomes):
+    for (rule, data, expected), js in zip(cases, js_outcomes, strict=True):
         assert js.kind == "ok" and same_value(expected, js.value), (rule, data, expected, js)
+
+
+NUMERIC_TEXT = st.text(alphabet="0123456789.eE+-xXoObBaf_ \t\u00a0Infinity", max_size=8)
+
+
+@settings(
+    max_examples=60, deadline=None, database=None, derandomize=os.environ.get("SUNMAO_RULES_FUZZ_RANDOM") != "1"
+)
+@given(
+    numbers=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=40, max_size=40),
+    texts=st.lists(NUMERIC_TEXT, min_size=40, max_size=40),
+)
+def test_number_text_conversions_against_json_logic_js(
+    engine: Any, node: NodeRules, numbers: list[float], texts: list[str]
+) -> None:
+    """Number → text (cat) and text → number (parseFloat in +, ToNumber in - and ==), in bulk."""
+    cases: list[tuple[Any, Any]] = []
+    for x in numbers:
+        cases += [({"cat": [x]}, None), ({"cat": [{"*": [x, 3]}]}, None), ({"+": [{"cat": [x]}]}, None)]
+    for s in texts:
+        cases += [({"+": [s]}, None), ({"-": [s, 0]}, None), ({"<": [s, 1]}, None)]
+        cases.append(({"==": [s, {"var": "n"}]}, {"n": 0}))
+    js_outcomes = node.run_many(cases)
+    for (rule, data), js in zip(cases, js_outcomes, strict=True):
+        py = python_outcome(engine, rule, data)
+        assert same_outcome(py, js), describe(rule, data, py, js)

@@ -138,13 +138,13 @@ def test_arithmetic_returns_floats_and_passthrough_keeps_python_types() -> None:
 
 def test_data_attributes_are_never_read() -> None:
     class Order:
-        secret = "x"
+        internal = "x"
 
     data = {"o": Order(), "s": "abc", "n": {}}
     for path in ("s.upper", "s.__class__", "n.__class__", "n.constructor", "n.keys", "s.0.__len__"):
         assert rules.apply({"var": path}, data) is None
     with pytest.raises(RuleEvalError, match="unsupported value type Order"):
-        rules.apply({"var": "o.secret"}, data)
+        rules.apply({"var": "o.internal"}, data)
 
 
 def test_extra_operations_are_per_engine() -> None:

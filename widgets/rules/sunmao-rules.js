@@ -53,7 +53,7 @@
   function shown(v) {
     if (Array.isArray(v)) return "an array";
     if (v !== null && typeof v === "object") return "an object";
-    return JSON.stringify(isNull(v) ? String(v) : String(v));
+    return JSON.stringify(String(v));
   }
 
   // ------------------------------------------------------------------ dates

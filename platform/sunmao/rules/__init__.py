@@ -10,9 +10,21 @@ json-logic-js 2.0.x exactly, JavaScript coercions included, and Sunmao's own ope
     due_ok = engine.compile({">=": [{"var": "due_date"}, {"today": []}]}, name="r_due_future")
     due_ok({"due_date": date(2026, 10, 8)})
 
-Value mapping and number results are described in :mod:`.coerce`, null handling of the
-custom operations in :mod:`.ops_custom`, the regular-expression subset in
-:mod:`.regex_subset`, and the static checker in :mod:`.check`.
+Decisions a caller should know (details in the module named):
+
+* Data is what the server holds: dict, list, str, int, float, bool, None, Decimal, date,
+  datetime. Standard operators see a Decimal as a JS number and a date/datetime as its ISO
+  text (datetimes in UTC), exactly what the browser holds (:mod:`.coerce`).
+* Numbers computed by standard operators (``+ - * / %``, ``min``, ``max``) come back as
+  ``float``, NaN and ±Infinity included, because that is what a JS number is; values that a
+  rule only passes through (``var``, ``if``, ``and``/``or``) keep their Python type, so a
+  Decimal field stays a Decimal. ``3.0 == 3`` in Python, and the conformance tests compare
+  numbers by value, so callers never need to care which of the two they got.
+* Money operations (``round``, ``sum``, ``money_mul``) compute in exact decimal and return
+  ``Decimal``; the browser gets the nearest number to the same decimal (:mod:`.ops_custom`).
+* Custom operations pass null through instead of failing (:mod:`.ops_custom`); regular
+  expressions are a checked subset that means the same in Python and JS (:mod:`.regex_subset`).
+* Static checks against an entity's fields: :mod:`.check`.
 
 The module-level :func:`compile`, :func:`apply` and :func:`check` use one shared engine with
 the default settings (Asia/Shanghai, the system clock, no holiday calendars); it is immutable,
@@ -25,7 +37,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .check import FIELD_TYPES, Problem
-from .coerce import UNDEFINED
 from .compiler import DEFAULT_TIME_ZONE, MAX_DEPTH, MAX_NODES, CompiledRule, Engine
 from .errors import RuleCompileError, RuleError, RuleEvalError
 
@@ -37,7 +48,6 @@ __all__ = [
     "RuleError",
     "RuleCompileError",
     "RuleEvalError",
-    "UNDEFINED",
     "DEFAULT_TIME_ZONE",
     "MAX_DEPTH",
     "MAX_NODES",

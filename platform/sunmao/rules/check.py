@@ -248,7 +248,9 @@ class _Checker:
                 try:
                     spec.check_const(None, nodes)  # type: ignore[arg-type]
                 except OpError as exc:
-                    self.add("invalid_argument", path, exc.reason_en, exc.reason_zh, "correct the argument", "请修改该参数")
+                    self.add(
+                        "invalid_argument", path, exc.reason_en, exc.reason_zh, "correct the argument", "请修改该参数"
+                    )
 
         if op == "var":
             if children and not _is_logic(children[0][0]) and type(children[0][0]) is not list:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -94,9 +94,9 @@ _K_UNDEF, _K_NULL, _K_BOOL, _K_NUM, _K_STR, _K_ARR, _K_OBJ = range(7)
 def datetime_iso(value: datetime) -> str:
     """ISO 8601 in UTC with an explicit ``+00:00`` offset (naive means UTC)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     else:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return value.isoformat()
 
 

@@ -16,17 +16,17 @@ import copy
 import difflib
 import json
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import OpError, RuleCompileError, RuleError, RuleEvalError, json_path_key
 from .nodes import CompileContext, Node, OpSpec, const_node, guarded
 from .ops_custom import Calendar, CustomConfig, custom_ops
-from .ops_std import standard_ops
+from .ops_std import const_var_parts, standard_ops
 
 __all__ = ["Engine", "CompiledRule", "Arity", "DEFAULT_TIME_ZONE", "MAX_DEPTH", "MAX_NODES"]
 
@@ -35,7 +35,7 @@ MAX_DEPTH = 32
 MAX_NODES = 2000
 
 #: ``int`` (exactly n), ``(min, max)`` with ``max`` None for "any number", or None (any).
-Arity = Union[int, tuple[int, Union[int, None]], None]
+Arity = int | tuple[int, int | None] | None
 
 #: A compiled rule: call it with the data. It also carries ``rule_name`` and ``rule``.
 CompiledRule = Callable[..., Any]
@@ -44,7 +44,7 @@ _SCALARS = (str, int, float, bool)
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Engine:
@@ -221,7 +221,7 @@ class Engine:
                 spec.check_const(ctx, args)
             except OpError as exc:
                 raise RuleCompileError(ctx.rule_name, path, exc.reason_en, exc.reason_zh) from None
-        return Node(spec.build(ctx, args, path), path)
+        return Node(spec.build(ctx, args, path), path, var_parts=const_var_parts(op, args))
 
 
 def _op_children(node: dict[str, Any], path: str) -> list[tuple[Any, str]]:

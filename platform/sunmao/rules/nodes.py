@@ -8,8 +8,9 @@ constant lets a comparison skip a call and test the one type that matters first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .errors import OpError, RuleEvalError
 
@@ -34,16 +35,21 @@ class Node:
     ``const`` holds the value when the node is a constant scalar (or a literal object),
     else NOCONST. ``literal`` holds the constant elements of a literal array whose elements
     are all constant scalars (the closure still returns a fresh list on every call, as
-    json-logic-js builds a new array), else NOCONST.
+    json-logic-js builds a new array), else NOCONST. ``var_parts`` holds the steps of a
+    ``{"var": "a.b"}`` with a constant path and no default, so that operators can read the
+    variable inline instead of calling the node.
     """
 
-    __slots__ = ("fn", "const", "literal", "path")
+    __slots__ = ("fn", "const", "literal", "path", "var_parts")
 
-    def __init__(self, fn: Fn, path: str, const: Any = NOCONST, literal: Any = NOCONST) -> None:
+    def __init__(
+        self, fn: Fn, path: str, const: Any = NOCONST, literal: Any = NOCONST, var_parts: list[str] | None = None
+    ) -> None:
         self.fn = fn
         self.path = path
         self.const = const
         self.literal = literal
+        self.var_parts = var_parts
 
     @property
     def is_const(self) -> bool:

@@ -32,7 +32,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
@@ -96,7 +96,7 @@ def parse_date(value: Any, tz: tzinfo) -> date | None:
         return None
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         try:
             return _check_range(value.astimezone(tz).date(), value)
         except OverflowError:
@@ -190,15 +190,25 @@ class Calendar:
 _NO_CALENDAR = Calendar("", (), ())
 
 
+def _whole_number(value: Any) -> int | None:
+    """The int a JS-integral number stands for (bools and text are not numbers), or None."""
+    t = type(value)
+    if t is int or (t is float and value.is_integer()):
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return None
+
+
 def _day_count(value: Any) -> int | None:
     if value is None:
         return None
-    t = type(value)
-    if t is int or (t is float and value.is_integer()) or (isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()):
-        n = int(value)
-        if abs(n) <= _MAX_DAY_SHIFT:
-            return n
-    raise OpError(f"the number of days must be a whole number, not {_shown(value)}", f"天数必须是整数，而不是 {_shown(value)}")
+    n = _whole_number(value)
+    if n is not None and abs(n) <= _MAX_DAY_SHIFT:
+        return n
+    raise OpError(
+        f"the number of days must be a whole number, not {_shown(value)}", f"天数必须是整数，而不是 {_shown(value)}"
+    )
 
 
 # ---------------------------------------------------------------------------- money
@@ -239,11 +249,9 @@ def to_decimal(value: Any) -> Decimal:
 def _places(value: Any) -> int:
     if value is None or value is UNDEFINED:
         return 0
-    t = type(value)
-    if t is int or (t is float and value.is_integer()) or (isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()):
-        n = int(value)
-        if -_MAX_PLACES <= n <= _MAX_PLACES:
-            return n
+    n = _whole_number(value)
+    if n is not None and -_MAX_PLACES <= n <= _MAX_PLACES:
+        return n
     raise OpError(
         f"decimal places must be a whole number from -{_MAX_PLACES} to {_MAX_PLACES}",
         f"小数位数必须是 -{_MAX_PLACES} 到 {_MAX_PLACES} 之间的整数",
@@ -381,8 +389,8 @@ class CustomConfig:
     def now_utc(self) -> datetime:
         moment = self.clock()
         if moment.tzinfo is None or moment.utcoffset() is None:
-            return moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
 
     def calendar(self, name: Any) -> Calendar:
         if name is None or name is UNDEFINED:
@@ -390,7 +398,9 @@ class CustomConfig:
         if type(name) is str and name in self.calendars:
             return self.calendars[name]
         known = ", ".join(sorted(self.calendars)) or "none"
-        raise OpError(f"unknown holiday calendar {name!r} (known: {known})", f"未知的节假日日历 {name!r}（已配置：{known}）")
+        raise OpError(
+            f"unknown holiday calendar {name!r} (known: {known})", f"未知的节假日日历 {name!r}（已配置：{known}）"
+        )
 
 
 def _simple(name: str, impl: Callable[..., Any], lo: int, hi: int | None, doc: str, check: Any = None) -> OpSpec:
@@ -463,7 +473,9 @@ def custom_ops(config: CustomConfig) -> dict[str, OpSpec]:
         _simple("date", op_date, 1, 1, "a date value or text as an ISO date"),
         _simple("days_between", op_days_between, 2, 2, "[a, b] → b − a in days"),
         _simple("add_days", op_add_days, 2, 2, "[date, n] → the ISO date n days later"),
-        _simple("workdays_between", op_workdays_between, 2, 3, "[a, b, calendar?] → working days in (a, b]", check_calendar),
+        _simple(
+            "workdays_between", op_workdays_between, 2, 3, "[a, b, calendar?] → working days in (a, b]", check_calendar
+        ),
         _simple("round", money_round, 1, 2, "[x, places=0] → Decimal, ROUND_HALF_UP", _check_round),
         _simple("sum", money_sum, 1, 2, "[list] or [rows, field] → exact Decimal sum", _check_sum),
         _simple("money_mul", money_mul, 2, 2, "[a, b] → exact Decimal product"),

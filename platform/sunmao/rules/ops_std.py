@@ -15,6 +15,7 @@ keep their Python type (an int stays an int, a Decimal a Decimal).
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 from .access import MISSING, lookup, split_path, var_value
@@ -54,6 +55,14 @@ def _is_safe_str_const(node: Node) -> bool:
 
 
 # ---------------------------------------------------------------------------- var
+
+
+def const_var_parts(op: str, args: list[Node]) -> list[str] | None:
+    """The path steps of ``{"var": "<constant>"}`` (no default), for inline reads."""
+    if op != "var" or len(args) != 1 or not args[0].is_const:
+        return None
+    return split_path(args[0].const)
+
 
 
 def build_var(ctx: CompileContext, args: list[Node], path: str) -> Fn:
@@ -148,8 +157,12 @@ def build_missing(ctx: CompileContext, args: list[Node], path: str) -> Fn:
 
         def missing_const(d: Any) -> list[Any]:
             out = []
+            is_dict = type(d) is dict
             for key, parts in keys:
-                value = d if parts is None else lookup(d, parts)
+                if is_dict and parts is not None and len(parts) == 1:
+                    value = d.get(key)
+                else:
+                    value = d if parts is None else lookup(d, parts)
                 if value is None or (type(value) is str and value == ""):
                     out.append(key)
             return out
@@ -214,24 +227,53 @@ def build_if(ctx: CompileContext, args: list[Node], path: str) -> Fn:
 
         return if2
     if n == 3:
-        c0, t0, e0 = args[0].fn, args[1].fn, args[2].fn
+        c0, then, other = args
+        if then.is_const and other.is_const:  # {"if": [cond, "A", "B"]}: no calls for the branches
+            tv, ev, cf0 = then.const, other.const, c0.fn
+
+            def if3_const(d: Any) -> Any:
+                c = cf0(d)
+                if c is True or (c is not False and truthy(c)):
+                    return tv
+                return ev
+
+            return if3_const
+        cf, tf, ef = c0.fn, then.fn, other.fn
 
         def if3(d: Any) -> Any:
-            c = c0(d)
+            c = cf(d)
             if c is True or (c is not False and truthy(c)):
-                return t0(d)
-            return e0(d)
+                return tf(d)
+            return ef(d)
 
         return if3
-    pairs = [(args[i].fn, args[i + 1].fn) for i in range(0, n - 1, 2)]
-    last = args[-1].fn if n % 2 == 1 else None
+    if n == 5 and args[1].is_const and args[3].is_const and args[4].is_const:
+        # {"if": [c1, "A", c2, "B", "C"]}, the common grading shape, unrolled.
+        cf1, cf2 = args[0].fn, args[2].fn
+        v1, v2, v3 = args[1].const, args[3].const, args[4].const
+
+        def if5_const(d: Any) -> Any:
+            c = cf1(d)
+            if c is True or (c is not False and truthy(c)):
+                return v1
+            c = cf2(d)
+            if c is True or (c is not False and truthy(c)):
+                return v2
+            return v3
+
+        return if5_const
+    # if / else-if chains: a constant branch is returned without a call.
+    pairs = [(args[i].fn, args[i + 1].const, args[i + 1].fn) for i in range(0, n - 1, 2)]
+    last = args[-1] if n % 2 == 1 else None
+    last_const = last.const if last is not None else None
+    last_fn = last.fn if last is not None and not last.is_const else None
 
     def ifn(d: Any) -> Any:
-        for cond, then in pairs:
+        for cond, then_const, then in pairs:
             c = cond(d)
             if c is True or (c is not False and truthy(c)):
-                return then(d)
-        return None if last is None else last(d)
+                return then(d) if then_const is NOCONST else then_const
+        return last_const if last_fn is None else last_fn(d)
 
     return ifn
 
@@ -333,56 +375,79 @@ def build_truthy(ctx: CompileContext, args: list[Node], path: str) -> Fn:
     return lambda d: truthy(f0(d))
 
 
-# ---------------------------------------------------------------------------- equality
+# ---------------------------------------------------------------------------- equality and comparison
+#
+# A comparison of a variable with a constant is the most common rule there is, so it gets
+# one closure that reads the variable inline (no call for the ``var`` node), tests the one or
+# two Python types for which the Python operator already means the JavaScript one, and falls
+# back to the exact coercion otherwise. ``pyop`` is a C-level function from ``operator``.
+
+
+def _fused(var: Node, c: Any, t1: type, t2: type, pyop: Any, slow: Any) -> Fn:
+    """``pyop(v, c)`` when ``type(v)`` is t1 or t2, else ``slow(v, c)``, with v = var(data)."""
+    parts = var.var_parts
+    if parts is not None and len(parts) == 1:
+        k = parts[0]
+
+        def cmp_var1(d: Any) -> bool:
+            v = d.get(k) if type(d) is dict else lookup(d, parts)
+            tv = type(v)
+            if tv is t1 or tv is t2:
+                return pyop(v, c)
+            return slow(v, c)
+
+        return cmp_var1
+    if parts is not None and len(parts) == 2:
+        k0, k1 = parts
+        rest = parts[1:]
+
+        def cmp_var2(d: Any) -> bool:
+            if type(d) is dict:
+                v = d.get(k0)
+                v = v.get(k1) if type(v) is dict else lookup(v, rest)
+            else:
+                v = lookup(d, parts)
+            tv = type(v)
+            if tv is t1 or tv is t2:
+                return pyop(v, c)
+            return slow(v, c)
+
+        return cmp_var2
+    fa = var.fn
+
+    def cmp_node(d: Any) -> bool:
+        v = fa(d)
+        tv = type(v)
+        if tv is t1 or tv is t2:
+            return pyop(v, c)
+        return slow(v, c)
+
+    return cmp_node
+
+
+def _fast_types(c: Any) -> tuple[type, type]:
+    tc = type(c)
+    return (float, int) if (tc is int or tc is float) else (tc, tc)
+
+
+def _not_loose_eq(a: Any, b: Any) -> bool:
+    return not loose_eq(a, b)
+
+
+def _not_strict_eq(a: Any, b: Any) -> bool:
+    return not strict_eq(a, b)
 
 
 def _build_equality(args: list[Node], cmp: Any, negate: bool) -> Fn:
     a, b = args
     if a.is_const and not b.is_const:
         a, b = b, a  # both equalities are symmetric
-    fa = a.fn
     if b.is_const and type(b.const) in (str, int, float, bool):
-        c = b.const
-        tc = type(c)
-        numeric = tc is int or tc is float
-        if numeric and not negate:
-
-            def eq_num(d: Any) -> bool:
-                v = fa(d)
-                tv = type(v)
-                if tv is float or tv is int:
-                    return v == c
-                return cmp(v, c)
-
-            return eq_num
-        if numeric:
-
-            def ne_num(d: Any) -> bool:
-                v = fa(d)
-                tv = type(v)
-                if tv is float or tv is int:
-                    return v != c
-                return not cmp(v, c)
-
-            return ne_num
-        if not negate:
-
-            def eq_const(d: Any) -> bool:
-                v = fa(d)
-                if type(v) is tc:
-                    return v == c
-                return cmp(v, c)
-
-            return eq_const
-
-        def ne_const(d: Any) -> bool:
-            v = fa(d)
-            if type(v) is tc:
-                return v != c
-            return not cmp(v, c)
-
-        return ne_const
-    fb = b.fn
+        t1, t2 = _fast_types(b.const)
+        if negate:
+            return _fused(a, b.const, t1, t2, operator.ne, _not_loose_eq if cmp is loose_eq else _not_strict_eq)
+        return _fused(a, b.const, t1, t2, operator.eq, cmp)
+    fa, fb = a.fn, b.fn
     if negate:
         return lambda d: not cmp(fa(d), fb(d))
     return lambda d: cmp(fa(d), fb(d))
@@ -404,9 +469,6 @@ def build_sne(ctx: CompileContext, args: list[Node], path: str) -> Fn:
     return _build_equality(args, strict_eq, True)
 
 
-# ---------------------------------------------------------------------------- comparison
-
-
 def _less(a: Any, b: Any) -> bool:
     ta = type(a)
     if (ta is float or ta is int) and (type(b) is float or type(b) is int):
@@ -421,77 +483,41 @@ def _less_eq(a: Any, b: Any) -> bool:
     return js_le(a, b)
 
 
+def _greater(v: Any, c: Any) -> bool:
+    return js_lt(c, v)
+
+
+def _greater_eq(v: Any, c: Any) -> bool:
+    return js_le(c, v)
+
+
+def _comparable_const(node: Node) -> bool:
+    return _is_number_const(node) or _is_safe_str_const(node)
+
+
 def _build_compare(args: list[Node], strict: bool) -> Fn:
     """``a < b`` (strict) or ``a <= b`` for two nodes, specialised on constants."""
     a, b = args
+    pyop = operator.lt if strict else operator.le
     slow = js_lt if strict else js_le
-    fast = _less if strict else _less_eq
-    if b.is_const and (_is_number_const(b) or _is_safe_str_const(b)):
-        c = b.const
-        fa = a.fn
-        if type(c) is str:
-            if strict:
-
-                def lt_str(d: Any) -> bool:
-                    v = fa(d)
-                    return v < c if type(v) is str else slow(v, c)
-
-                return lt_str
-
-            def le_str(d: Any) -> bool:
-                v = fa(d)
-                return v <= c if type(v) is str else slow(v, c)
-
-            return le_str
-        if strict:
-
-            def lt_num(d: Any) -> bool:
-                v = fa(d)
-                tv = type(v)
-                return v < c if (tv is float or tv is int) else slow(v, c)
-
-            return lt_num
-
-        def le_num(d: Any) -> bool:
-            v = fa(d)
-            tv = type(v)
-            return v <= c if (tv is float or tv is int) else slow(v, c)
-
-        return le_num
-    if a.is_const and (_is_number_const(a) or _is_safe_str_const(a)):
-        c = a.const
-        fb = b.fn
-        if type(c) is str:
-            if strict:
-
-                def gt_str(d: Any) -> bool:
-                    v = fb(d)
-                    return c < v if type(v) is str else slow(c, v)
-
-                return gt_str
-
-            def ge_str(d: Any) -> bool:
-                v = fb(d)
-                return c <= v if type(v) is str else slow(c, v)
-
-            return ge_str
-        if strict:
-
-            def gt_num(d: Any) -> bool:
-                v = fb(d)
-                tv = type(v)
-                return c < v if (tv is float or tv is int) else slow(c, v)
-
-            return gt_num
-
-        def ge_num(d: Any) -> bool:
-            v = fb(d)
-            tv = type(v)
-            return c <= v if (tv is float or tv is int) else slow(c, v)
-
-        return ge_num
+    if _comparable_const(b) and not a.is_const:
+        t1, t2 = _fast_types(b.const)
+        return _fused(a, b.const, t1, t2, pyop, slow)
+    if _comparable_const(a) and not b.is_const:
+        t1, t2 = _fast_types(a.const)
+        return _fused(b, a.const, t1, t2, operator.gt if strict else operator.ge, _greater if strict else _greater_eq)
     fa, fb = a.fn, b.fn
-    return lambda d: fast(fa(d), fb(d))
+
+    def compare(d: Any) -> bool:
+        x = fa(d)
+        y = fb(d)
+        tx = type(x)
+        ty = type(y)
+        if (tx is float or tx is int) and (ty is float or ty is int):
+            return pyop(x, y)
+        return slow(x, y)
+
+    return compare
 
 
 def _build_between(args: list[Node], strict: bool) -> Fn:
@@ -595,13 +621,30 @@ def build_in(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         return in_str
     if b.literal is not NOCONST and all(type(x) is str for x in b.literal):
         choices = frozenset(b.literal)
+        listed = list(b.literal)
         fa = a.fn
+        parts = a.var_parts
+        if parts is not None and len(parts) <= 2:
+            k0, rest = parts[0], parts[1:]
+
+            def in_choices_var(d: Any) -> bool:  # {"in": [{"var": "region"}, ["华东", "华南"]]}
+                if type(d) is dict:
+                    v = d.get(k0)
+                    if rest:
+                        v = v.get(rest[0]) if type(v) is dict else lookup(v, rest)
+                else:
+                    v = lookup(d, parts)
+                if type(v) is str:
+                    return v in choices
+                return op_in(v, listed)
+
+            return in_choices_var
 
         def in_choices(d: Any) -> bool:
             v = fa(d)
             if type(v) is str:
                 return v in choices
-            return op_in(v, list(choices))
+            return op_in(v, listed)
 
         return in_choices
     fa = a.fn
@@ -671,13 +714,6 @@ def build_log(ctx: CompileContext, args: list[Node], path: str) -> Fn:
 # ---------------------------------------------------------------------------- arithmetic
 
 
-def op_add(*args: Any) -> float:
-    total = 0.0
-    for v in args:
-        total += parse_float(v)
-    return total + 0.0
-
-
 def build_add(ctx: CompileContext, args: list[Node], path: str) -> Fn:
     fns = [a.fn for a in args]
     if len(fns) == 2:
@@ -696,7 +732,19 @@ def build_add(ctx: CompileContext, args: list[Node], path: str) -> Fn:
     if len(fns) == 1:
         (f0,) = fns
         return lambda d: parse_float(f0(d)) + 0.0
-    return eager(op_add, fns)
+
+    def addn(d: Any) -> float:
+        total = 0.0
+        for f in fns:
+            v = f(d)
+            t = type(v)
+            if t is float or t is int:
+                total += v
+            else:
+                total += parse_float(v)
+        return total + 0.0
+
+    return addn
 
 
 def _pf_acc(v: float) -> float:
@@ -720,6 +768,23 @@ def build_mul(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         f0, f1 = fns
         if args[1].is_const and type(args[1].const) in _NUMBER_TYPES:
             c = parse_float(args[1].const)
+            parts = args[0].var_parts
+            if parts is not None and len(parts) <= 2:
+                k0, rest = parts[0], parts[1:]
+
+                def mul_var_const(d: Any) -> float:  # {"*": [{"var": "a.b"}, 2]}, the variable read inline
+                    if type(d) is dict:
+                        x = d.get(k0)
+                        if rest:
+                            x = x.get(rest[0]) if type(x) is dict else lookup(x, rest)
+                    else:
+                        x = lookup(d, parts)
+                    tx = type(x)
+                    if tx is float:
+                        return (0.0 if x == 0.0 else x) * c
+                    return (float(x) if tx is int else parse_float(x)) * c
+
+                return mul_var_const
 
             def mul_const(d: Any) -> float:
                 x = f0(d)
@@ -731,7 +796,17 @@ def build_mul(ctx: CompileContext, args: list[Node], path: str) -> Fn:
             return mul_const
 
         def mul2(d: Any) -> float:
-            return parse_float(f0(d)) * parse_float(f1(d))
+            x, y = f0(d), f1(d)
+            tx, ty = type(x), type(y)
+            if tx is float:
+                x = 0.0 if x == 0.0 else x  # parseFloat(String(-0)) is 0
+            else:
+                x = float(x) if tx is int else parse_float(x)
+            if ty is float:
+                y = 0.0 if y == 0.0 else y
+            else:
+                y = float(y) if ty is int else parse_float(y)
+            return x * y
 
         return mul2
     return eager(op_mul, fns)
@@ -757,6 +832,17 @@ def build_sub(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         f0 = args[0].fn
         return lambda d: -_num(f0(d))
     f0, f1 = args[0].fn, args[1].fn
+    if args[0].is_const and type(args[0].const) in _NUMBER_TYPES:
+        c = float(args[0].const)
+
+        def sub_from_const(d: Any) -> float:  # {"-": [20, x]}
+            y = f1(d)
+            ty = type(y)
+            if ty is float or ty is int:
+                return c - y
+            return c - _num(y)
+
+        return sub_from_const
 
     def sub2(d: Any) -> float:
         x, y = f0(d), f1(d)
@@ -830,7 +916,12 @@ def build_filter(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         items = fa(d)
         if type(items) is not list:
             return []
-        return [x for x in items if truthy(body(x))]
+        out = []
+        for x in items:
+            r = body(x)
+            if r is True or (r is not False and truthy(r)):
+                out.append(x)
+        return out
 
     return filter_
 
@@ -859,7 +950,8 @@ def build_all(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         if type(items) is not list or not items:
             return False
         for x in items:
-            if not truthy(body(x)):
+            r = body(x)
+            if r is not True and (r is False or not truthy(r)):
                 return False
         return True
 
@@ -874,7 +966,8 @@ def build_some(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         if type(items) is not list:
             return False
         for x in items:
-            if truthy(body(x)):
+            r = body(x)
+            if r is True or (r is not False and truthy(r)):
                 return True
         return False
 
@@ -889,7 +982,8 @@ def build_none(ctx: CompileContext, args: list[Node], path: str) -> Fn:
         if type(items) is not list:
             return True
         for x in items:
-            if truthy(body(x)):
+            r = body(x)
+            if r is True or (r is not False and truthy(r)):
                 return False
         return True
 

@@ -36,7 +36,11 @@ _MAX_REPEAT = 1000
 _SYNTAX_ESCAPES = set("^$\\.*+?()[]{}|/-")
 _CONTROL_ESCAPES = {"t": "\\t", "n": "\\n", "r": "\\r", "f": "\\f", "v": "\\v"}
 _HEX = set("0123456789abcdefABCDEF")
-_WS_CLASS = "".join("\\x%02x" % ord(c) if ord(c) < 0x100 else "\\u%04x" % ord(c) for c in JS_WHITESPACE)
+def _escape_code(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_WS_CLASS = "".join(_escape_code(ord(c)) for c in JS_WHITESPACE)
 _SHORTHAND = {
     "d": "[0-9]",
     "D": "[^0-9]",
@@ -111,7 +115,10 @@ class _Parser:
         elif c == "{":
             m = _BRACE_QUANTIFIER.match(self.p, self.i)
             if m is None:
-                self.refuse("'{' must start a quantifier like {2,5}; write \\{ for a brace", "“{”只能用于量词如 {2,5}，字面量请写 \\{")
+                self.refuse(
+                    "'{' must start a quantifier like {2,5}; write \\{ for a brace",
+                    "“{”只能用于量词如 {2,5}，字面量请写 \\{",
+                )
             q_min = int(m.group(1))
             q_max = q_min if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
             if q_min > _MAX_REPEAT or (q_max is not None and q_max > _MAX_REPEAT):
@@ -154,7 +161,9 @@ class _Parser:
 
     def literal_check(self, c: str) -> None:
         if ord(c) >= 0xD800 and (ord(c) <= 0xDFFF or ord(c) > 0xFFFF):
-            self.refuse("characters outside the Basic Multilingual Plane are not supported", "不支持基本多文种平面以外的字符")
+            self.refuse(
+                "characters outside the Basic Multilingual Plane are not supported", "不支持基本多文种平面以外的字符"
+            )
 
     def group(self) -> tuple[str, bool, bool]:
         self.i += 1  # (
@@ -181,12 +190,13 @@ class _Parser:
     def hex_escape(self, n: int) -> str:
         digits = self.p[self.i + 2 : self.i + 2 + n]
         if len(digits) != n or not set(digits) <= _HEX:
-            self.refuse(f"\\{self.p[self.i + 1]} needs {n} hex digits", f"\\{self.p[self.i + 1]} 后需要 {n} 位十六进制数")
+            letter = self.p[self.i + 1]
+            self.refuse(f"\\{letter} needs {n} hex digits", f"\\{letter} 后需要 {n} 位十六进制数")
         code = int(digits, 16)
         if 0xD800 <= code <= 0xDFFF:
             self.refuse("surrogate code units are not supported", "不支持代理码元")
         self.i += 2 + n
-        return "\\x%02x" % code if code < 0x100 else "\\u%04x" % code
+        return _escape_code(code)
 
     def escape(self) -> tuple[str, bool, bool]:
         if self.i + 1 >= len(self.p):
@@ -271,7 +281,7 @@ def _class_char(c: str) -> str:
         return c
     if c.isascii() and c.isprintable() and c != " ":
         return "\\" + c
-    return "\\x%02x" % ord(c) if ord(c) < 0x100 else "\\u%04x" % ord(c)
+    return _escape_code(ord(c))
 
 
 def translate(pattern: str) -> str:
