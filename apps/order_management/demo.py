@@ -10,8 +10,11 @@ screens, reports and dashboards have something realistic to show:
 - 1–2 contacts per customer;
 - about 300 products (fasteners, hinges, stampings, die castings, machined and auto parts)
   with specifications, materials, prices, costs and, for about 15 %, special processes;
-- 5,000 sales orders over the six months before ``ctx.today``, with 1–6 lines each. A fifth
-  of the customers (grade A) place about 70 % of the orders; about 8 % are urgent.
+- 5,000 sales orders over the six months before ``ctx.today``, with 1–6 lines each, imported
+  as history in the lifecycle state their age implies. A fifth of the customers (the
+  key-account tier) place about 70 % of the orders; about 8 % are urgent;
+- one payment receipt per shipped order, paid as each tier's habits go (the customer score,
+  and so the A/B/C grade, is computed from these and the orders).
 
 Everything random comes from ``ctx.random`` and every date from ``ctx.today``, so one seed
 gives the same data on every machine.
