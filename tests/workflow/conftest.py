@@ -65,7 +65,8 @@ def om(runtime: Runtime) -> OM:
     customers = {}
     for grade in "ABC":
         customers[grade] = records.create("customer", {
-            "company_name": f"宁波{grade}类五金有限公司", "grade_override": grade, "phone": "13800138000"}, actor=SYSTEM)["id"]
+            "company_name": f"宁波{grade}类五金有限公司", "grade_override": grade, "phone": "13800138000"},
+            actor=SYSTEM)["id"]
     products = {
         "plain": records.create("product", {"sku": "HB-M8-30", "product_name": "六角螺栓", "unit": "pc",
                                             "price": "0.50"}, actor=SYSTEM)["id"],

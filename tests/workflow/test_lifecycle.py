@@ -114,3 +114,28 @@ def test_actions_over_the_api(om: OM) -> None:
     assert refused.status_code == 409 and refused.headers["Content-Type"] == "application/problem+json"
     timeline = api.get(f"/api/v1/order/{order['id']}/timeline").json["items"]
     assert [e["kind"] for e in timeline] == ["created", "transition", "transition"]
+
+
+def test_shipping_creates_the_receivable_and_tells_finance(om: OM) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from sunmao.clock import today
+    from sunmao.records.query import ListQuery
+    from sunmao.storage import system as sm
+
+    order = om.order(qty="5", payment_terms="net_30")
+    _to_ready(om, order["id"])
+    om.act(order["id"], "confirm_payment", "fin1")
+    om.act(order["id"], "ship", "wh1", values={"waybill_no": "SF2"})
+    payments = om.runtime.records().list("payment", ListQuery(filters=[("order", "eq", str(order["id"]))]))["items"]
+    assert len(payments) == 1
+    assert payments[0]["amount"] == "500.00" and payments[0]["customer"] == order["customer"]
+    assert payments[0]["due_date"] == (today() + timedelta(days=30)).isoformat()
+    with om.runtime.db.read() as conn:
+        query = sa.select(sm.outbox.c.payload).where(sm.outbox.c.topic == "workflow.notify")
+        notes = conn.execute(query).scalars().all()
+    assert len(notes) == 1
+    assert sorted(notes[0]["user_ids"]) == sorted([om.actors["fin1"].id, om.actors["fin2"].id])
+    assert notes[0]["message"]["en"].startswith("The order has shipped")

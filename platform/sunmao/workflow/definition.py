@@ -56,6 +56,9 @@ class Transition:
     set_values: tuple[tuple[str, str, Any], ...]  # (field, "literal"|"formula"|"now", value)
     emit: str | None
     approval: str | None
+    #: (entity, {field: (kind, value or closure)}) records the action creates.
+    creates: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = ()
+    notify: Mapping[str, Any] | None = None
 
     def allowed_for(self, roles: frozenset[str] | set[str], system: bool) -> bool:
         if system:
@@ -166,6 +169,27 @@ class Workflow:
                 if state in t.sources and t.allowed_for(set(actor.roles), actor.system) and not t.system]
 
 
+def _creates(t: Mapping[str, Any], base: str, snapshot: Any, rule: Callable[[Any, str, str], Any],
+             bad: Callable[[str, str], None]) -> list[tuple[str, tuple[tuple[str, str, Any], ...]]]:
+    out = []
+    for i, spec in enumerate(t.get("create", ())):
+        target = snapshot.entities.get(spec["entity"])
+        if target is None or target.child:
+            bad(f"{base}.create[{i}].entity", f"{spec['entity']!r} is not an entity with records")
+            continue
+        values = []
+        for key, value in spec["values"].items():
+            if key not in target.by_key:
+                bad(f"{base}.create[{i}].values.{key}", f"{key!r} is not a field of {target.key}")
+            elif isinstance(value, dict) and "formula" in value:
+                values.append((key, "formula", rule(value["formula"], f"{t['key']}.create.{key}",
+                                                    f"{base}.create[{i}].values.{key}.formula")))
+            else:
+                values.append((key, "literal", value))
+        out.append((target.key, tuple(values)))
+    return out
+
+
 def _lookup(data: Mapping[str, Any], path: str) -> Any:
     value: Any = data
     for part in path.split("."):
@@ -258,7 +282,8 @@ def _compile_one(file: str, doc: dict[str, Any], snapshot: Any, engine: Engine, 
             key=t["key"], sources=frozenset(t["from"]), to=t.get("to"), label=Text.of(t["label"]),
             roles=frozenset(t.get("roles", ())), system=t.get("system", False), guards=guards,
             fields_required=tuple(t.get("fields_required", ())), comment_required=t.get("comment_required", False),
-            set_values=tuple(set_values), emit=t.get("emit"), approval=t.get("approval"))
+            set_values=tuple(set_values), emit=t.get("emit"), approval=t.get("approval"),
+            creates=tuple(_creates(t, base, snapshot, rule, bad)), notify=t.get("notify"))
     for i, a in enumerate(doc.get("approvals", ())):
         for name in ("on_start", "on_approved", "on_rejected"):
             if a.get(name) and a[name] not in transitions:

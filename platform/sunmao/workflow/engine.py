@@ -74,16 +74,40 @@ class WorkflowService:
             record = self.records.update(entity, record_id, dict(values or {}), actor=actor,
                                          expected_version=expected_version, transition=action, comment=comment,
                                          conn=conn)
+            self._effects(conn, wf, action, record, actor)
             approval = wf.transitions[action].approval
             if approval:
                 record = self._start(conn, wf, approval, record_id, actor) or record
         return record
 
+    def _effects(self, conn: sa.Connection, wf: Workflow, action: str, record: Mapping[str, Any],
+                 actor: Actor) -> None:
+        """What an action does beyond its own record: related records, an extra event, a notification."""
+        t = wf.transitions[action]
+        if not (t.creates or t.emit or t.notify):
+            return
+        data = self.records.evaluation_data(wf.entity, self.records.fetch(conn, wf.entity, record["id"]), conn)
+        for entity, values in t.creates:
+            payload = {key: (fn(data) if kind == "formula" else fn) for key, kind, fn in values}
+            self.records.create(entity, json_value(payload), actor=Actor(id=actor.id, username=actor.username,
+                                                                         system=True), conn=conn)
+        if t.emit:
+            self._emit(conn, t.emit, {"entity": wf.entity, "record_id": record["id"], "name": record.get("name"),
+                                      "action": action, "actor": actor.username})
+        if t.notify:
+            who = t.notify.get("to")
+            users = self._resolve(conn, who, {"submitter_id": actor.id}, data) if who else []
+            self._emit(conn, "workflow.notify", {
+                "entity": wf.entity, "record_id": record["id"], "name": record.get("name"), "action": action,
+                "user_ids": users, "message": t.notify["message"]})
+
     def _system_transition(self, conn: sa.Connection, wf: Workflow, record_id: int, action: str,
                            on_behalf: str, comment: str | None = None) -> dict[str, Any]:
         actor = Actor(username=on_behalf, system=True)
-        return self.records.update(wf.entity, record_id, {}, actor=actor, internal=True, transition=action,
-                                   comment=comment, conn=conn)
+        record = self.records.update(wf.entity, record_id, {}, actor=actor, internal=True, transition=action,
+                                     comment=comment, conn=conn)
+        self._effects(conn, wf, action, record, actor)
+        return record
 
     # -- approvals -------------------------------------------------------------------------
 
