@@ -218,6 +218,8 @@ def setup(with_demo: bool) -> None:
 
 #: Modules that contribute a click command or group named ``command`` (e.g. ``sunmao worker``).
 COMMAND_MODULES: tuple[str, ...] = (
+    "sunmao.hooks.inbound.cli",
+    "sunmao.jobs.worker", "sunmao.jobs.secrets_cli", "sunmao.hooks.outbound.cli",
 )
 
 for _spec in COMMAND_MODULES:

@@ -478,6 +478,25 @@ class RecordService:
             with self.db.write() as own:
                 yield own
 
+    def validate(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False,
+                 links: bool = True) -> dict[str, Any]:
+        """Everything ``create`` would check — fields, formulas, rules, links, unique values — without
+        writing; raise ValidationFailed, or return the record as it would be stored (no id yet).
+
+        ``links=False`` skips the link check, for a payload whose linked record is created in
+        the same unit of work (an inbound order and its new customer)."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "create")
+        errors = _Errors()
+        record = self._parse(ce, payload, partial=False, internal=internal, errors=errors)
+        with self.db.read() as conn:
+            self._complete(ce, record, new=True, errors=errors, conn=conn)
+            if links:
+                self._check_links(conn, ce, [record], errors, [""])
+            self._check_unique(conn, ce, [record], errors, [""])
+        errors.raise_if_any()
+        return self.dump(ce, record)
+
     def create(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False,
                conn: sa.Connection | None = None) -> dict[str, Any]:
         """Create one record; return it as the API shows it."""

@@ -113,6 +113,8 @@ file = sa.Table(
 FEATURE_TABLE_MODULES: tuple[str, ...] = (
     "sunmao.org",
     "sunmao.workflow.tables",
+    "sunmao.hooks.inbound.tables",
+    "sunmao.jobs.tables", "sunmao.hooks.outbound.tables",
 )
 
 

@@ -32,6 +32,8 @@ BLUEPRINTS: tuple[str, ...] = (
     "sunmao.web.api",
     "sunmao.web.openapi",
     "sunmao.workflow.web",
+    "sunmao.hooks.inbound.web",
+    "sunmao.jobs.web",
 )
 
 

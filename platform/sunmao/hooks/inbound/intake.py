@@ -1,0 +1,308 @@
+"""The intake path of one delivery: store raw, authenticate, answer pings, parse, de-duplicate, place.
+
+    receive()  a webhook request           ─┐
+    pull       one order of a fetched page  ─┼─► stored raw (own transaction) ─► handle ─► outcome stored
+    replay()   a stored delivery again     ─┘
+
+Whatever happens, the raw delivery stays in ``sm_inbound`` with its status and outcome:
+``processed`` and ``held`` (accepted, 2xx), ``duplicate`` (the first answer is given again),
+``ignored`` (pings and skipped test orders), ``rejected`` (4xx, replayable once the cause is
+fixed). A rejected delivery writes nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sunmao.errors import Conflict, NotFound, PayloadTooLarge, SunmaoError, ValidationFailed
+from sunmao.i18n import Text
+from sunmao.records import RecordService
+from sunmao.rules.coerce import truthy
+from sunmao.snapshot import Snapshot
+from sunmao.storage import Database
+
+from . import store
+from .auth import redact, verify
+from .compiler import FEATURE
+from .errors import ChannelNotFound, MalformedBody, MethodNotAllowed, StillProcessing
+from .model import Channel, Ping
+from .orders import place_order
+from .paths import MISSING, get_path, show_path
+from .secrets import SecretStore, secret_store
+
+REPLAYABLE = ("received", "held", "rejected", "ignored")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A delivery as it arrived: header names lower-case, the body as raw bytes."""
+
+    method: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: bytes
+    truncated: bool = False
+    size: int = 0
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the sender is told: status and body (a dict is JSON, a str is text)."""
+
+    status: int
+    body: Any
+    delivery: int | None
+    duplicate_of: int | None = None
+
+
+def channels(snapshot: Snapshot) -> dict[str, Channel]:
+    return snapshot.features.get(FEATURE, {}) if snapshot.features else {}
+
+
+def get_channel(snapshot: Snapshot, key: str, *, mode: str | None = None) -> Channel:
+    channel = channels(snapshot).get(key)
+    if channel is None or not channel.enabled:
+        known = ", ".join(sorted(k for k, c in channels(snapshot).items() if c.enabled and (mode is None
+                                                                                             or c.mode == mode)))
+        raise ChannelNotFound(Text(f"没有启用的渠道 {key}；已启用：{known or '无'}",
+                                   f"there is no enabled channel {key!r}; enabled: {known or 'none'}"))
+    if mode is not None and channel.mode != mode:
+        raise ChannelNotFound(Text(f"渠道 {key} 是{'拉取' if channel.mode == 'pull' else '推送'}渠道",
+                                   f"channel {key!r} is a {channel.mode} channel"))
+    return channel
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """JSON with exact decimals; a precise message (line, column) when it is malformed."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(Text(f"请求体不是 UTF-8 文本（第 {exc.start + 1} 个字节）",
+                                 f"the body is not UTF-8 text (byte {exc.start + 1})")) from None
+    if not text.strip():
+        raise MalformedBody(Text("请求体为空，应为 JSON", "the body is empty; a JSON document was expected"))
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(Text(f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}",
+                                 f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")) from None
+    except ValueError as exc:
+        raise MalformedBody(Text(f"JSON 格式错误：{exc}", f"malformed JSON: {exc}")) from None
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedBody(Text(f"表单格式错误：{exc}", f"malformed form body: {exc}")) from None
+
+
+def _view(req: Request) -> dict[str, Any]:
+    """What ping rules see: nothing here raises, a body that does not parse is null."""
+    body: Any = None
+    form: dict[str, str] = {}
+    if req.content_type == "application/x-www-form-urlencoded":
+        try:
+            form = parse_form(req.body)
+        except MalformedBody:
+            form = {}
+    elif req.body:
+        try:
+            body = parse_json(req.body)
+        except MalformedBody:
+            body = None
+    return {"method": req.method, "query": req.query, "headers": req.headers, "form": form, "body": body,
+            "content_type": req.content_type}
+
+
+def _ping_answer(ping: Ping, view: dict[str, Any]) -> Any:
+    if ping.text is not None:
+        value = ping.text(view)
+        return "" if value is None else str(value)
+    if ping.json:
+        return {key: rule(view) for key, rule in ping.json}
+    return {"status": "ok", "ping": ping.id}
+
+
+def _match_ping(channel: Channel, view: dict[str, Any], *, signed: bool) -> Ping | None:
+    for ping in channel.pings:
+        if ping.signed == signed and truthy(ping.when(view)):
+            return ping
+    return None
+
+
+# -- the pipeline ---------------------------------------------------------------------------
+
+@dataclass
+class _Ctx:
+    channel: Channel
+    snapshot: Snapshot
+    records: RecordService
+    secrets: SecretStore
+    delivery: int
+    lang: str
+
+    @property
+    def db(self) -> Database:
+        return self.records.db
+
+
+def _finish_ignored(ctx: _Ctx, body: Any, status: int, outcome: dict[str, Any]) -> Answer:
+    store.finish(ctx.db, ctx.delivery, "ignored", http_status=status, response=body, outcome=outcome)
+    return Answer(status, body, ctx.delivery)
+
+
+def _handle(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
+    channel = ctx.channel
+    if req.truncated:
+        raise PayloadTooLarge(Text(f"请求体超过此渠道允许的 {channel.max_body_bytes} 字节",
+                                   f"the body exceeds the {channel.max_body_bytes} bytes this channel accepts"),
+                              limit=channel.max_body_bytes)
+    if not verified:
+        view = _view(req)
+        ping = _match_ping(channel, view, signed=False)
+        if ping is not None:
+            return _finish_ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
+        verify(channel.auth, ctx.secrets, req.headers, req.query, req.body, req.received_at)
+        store.mark_verified(ctx.db, ctx.delivery)
+        ping = _match_ping(channel, view, signed=True)
+        if ping is not None:
+            return _finish_ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
+    if req.method not in ("POST", "PULL"):
+        raise MethodNotAllowed(Text("请用 POST 发送订单", "send orders with POST"))
+    body = parse_form(req.body) if channel.body_format == "form" else parse_json(req.body)
+    order = get_path(body, channel.root)
+    if order is MISSING or not isinstance(order, dict):
+        where = show_path(channel.root)
+        raise ValidationFailed(Text(f"请求体中 {where} 处应为订单对象",
+                                    f"the body must hold an order object at {where}"),
+                               errors={where: [Text("缺少订单", "missing order")]})
+    return _process(ctx, req, body, order)
+
+
+def _dedup_key(channel: Channel, req: Request, body: Any, order: Any) -> str:
+    if channel.dedup_key is None:
+        return "sha256:" + hashlib.sha256(req.body).hexdigest()
+    value = channel.dedup_key({"body": body, "order": order, "headers": req.headers, "query": req.query})
+    if value is None or value == "" or isinstance(value, dict | list):
+        raise ValidationFailed(Text("无法从请求中得到去重键（渠道的 dedup_key 规则结果为空）",
+                                    "the delivery has no de-duplication key (the channel's dedup_key rule gave "
+                                    "nothing)"), errors={"dedup_key": [Text("为空", "empty")]})
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 200 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _process(ctx: _Ctx, req: Request, body: Any, order: dict[str, Any]) -> Answer:
+    channel = ctx.channel
+    view = {"order": order, "headers": req.headers}
+    for skip in channel.skip:
+        if truthy(skip.when(view)):
+            answer = {"status": "ignored", "delivery": ctx.delivery, "reason": skip.reason.get(ctx.lang)}
+            return _finish_ignored(ctx, answer, 200, {"skip": skip.id, "reason": skip.reason.as_dict()})
+    key = _dedup_key(channel, req, body, order)
+    holder = store.claim(ctx.db, ctx.delivery, channel.key, key)
+    if holder is not None and holder != ctx.delivery:
+        first = store.get(ctx.db, holder)
+        if first is None or first["status"] == "received":
+            raise StillProcessing(Text(f"同一订单（去重键 {key}）正在处理，请稍后重试",
+                                       f"the same order (key {key}) is being processed; retry shortly"))
+        store.finish(ctx.db, ctx.delivery, "duplicate", http_status=first["http_status"], response=first["response"],
+                     outcome={"duplicate_of": holder, "dedup_key": key}, duplicate_of=holder)
+        return Answer(first["http_status"], first["response"], ctx.delivery, duplicate_of=holder)
+    placed = place_order(channel, ctx.snapshot, ctx.records, order, req.headers, req.received_at)
+    status = 202 if placed.status == "held" else 200
+    answer: dict[str, Any] = {"status": placed.status, "delivery": ctx.delivery}
+    outcome = placed.outcome()
+    if placed.order:
+        answer["order"] = outcome["order"]
+    if placed.action != "created" and placed.action != "none":
+        answer["action"] = placed.action
+    if placed.holds:
+        answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)} for h in placed.holds]
+    store.finish(ctx.db, ctx.delivery, placed.status, http_status=status, response=answer, outcome=outcome)
+    return Answer(status, answer, ctx.delivery)
+
+
+def _run(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
+    try:
+        return _handle(ctx, req, verified=verified)
+    except SunmaoError as exc:
+        exc.extra["delivery"] = ctx.delivery
+        problem = exc.problem("en")
+        store.finish(ctx.db, ctx.delivery, "rejected", http_status=exc.status, response=exc.problem(ctx.lang),
+                     outcome={"problem": problem}, error=problem.get("detail") or problem["title"], release_claim=True)
+        raise
+    except Exception as exc:
+        # An engine fault, not the sender's: the delivery stays `received` with the error, to replay.
+        store.finish(ctx.db, ctx.delivery, "received", http_status=500, response=None,
+                     error=f"{type(exc).__name__}: {exc}"[:2000], release_claim=True)
+        raise
+
+
+def receive(db: Database, snapshot: Snapshot, key: str, req: Request, *, records: RecordService | None = None,
+            lang: str = "zh", secrets: SecretStore | None = None) -> Answer:
+    """Handle one webhook request for channel ``key``; raise a SunmaoError (a 4xx) to reject it."""
+    channel = get_channel(snapshot, key, mode="push")
+    headers, query = redact(channel.auth, req.headers, req.query)
+    delivery = store.insert_raw(db, store.RawDelivery(
+        channel.key, "push", req.method, headers, query, req.body, req.truncated, req.size or len(req.body),
+        req.received_at))
+    ctx = _Ctx(channel, snapshot, records or RecordService(db, snapshot), secrets or secret_store(db), delivery, lang)
+    return _run(ctx, req, verified=False)
+
+
+def ingest(db: Database, snapshot: Snapshot, channel: Channel, item: Any, *, headers: dict[str, str] | None = None,
+           records: RecordService | None = None, received_at: datetime | None = None) -> Answer:
+    """Feed one order fetched by a pull channel through the same path (stored raw first)."""
+    body = json.dumps(item, ensure_ascii=False, default=str, separators=(",", ":")).encode()
+    req = Request("PULL", dict(headers or {}), {}, body, size=len(body), received_at=received_at or datetime.now(UTC))
+    delivery = store.insert_raw(db, store.RawDelivery(channel.key, "pull", "PULL", req.headers, {}, body, False,
+                                                      len(body), req.received_at))
+    store.mark_verified(db, delivery)  # fetched by us with a signed request
+    ctx = _Ctx(channel, snapshot, records or RecordService(db, snapshot), secret_store(db), delivery, "en")
+    return _run(ctx, req, verified=True)
+
+
+def replay(db: Database, snapshot: Snapshot, delivery_id: int, *, lang: str = "en",
+           secrets: SecretStore | None = None) -> Answer:
+    """Process a stored delivery again with the current metadata (after a mapping or secret fix).
+
+    Timestamps are judged against the time the delivery was received; a delivery that was
+    verified then is not verified again. Processed and duplicate deliveries are refused:
+    replaying them would create the order twice.
+    """
+    row = store.get(db, delivery_id)
+    if row is None:
+        raise NotFound(Text(f"接收记录 #{delivery_id} 不存在", f"delivery #{delivery_id} does not exist"))
+    if row["status"] not in REPLAYABLE:
+        made = ((row.get("outcome") or {}).get("order") or {}).get("name")
+        zh_made, en_made = (f"（{made}）", f" ({made})") if made else ("", "")
+        raise Conflict(Text(f"接收记录 #{delivery_id} 状态为 {row['status']}{zh_made}，重放会重复建单",
+                            f"delivery #{delivery_id} is {row['status']}{en_made}; replaying it would create the "
+                            "order twice"))
+    if row["truncated"]:
+        raise PayloadTooLarge(Text("该请求体过大，只保存了开头部分，无法重放",
+                                   "only the start of this oversized body was kept; it cannot be replayed"))
+    channel = get_channel(snapshot, row["channel"])
+    store.start_attempt(db, delivery_id)
+    req = Request(row["method"], dict(row["headers"]), dict(row["query"]), bytes(row["body"]), size=row["size"],
+                  received_at=row["received_at"])
+    ctx = _Ctx(channel, snapshot, RecordService(db, snapshot), secrets or secret_store(db), delivery_id, lang)
+    return _run(ctx, req, verified=bool(row["verified"]) or row["source"] == "pull")
