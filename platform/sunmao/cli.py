@@ -65,12 +65,21 @@ def run(host: str, port: int, threads: int) -> None:
     """Serve the web app and API with waitress (the embedded server)."""
     from waitress import serve
 
+    from sunmao.jobs import JobSettings, start_embedded
     from sunmao.web import create_wsgi
 
     runtime = _runtime()
     wsgi = create_wsgi(runtime)
     wsgi.current_app()  # build the current version's app before the first request
-    click.echo(f"Sunmao serving on http://{host}:{port}  (database {runtime.db.url.render_as_string()})")
+    settings = JobSettings.from_env()
+    if settings.redis_url:
+        jobs = f"jobs: RQ at {settings.redis_url} (run `sunmao worker`)"
+    elif settings.embedded_enabled:
+        start_embedded(runtime, settings)
+        jobs = "jobs: embedded runner in this process"
+    else:
+        jobs = "jobs: off in this process (SUNMAO_JOBS=off; run `sunmao worker`)"
+    click.echo(f"Sunmao serving on http://{host}:{port}  (database {runtime.db.url.render_as_string()}; {jobs})")
     serve(wsgi, host=host, port=port, threads=threads, ident="sunmao")
 
 

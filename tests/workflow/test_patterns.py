@@ -249,3 +249,19 @@ def test_parallel_decisions_on_postgres_exactly_one_applies(om: OM) -> None:
     assert final == ("approved" if winner == "fin1" else "draft")
     transitions = [e for e in om.flows.timeline("order", order["id"]) if e["kind"] == "transition"]
     assert len([e for e in transitions if e["transition"]["action"] in ("approve", "reject")]) == 1
+
+
+def test_the_sla_job_runs_from_its_schedule(om: OM) -> None:
+    from sunmao.jobs.registry import JobContext, get_job
+    from sunmao.workflow.tables import task
+
+    use_review(om, step("rep", {"users": ["sales2"]}, "single", sla_hours=1, on_timeout="approve"))
+    order = om.order()
+    om.act(order["id"], "submit", "sales1")
+    schedule = om.runtime.snapshot().features["jobs"]
+    assert any(j.job == "workflow.sla_tick" for j in schedule)
+    with om.runtime.db.write() as conn:  # the hour has passed
+        conn.execute(task.update().values(due_at=datetime.now(UTC) - timedelta(minutes=1)))
+    result = get_job("workflow.sla_tick").fn(JobContext(om.runtime, None, 1))
+    assert result["approved"] == 1
+    assert status(om, order["id"]) == "approved"

@@ -41,3 +41,10 @@ def pull_channel(ctx: JobContext, channel: str | None = None) -> None:
         pull_all(ctx.runtime)
     else:
         pull(ctx.runtime.db, ctx.runtime.snapshot(), channel)
+
+
+@job("records.recompute", max_attempts=3, backoff=300.0)
+def recompute(ctx: JobContext, entity: str) -> int:
+    """Recompute an entity's stored formulas and roll-ups: the nightly refresh of moving windows
+    (orders in the last 12 months, days to due). Returns how many records changed."""
+    return ctx.runtime.records().recompute(entity)

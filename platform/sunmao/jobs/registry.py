@@ -35,6 +35,7 @@ JOB_MODULES: tuple[str, ...] = (
     "sunmao.jobs.runs",
     "sunmao.jobs.builtin",
     "sunmao.hooks.outbound.deliver",
+    "sunmao.workflow.jobs",
 )
 
 
