@@ -50,6 +50,26 @@ def postgres_error() -> str | None:
     return _pg_checked["error"]
 
 
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test encrypts its secrets with a key of its own (never instance/secret.key)."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("SUNMAO_SECRET_KEY", key)
+    return key
+
+
+@pytest.fixture
+def receiver() -> Iterator[object]:
+    """A real HTTP receiver on 127.0.0.1 that records what it is sent (tests/outbound/receiver.py)."""
+    from tests.outbound.receiver import Receiver
+
+    r = Receiver()
+    yield r
+    r.close()
+
+
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """A fresh PostgreSQL schema of its own, dropped afterwards."""

@@ -3,25 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from cryptography.fernet import Fernet
-
-from tests.outbound.receiver import Receiver
-
-
-@pytest.fixture(autouse=True)
-def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    key = Fernet.generate_key().decode()
-    monkeypatch.setenv("SUNMAO_SECRET_KEY", key)
-    return key
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # a database of its own; each test uses a queue of its own
 

@@ -33,6 +33,7 @@ from sunmao.records.naming import default_pattern, next_names
 from sunmao.records.query import ListQuery, run_list
 from sunmao.records.values import SYSTEM_OUT, json_value
 from sunmao.rules import RuleError
+from sunmao.rules.coerce import truthy
 from sunmao.storage import Database
 from sunmao.storage import system as sm
 
@@ -263,7 +264,7 @@ class RecordService:
                 continue
             where = _join(prefix, check.targets[0]) if check.targets else (prefix or RECORD)
             ok, result = self._eval(check.fn, data, errors, where, check.rule_id)
-            if not ok or _truthy(result):
+            if not ok or truthy(result):
                 continue
             for target in check.targets or (RECORD,):
                 errors.add(_join(prefix, target) if target != RECORD else (prefix or RECORD), check.message)
@@ -539,7 +540,8 @@ class RecordService:
                 if not history or rec.get(workflow.state_field) is None:
                     rec[workflow.state_field] = workflow.initial
                 elif rec[workflow.state_field] not in workflow.states:
-                    errors.add(_join(pre, workflow.state_field), Text("不是流程中的状态", "not a state of the workflow"))
+                    errors.add(_join(pre, workflow.state_field),
+                               Text("不是流程中的状态", "not a state of the workflow"))
         cache: dict[tuple[str, int], dict[str, Any]] = {}
         for rec, pre in zip(records, prefixes, strict=True):
             self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=outer, cache=cache)
@@ -826,14 +828,6 @@ def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
                               "a simultaneous change broke a constraint (a unique value was taken); nothing "
                               "was saved — try again"), constraint=str(exc.orig).splitlines()[0][:200])
 
-
-def _truthy(value: Any) -> bool:
-    """JSONLogic truthiness (an empty list is false, like an empty string)."""
-    if isinstance(value, float) and value != value:
-        return False
-    if isinstance(value, list):
-        return len(value) > 0
-    return bool(value)
 
 
 def _join(prefix: str, key: str) -> str:

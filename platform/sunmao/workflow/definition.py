@@ -20,6 +20,7 @@ from sunmao.meta.model import ADMIN_ROLE
 from sunmao.records.compiled import coerce_result, rule_vars
 from sunmao.records.values import json_value
 from sunmao.rules import Engine, RuleError
+from sunmao.rules.coerce import truthy
 from sunmao.snapshot import rule_compiler, rule_fields
 from sunmao.workflow.calendar import Calendar
 
@@ -94,7 +95,7 @@ class TransitionStep:
             for path in guard.reads:
                 self.inputs[path] = json_value(_lookup(data, path))
             try:
-                ok = _truthy(guard.fn(data))
+                ok = truthy(guard.fn(data))
             except RuleError as exc:
                 self.failed.append((guard, Text(f"条件 {guard.id} 无法计算：{exc.message_zh}",
                                                 f"condition {guard.id} could not be evaluated: {exc.message_en}")))
@@ -199,13 +200,6 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
             return None
     return value
 
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, float) and value != value:
-        return False
-    if isinstance(value, list):
-        return len(value) > 0
-    return bool(value)
 
 
 def compile_workflows(snapshot: Any) -> tuple[str, Mapping[str, Workflow], list[Problem]]:

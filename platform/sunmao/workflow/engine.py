@@ -28,6 +28,7 @@ from sunmao.meta.model import ADMIN_ROLE
 from sunmao.records import SYSTEM, Actor, RecordService
 from sunmao.records.values import json_value
 from sunmao.rules import RuleError
+from sunmao.rules.coerce import truthy
 from sunmao.storage import Database
 from sunmao.storage import system as sm
 from sunmao.workflow.definition import Workflow
@@ -123,7 +124,7 @@ class WorkflowService:
         for branch in definition["branches"]:
             when = branch.get("when")
             try:
-                applies = when is None or _truthy(self._rule(when, f"{approval_key}.{branch['key']}.when")(data))
+                applies = when is None or truthy(self._rule(when, f"{approval_key}.{branch['key']}.when")(data))
             except RuleError as exc:
                 raise SunmaoError(Text(f"审批分支 {branch['key']} 的条件无法计算：{exc.message_zh}",
                                        f"the condition of approval branch {branch['key']} failed: "
@@ -493,10 +494,3 @@ class WorkflowService:
                     "assignee_id": task["assignee_id"], "policy": policy})
         return counts
 
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, list):
-        return len(value) > 0
-    if isinstance(value, float) and value != value:
-        return False
-    return bool(value)
