@@ -15,6 +15,8 @@ from sunmao.snapshot import FeatureCompiler
 #: "module:function" of every feature compiler, in the order they run.
 FEATURES: tuple[str, ...] = (
     "sunmao.workflow.definition:compile_workflows",
+    "sunmao.web.screens.layouts:compile_forms", "sunmao.web.screens.layouts:compile_views",
+    "sunmao.printing:compile_prints",
     "sunmao.hooks.inbound.compiler:compile_channels",
     "sunmao.jobs.schedule:compile_jobs", "sunmao.hooks.outbound.model:compile_webhooks",
 )

@@ -187,8 +187,11 @@ class RecordService:
         try:
             return True, fn(data)
         except RuleError as exc:
-            errors.add(path, Text(f"规则 {rule_name} 无法计算：{exc.message_zh}",
-                                  f"rule {rule_name} could not be evaluated: {exc.message_en}"))
+            # With input errors already found, a formula over the bad value fails as a consequence:
+            # report the cause only. Alone, a failing rule is reported by name.
+            if not errors.items:
+                errors.add(path, Text(f"规则 {rule_name} 无法计算：{exc.message_zh}",
+                                      f"rule {rule_name} could not be evaluated: {exc.message_en}"))
             return False, None
 
     def _linked(self, conn: sa.Connection | None, ce: CompiledEntity, record: Mapping[str, Any],

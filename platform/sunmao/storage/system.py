@@ -113,6 +113,7 @@ file = sa.Table(
 FEATURE_TABLE_MODULES: tuple[str, ...] = (
     "sunmao.org",
     "sunmao.workflow.tables",
+    "sunmao.web.screens.tables", "sunmao.imports.tables", "sunmao.portal.tables",
     "sunmao.hooks.inbound.tables",
     "sunmao.jobs.tables", "sunmao.hooks.outbound.tables",
 )

@@ -32,6 +32,9 @@ BLUEPRINTS: tuple[str, ...] = (
     "sunmao.web.api",
     "sunmao.web.openapi",
     "sunmao.workflow.web",
+    "sunmao.web.screens.routes",
+    "sunmao.portal.routes",
+    "sunmao.admin.routes",
     "sunmao.hooks.inbound.web",
     "sunmao.jobs.web",
 )

@@ -6,7 +6,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from werkzeug.wrappers import Response
 
 from sunmao import accounts
-from sunmao.i18n import Text
+from sunmao.i18n import LANGUAGES, Text
 from sunmao.web.app import context, language
 
 blueprint = Blueprint("auth", __name__)
@@ -45,10 +45,7 @@ def login() -> str | Response | tuple[str, int]:
             session.clear()
             session["uid"] = user.id
             session.permanent = True
-            target = request.args.get("next") or "/"
-            if not target.startswith("/") or target.startswith("//"):
-                target = "/"
-            return redirect(target)
+            return redirect(_local(request.args.get("next")))
     page = render_template("login.html", t=_texts(lang), lang=lang, error=error, user=g.user)
     return (page, 401) if error else page
 
@@ -61,4 +58,24 @@ def logout() -> Response:
 
 @blueprint.get("/")
 def home() -> Response:
-    return redirect(url_for("auth.login") if g.user is None else "/api/v1/openapi.json")
+    return redirect(url_for("auth.login") if g.user is None else "/app")
+
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _local(target: str | None) -> str:
+    """Only same-site paths: ``//host`` or ``https://...`` would make an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/app"
+    return target
+
+
+@blueprint.get("/lang/<code>")
+def switch_language(code: str) -> Response:
+    """Remember the reader's language in a cookie (zh-CN or English) and go back."""
+    response = redirect(_local(request.args.get("next")))
+    if code in LANGUAGES:
+        response.set_cookie("lang", code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response

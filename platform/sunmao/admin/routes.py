@@ -1,0 +1,37 @@
+"""Attach the back office to each app (one per published version) when its blueprint registers."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from flask import Blueprint
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+blueprint = Blueprint("sunmao_admin", __name__)
+
+
+@blueprint.record_once
+def _setup(state: Any) -> None:
+    from sunmao.admin import models, views
+    from sunmao.web.i18n import init_babel
+
+    app = state.app
+    init_babel(app)
+    runtime = app.extensions["sunmao"].runtime
+    session = scoped_session(sessionmaker(bind=runtime.db.engine))
+    app.teardown_appcontext(lambda _exc: session.remove())
+    admin = Admin(app, name="榫卯 · 后台", url="/admin", index_view=views.IndexView(url="/admin"),
+                  theme=Bootstrap4Theme(swatch="default"))
+    with warnings.catch_warnings():  # Flask-Admin 2.2 prefers a Flask-SQLAlchemy object; we have plain sessions
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _add_views(admin, views, models, session)
+
+
+def _add_views(admin: Admin, views: Any, models: Any, session: Any) -> None:
+    admin.add_view(views.UserView(models.User, session, name="用户 Users", endpoint="admin_users"))
+    admin.add_view(views.TokenView(models.Token, session, name="令牌 Tokens", endpoint="admin_tokens"))
+    admin.add_view(views.AuditView(models.AuditEntry, session, name="审计日志 Audit", endpoint="admin_audit"))
+    admin.add_view(views.RevisionView(models.Revision, session, name="版本 Revisions", endpoint="admin_revisions"))

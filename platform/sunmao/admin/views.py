@@ -1,0 +1,137 @@
+"""Admin views: who may enter, and what each platform object allows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, redirect, request
+from flask_admin import AdminIndexView
+from flask_admin.contrib.sqla import ModelView
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.validators import Optional
+
+from sunmao.meta.model import ADMIN_ROLE
+
+
+def _is_admin() -> bool:
+    user = g.get("user")
+    return user is not None and ADMIN_ROLE in user.roles
+
+
+class Guarded:
+    """Mixin: only the admin role; everyone else is sent to sign in (or refused)."""
+
+    def is_accessible(self) -> bool:
+        return _is_admin()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if g.get("user") is None:
+            return redirect(f"/login?next={request.path}")
+        from flask import abort
+
+        abort(403)
+
+
+class IndexView(Guarded, AdminIndexView):
+    pass
+
+
+class SecureModelView(Guarded, ModelView):
+    form_base_class = FlaskForm
+    page_size = 50
+    can_view_details = True
+
+
+class ReadOnlyView(SecureModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+
+def _roles_choices() -> list[tuple[str, str]]:
+    from sunmao.web.app import context, language
+
+    snap = context().snapshot
+    roles = dict(snap.roles) if snap is not None else {ADMIN_ROLE: None}
+    lang = language()
+    return [(k, v.get(lang) if v is not None else k) for k, v in roles.items()]
+
+
+class UserView(SecureModelView):
+    """Users: roles from the app manifest; a new password is hashed with argon2 (never stored plain)."""
+
+    column_list = ("username", "display_name", "roles", "language", "active", "failed_logins", "locked_until",
+                   "created_at")
+    column_searchable_list = ("username", "display_name")
+    column_filters = ("active",)
+    form_columns = ("username", "display_name", "role_list", "new_password", "language", "active")
+    form_extra_fields = {
+        "role_list": SelectMultipleField("Roles", choices=[]),
+        "new_password": PasswordField("New password", validators=[Optional()]),
+    }
+    can_delete = False
+    column_labels = {"username": "用户名 Username", "display_name": "姓名 Name", "roles": "角色 Roles",
+                     "role_list": "角色 Roles", "new_password": "新密码 New password", "language": "语言 Language",
+                     "active": "启用 Active", "failed_logins": "失败次数 Failed logins",
+                     "locked_until": "锁定至 Locked until", "created_at": "创建时间 Created"}
+    column_formatters = {"roles": lambda _v, _c, m, _n: ", ".join(m.roles or [])}
+
+    def _fill_choices(self, form: Any) -> Any:
+        form.role_list.choices = _roles_choices()
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._fill_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = self._fill_choices(super().edit_form(obj))
+        if request.method == "GET" and obj is not None:
+            form.role_list.data = list(obj.roles or [])
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        from argon2 import PasswordHasher
+
+        model.roles = sorted(set(form.role_list.data or []))
+        if form.new_password.data:
+            if len(form.new_password.data) < 8:
+                raise ValueError("the password must have at least 8 characters")
+            model.password_hash = PasswordHasher().hash(form.new_password.data)
+            model.failed_logins = 0
+            model.locked_until = None
+        if is_created:
+            model.created_at = datetime.now(UTC)
+            model.failed_logins = model.failed_logins or 0
+            if not model.password_hash:
+                raise ValueError("a new user needs a password")
+
+
+class TokenView(SecureModelView):
+    """API tokens: revoke or delete; new tokens are made with `sunmao token create` (shown once)."""
+
+    can_create = False
+    column_list = ("name", "user_id", "created_at", "last_used_at", "revoked")
+    form_columns = ("name", "revoked")
+    column_filters = ("revoked",)
+
+
+class AuditView(ReadOnlyView):
+    column_labels = {"at": "时间 At", "entity": "实体 Entity", "record_id": "记录 Record", "action": "操作 Action",
+                     "user_id": "用户 User", "revision": "版本 Revision", "diff": "变更 Changes"}
+    column_list = ("at", "entity", "record_id", "action", "user_id", "revision")
+    column_default_sort = ("id", True)
+    column_filters = ("entity", "action", "record_id", "user_id")
+    column_formatters = {"diff": lambda _v, _c, m, _n: json.dumps(m.diff, ensure_ascii=False)[:2000]}
+    column_details_list = ("at", "entity", "record_id", "action", "user_id", "revision", "diff")
+
+
+class RevisionView(ReadOnlyView):
+    column_list = ("version", "note", "created_at", "created_by")
+    column_default_sort = ("version", True)
+    column_details_list = ("version", "note", "created_at", "created_by")
+
+
+__all__ = ["IndexView", "UserView", "TokenView", "AuditView", "RevisionView", "StringField"]

@@ -1,0 +1,10 @@
+"""Print templates (documents of kind ``print``) rendered to PDF with Chinese text.
+
+``compile_prints`` checks the templates at publish time; ``render_pdf`` prints one record with
+a template, or with a generic layout (every field of the form) when there is none.
+"""
+
+from sunmao.printing.layout import PrintLayout, compile_prints, generic_layout
+from sunmao.printing.pdf import render_pdf
+
+__all__ = ["PrintLayout", "compile_prints", "generic_layout", "render_pdf"]

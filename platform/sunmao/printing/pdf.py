@@ -1,0 +1,149 @@
+"""One record as a PDF (reportlab): title, head fields, the line table, totals, Code128 barcode.
+
+Chinese text needs a CJK font: WenQuanYi Micro Hei is embedded when the system has it (the
+PDF then shows the same glyphs in every viewer); otherwise reportlab's built-in CID font
+STSong-Light is used, which needs no font file at all.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode import createBarcodeDrawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+from sunmao.meta.model import Entity, Field
+from sunmao.printing.layout import PrintLayout, generic_layout
+
+FONT_FILES = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),
+)
+SYSTEM_LABELS = {"name": ("编号", "Number"), "created_at": ("创建时间", "Created")}
+
+
+@cache
+def cjk_font() -> str:
+    """The name of a registered font that can draw Chinese (embedded TTF first, CID fallback)."""
+    for path in FONT_FILES:
+        if path.is_file():
+            try:
+                pdfmetrics.registerFont(TTFont("SunmaoCJK", str(path), subfontIndex=0))
+                return "SunmaoCJK"
+            except Exception:  # noqa: BLE001,S112 - a broken font file: try the next, then the CID font
+                continue
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _label(entity: Entity, key: str, lang: str) -> str:
+    f = entity.by_key.get(key)
+    if f is not None:
+        return f.label.get(lang)
+    zh, en = SYSTEM_LABELS.get(key, (key, key))
+    return en if lang == "en" else zh
+
+
+def _para(text: str, style: ParagraphStyle) -> Paragraph:
+    """Record text goes into reportlab's mini-markup: escape it, keep line breaks."""
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout | None, lang: str,
+               titles: Mapping[tuple[str, Any], str]) -> bytes:
+    from sunmao.web.screens.fields import display
+
+    layout = layout or generic_layout(entity)
+    font = cjk_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=13)
+    small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=colors.HexColor("#555555"))
+    title = ParagraphStyle("title", parent=base, fontSize=18, leading=24, alignment=1)
+    right = ParagraphStyle("right", parent=base, alignment=2)
+
+    def show(f: Field | None, key: str, rec: Mapping[str, Any]) -> str:
+        if f is None:
+            return str(rec.get(key) or "")
+        return display(f, rec.get(key), lang, dict(titles), record)
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+                            bottomMargin=16 * mm, title=f"{layout.label.get(lang)} {record.get('name') or ''}",
+                            author="Sunmao")
+    story: list[Any] = []
+    head_cells: list[Any] = [_para(layout.label.get(lang), title)]
+    code_value = str(record.get(layout.barcode) or "") if layout.barcode else ""
+    if code_value:
+        drawing = createBarcodeDrawing("Code128", value=code_value, barHeight=12 * mm, barWidth=0.33 * mm,
+                                       humanReadable=True, fontName="Helvetica", fontSize=8)
+        story.append(Table([[head_cells[0], drawing]], colWidths=[110 * mm, 70 * mm],
+                           style=[("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
+    else:
+        story.append(head_cells[0])
+    story.append(Spacer(1, 4 * mm))
+    pairs = [("name", record.get("name"))] if "name" not in layout.fields else []
+    cells = []
+    for key in [k for k, _v in pairs] + list(layout.fields):
+        f = entity.by_key.get(key)
+        cells.append([_para(_label(entity, key, lang), small), _para(show(f, key, record), base)])
+    rows = [cells[i] + (cells[i + 1] if i + 1 < len(cells) else ["", ""]) for i in range(0, len(cells), 2)]
+    if rows:
+        story.append(Table(rows, colWidths=[24 * mm, 66 * mm, 24 * mm, 66 * mm], style=[
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd"))]))
+        story.append(Spacer(1, 5 * mm))
+    if layout.table and entity.by_key.get(layout.table):
+        child = snapshot.entities[entity.by_key[layout.table].of]
+        keys = list(layout.columns) or [f.key for f in child.fields if not f.hidden and f.type not in
+                                        ("table", "json", "attachment", "multiselect")]
+        fields = [child.by_key[k] for k in keys]
+        header = [_para("#", small)] + [_para(f.label.get(lang), small) for f in fields]
+        body = [header]
+        for i, row in enumerate(record.get(layout.table) or [], start=1):
+            body.append([_para(str(i), base)] + [
+                _para(show(f, f.key, row), right if f.value_type in ("decimal", "integer") and f.type != "link"
+                      else base) for f in fields])
+        width = 180 * mm - 8 * mm
+        weights = [3.0 if f.type == "link" or f.value_type in ("string", "text") else
+                   1.4 if f.value_type in ("decimal", "integer") else 1.0 for f in fields]
+        col_widths = [8 * mm] + [width * w / sum(weights) for w in weights]
+        story.append(Table(body, colWidths=col_widths, repeatRows=1, style=[
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1ebe5")),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        story.append(Spacer(1, 3 * mm))
+    if layout.totals:
+        totals = [[_para(_label(entity, k, lang), right), _para(show(entity.by_key.get(k), k, record), right)]
+                  for k in layout.totals]
+        story.append(Table(totals, colWidths=[140 * mm, 40 * mm]))
+        story.append(Spacer(1, 5 * mm))
+    if layout.notes:
+        story.append(_para(layout.notes.get(lang), small))
+        story.append(Spacer(1, 8 * mm))
+    if layout.signatures:
+        sig = [[_para(s.get(lang) + "：", base) for s in layout.signatures]]
+        story.append(Spacer(1, 6 * mm))
+        story.append(Table(sig, colWidths=[180 * mm / len(layout.signatures)] * len(layout.signatures),
+                           rowHeights=[16 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.setFillColor(colors.HexColor("#888888"))
+        canvas.drawString(15 * mm, 9 * mm, f"{entity.label.get(lang)} {record.get('name') or ''}")
+        canvas.drawRightString(195 * mm, 9 * mm, f"{document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()

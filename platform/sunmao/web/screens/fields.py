@@ -1,0 +1,166 @@
+"""Showing field values to people: option labels, link titles, dates and money in their locale.
+
+Link fields store ids; a person wants the customer's name. Titles are fetched in one list
+call per target entity through the record service, so a user who may not read the target
+sees ``#12`` rather than data their role does not grant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sunmao.errors import SunmaoError
+from sunmao.meta.model import Entity, Field
+from sunmao.records import Actor, RecordService
+from sunmao.records.query import ListQuery
+from sunmao.snapshot import Snapshot
+from sunmao.web.i18n import DEFAULT_TIMEZONE, _, format_money, format_number, format_value_date, format_value_datetime
+
+Titles = dict[tuple[str, Any], str]
+MONEY_HINTS = ("amount", "price", "cost", "credit_limit", "money")
+
+
+def title_field(entity: Entity) -> str:
+    return entity.title_field or "name"
+
+
+def is_money(f: Field) -> bool:
+    return f.value_type == "decimal" and (f.scale == 2) and any(h in f.key for h in MONEY_HINTS)
+
+
+def collect_links(snap: Snapshot, entity: Entity, rows: Iterable[Mapping[str, Any]],
+                  wanted: dict[str, set[int]] | None = None) -> dict[str, set[int]]:
+    """Link ids per target entity in ``rows`` (child tables included)."""
+    wanted = wanted if wanted is not None else {}
+    for row in rows:
+        for f in entity.fields:
+            value = row.get(f.key)
+            if f.type == "link" and isinstance(value, int):
+                wanted.setdefault(f.to or "", set()).add(value)
+            elif f.type == "table" and isinstance(value, list):
+                collect_links(snap, snap.entities[f.of or ""], value, wanted)
+    return wanted
+
+
+def fetch_titles(service: RecordService, actor: Actor, wanted: Mapping[str, set[int]]) -> Titles:
+    titles: Titles = {}
+    for target, ids in wanted.items():
+        if not ids:
+            continue
+        entity = service.snapshot.entities[target]
+        key = title_field(entity)
+        id_list = sorted(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start:start + 500]
+            query = ListQuery(filters=[("id", "in", ",".join(map(str, chunk)))], limit=500,
+                              fields=sorted({key, "name"}))
+            try:
+                items = service.list(target, query, actor=actor)["items"]
+            except SunmaoError:
+                break  # no read permission on the target: ids stay as they are
+            for item in items:
+                titles[(target, item["id"])] = str(item.get(key) or item.get("name") or f"#{item['id']}")
+    return titles
+
+
+def titles_for(service: RecordService, actor: Actor, entity: Entity, rows: Iterable[Mapping[str, Any]]) -> Titles:
+    return fetch_titles(service, actor, collect_links(service.snapshot, entity, list(rows)))
+
+
+def display(f: Field, value: Any, lang: str, titles: Titles | None = None, record: Mapping[str, Any] | None = None
+            ) -> str:
+    """One value as text for a person (never HTML: templates escape it)."""
+    if value is None or value == "" or value == []:
+        return ""
+    t = f.value_type
+    if t == "select":
+        return next((o.label.get(lang) for o in f.options if o.value == value), str(value))
+    if t == "multiselect":
+        labels = {o.value: o.label.get(lang) for o in f.options}
+        return "、".join(labels.get(v, str(v)) for v in value) if lang == "zh" else ", ".join(
+            labels.get(v, str(v)) for v in value)
+    if t == "boolean":
+        return _("Yes") if value else _("No")
+    if t == "date":
+        return format_value_date(value, lang)
+    if t == "datetime":
+        return format_value_datetime(value, lang)
+    if t == "decimal":
+        if is_money(f) and record is not None and record.get("currency"):
+            return format_money(value, str(record["currency"]), lang)
+        return format_number(value, lang, f.scale)
+    if t == "integer" and f.type != "link":
+        return format_number(value, lang)
+    if f.type == "link":
+        return (titles or {}).get((f.to or "", value), f"#{value}")
+    if t == "table":
+        return _("%(n)s rows", n=len(value))
+    if t == "json":
+        return json.dumps(value, ensure_ascii=False)[:200]
+    return str(value)
+
+
+def option_color(f: Field, value: Any) -> str | None:
+    return next((o.color for o in f.options if o.value == value), None)
+
+
+def local_datetime_input(value: str, tz: str = DEFAULT_TIMEZONE) -> str:
+    """An aware ISO datetime as the ``datetime-local`` input shows it: wall-clock time in Shanghai."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        return datetime.fromisoformat(value).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M")
+    except ValueError:
+        return value
+
+
+@dataclass
+class FieldView:
+    """A field as a form widget sees it: labels in the reader's language and the current value."""
+
+    key: str
+    label: str
+    type: str
+    value_type: str
+    widget: str
+    value: Any = None
+    display: str = ""
+    help: str = ""
+    required: bool = False
+    read_only: bool = False
+    span: int = 1
+    options: list[tuple[str, str]] = field(default_factory=list)
+    to: str | None = None
+    target_title: str = "name"
+    target_label: str = ""
+    scale: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    length: int | None = None
+    fill: Mapping[str, Any] = field(default_factory=dict)
+    #: For a grid: the column widgets and the rows (each a list of FieldViews, with the row id).
+    columns: list[FieldView] = field(default_factory=list)
+    rows: list[tuple[Any, list[FieldView]]] = field(default_factory=list)
+    error_path: str = ""
+
+
+def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, *, widget: str,
+               span: int = 1, fill: Mapping[str, Any] | None = None, record: Mapping[str, Any] | None = None,
+               path: str = "") -> FieldView:
+    target = snap.entities.get(f.to or "") if f.type == "link" else None
+    if f.value_type == "datetime" and isinstance(value, str) and value and f.type != "computed":
+        value = local_datetime_input(value)
+    return FieldView(
+        key=f.key, label=f.label.get(lang), type=f.type, value_type=f.value_type, widget=widget, value=value,
+        display=display(f, value, lang, titles, record), help=f.help.get(lang) if f.help else "",
+        required=f.required and f.type not in ("computed", "boolean"),
+        read_only=f.read_only or f.type == "computed", span=span,
+        options=[(o.value, o.label.get(lang)) for o in f.options], to=f.to,
+        target_title=title_field(target) if target else "name", target_label=target.label.get(lang) if target else "",
+        scale=f.scale, minimum=f.min, maximum=f.max, length=f.length, fill=dict(fill or {}),
+        error_path=path or f.key,
+    )

@@ -1,0 +1,300 @@
+"""Form and view documents, compiled into each snapshot (``features["forms"]``, ``["views"]``).
+
+A form says how an entity's edit screen is laid out (sections, columns, widgets) and which
+fields are shown, required or locked while the user types; a view is a saved list, kanban
+or calendar. Both are checked against the entities at publish time, so a form naming a field
+that a later version renamed refuses the publish instead of breaking a screen. An entity
+without a form gets :func:`default_form`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from sunmao.i18n import Text
+from sunmao.meta.errors import Problem
+from sunmao.meta.model import Entity, Field
+from sunmao.records.query import SYSTEM_FILTERABLE
+from sunmao.rules import RuleError
+from sunmao.snapshot import Snapshot
+
+#: The widget a field type gets when the form names none.
+DEFAULT_WIDGETS = {
+    "string": "input", "text": "textarea", "integer": "number", "decimal": "number", "boolean": "checkbox",
+    "date": "date", "datetime": "datetime", "select": "select", "multiselect": "multiselect", "link": "link",
+    "table": "grid", "json": "textarea", "attachment": "attachment", "computed": "readonly",
+}
+SYSTEM_COLUMNS = ("name", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    widget: str
+    span: int = 1
+    #: For a grid: the child fields shown as columns (empty: all visible child fields).
+    columns: tuple[str, ...] = ()
+    #: For a link (or links inside a grid): which fields of the picked record to copy, and where.
+    fill: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    label: Text | None
+    columns: int
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """Show / require / lock ``fields`` while a JSONLogic condition holds (None: no condition)."""
+
+    id: str
+    fields: tuple[str, ...]
+    visible: Any = None
+    required: Any = None
+    read_only: Any = None
+    #: The compiled closures of the three conditions, by name.
+    compiled: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in (("id", self.id), ("fields", list(self.fields)), ("visible", self.visible),
+                                  ("required", self.required), ("read_only", self.read_only)) if v is not None}
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    entity: str
+    sections: tuple[Section, ...]
+    rules: tuple[FieldRule, ...] = ()
+    generated: bool = False
+
+    @property
+    def field_keys(self) -> list[str]:
+        return [f.key for s in self.sections for f in s.fields]
+
+
+@dataclass(frozen=True)
+class ViewLayout:
+    key: str
+    entity: str
+    label: Text
+    type: str
+    columns: tuple[str, ...]
+    sort: tuple[str, ...] = ()
+    filters: tuple[tuple[str, str, Any], ...] = ()
+    group_by: str | None = None
+    card: tuple[str, ...] = ()
+    date_field: str | None = None
+    default: bool = False
+    #: For a portal view: phone path, fields, table and columns a customer may see.
+    portal: Mapping[str, Any] | None = None
+
+
+# -- defaults ------------------------------------------------------------------------------
+
+def default_form(entity: Entity) -> FormLayout:
+    """Everything a user may see, two columns; long texts and tables take the full width."""
+    short, wide = [], []
+    for f in entity.fields:
+        if f.hidden:
+            continue
+        widget = DEFAULT_WIDGETS.get(f.type, "input")
+        if f.type in ("table", "text", "json"):
+            wide.append(FormField(f.key, widget, 2))
+        else:
+            short.append(FormField(f.key, widget))
+    sections = [Section(None, 2, tuple(short))] if short else []
+    sections += [Section(None, 2, (w,)) for w in wide]
+    return FormLayout(entity.key, tuple(sections), generated=True)
+
+
+def default_columns(entity: Entity, limit: int = 7) -> tuple[str, ...]:
+    """The record number, the title, then the first short fields."""
+    cols = ["name"] if not entity.child else []
+    if entity.title_field and entity.title_field != "name":
+        cols.append(entity.title_field)
+    for f in entity.fields:
+        if len(cols) >= limit:
+            break
+        if f.hidden or f.key in cols or f.type in ("table", "text", "json", "multiselect", "attachment"):
+            continue
+        cols.append(f.key)
+    return tuple(cols)
+
+
+# -- compilers -----------------------------------------------------------------------------
+
+def _field_problems(entity: Entity, keys: list[str], file: str, path: str, *, system: bool = False) -> list[Problem]:
+    known = set(entity.by_key) | (set(SYSTEM_FILTERABLE) if system else set())
+    return [Problem(file, f"{path}[{i}]", f"{entity.key} has no field {k!r}; known: {', '.join(sorted(known))}")
+            for i, k in enumerate(keys) if k not in known]
+
+
+def _entity(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: list[Problem]) -> Entity | None:
+    entity = snapshot.entities.get(doc["entity"])
+    if entity is None or entity.child:
+        problems.append(Problem(file, "$.entity", f"there is no top-level entity {doc['entity']!r}"))
+        return None
+    return entity
+
+
+def _compile_form(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: list[Problem]
+                  ) -> FormLayout | None:
+    from sunmao.web.screens.widgets import known_widgets
+
+    entity = _entity(snapshot, doc, file, problems)
+    if entity is None:
+        return None
+    widgets = known_widgets()
+    sections = []
+    for i, s in enumerate(doc["sections"]):
+        items = []
+        for j, item in enumerate(s["fields"]):
+            spec = {"field": item} if isinstance(item, str) else item
+            path = f"$.sections[{i}].fields[{j}]"
+            f = entity.by_key.get(spec["field"])
+            if f is None:
+                problems += _field_problems(entity, [spec["field"]], file, path.rsplit("[", 1)[0])
+                continue
+            widget = spec.get("widget") or DEFAULT_WIDGETS.get(f.type, "input")
+            if widget not in widgets:
+                problems.append(Problem(file, f"{path}.widget", f"unknown widget {widget!r}; known: "
+                                        f"{', '.join(sorted(widgets))}"))
+            columns = tuple(spec.get("columns", ()))
+            if columns and f.type == "table":
+                problems += _field_problems(snapshot.entities[f.of or ""], list(columns), file, f"{path}.columns")
+            items.append(FormField(f.key, widget, spec.get("span", 2 if f.type == "table" else 1), columns,
+                                   MappingProxyType(dict(spec.get("fill", {})))))
+        sections.append(Section(Text.of(s["label"]) if s.get("label") else None, s.get("columns", 2), tuple(items)))
+    rules = []
+    for i, r in enumerate(doc.get("rules", ())):
+        problems += _field_problems(entity, list(r["fields"]), file, f"$.rules[{i}].fields")
+        compiled = {}
+        for kind in ("visible", "required", "read_only"):
+            if kind in r:
+                try:
+                    compiled[kind] = snapshot.rules.compile(r[kind], name=f"{doc['key']}.{r['id']}.{kind}")
+                except RuleError as exc:
+                    problems.append(Problem(file, f"$.rules[{i}].{kind}", f"rule {r['id']}: {exc}"))
+        rules.append(FieldRule(r["id"], tuple(r["fields"]), r.get("visible"), r.get("required"), r.get("read_only"),
+                               MappingProxyType(compiled)))
+    return FormLayout(entity.key, tuple(sections), tuple(rules))
+
+
+def compile_forms(snapshot: Snapshot) -> tuple[str, Mapping[str, FormLayout], list[Problem]]:
+    """Feature compiler: ``features["forms"]`` maps entity key → its form layout."""
+    problems: list[Problem] = []
+    forms: dict[str, FormLayout] = {}
+    for file, doc in snapshot.documents("form"):
+        layout = _compile_form(snapshot, doc, file, problems)
+        if layout is None:
+            continue
+        if layout.entity in forms:
+            problems.append(Problem(file, "$.entity", f"{layout.entity} already has a form; one form per entity"))
+        forms[layout.entity] = layout
+    return "forms", MappingProxyType(forms), problems
+
+
+def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: list[Problem]
+                  ) -> ViewLayout | None:
+    entity = _entity(snapshot, doc, file, problems)
+    if entity is None:
+        return None
+    columns = tuple(doc.get("columns") or default_columns(entity))
+    problems += _field_problems(entity, list(columns), file, "$.columns", system=True)
+    sort = tuple(doc.get("sort", ()))
+    problems += _field_problems(entity, [s.lstrip("-") for s in sort], file, "$.sort", system=True)
+    filters = tuple((f["field"], f["op"], f["value"]) for f in doc.get("filters", ()))
+    problems += _field_problems(entity, [f[0] for f in filters], file, "$.filters", system=True)
+    group_by = card = date_field = None
+    if doc["type"] == "kanban":
+        if "kanban" not in doc:
+            problems.append(Problem(file, "$.kanban", "a kanban view needs kanban.group_by"))
+            return None
+        group_by = doc["kanban"]["group_by"]
+        f = entity.by_key.get(group_by)
+        if f is None or f.type != "select":
+            problems.append(Problem(file, "$.kanban.group_by", f"{group_by!r} is not a select field of {entity.key}"))
+        card = tuple(doc["kanban"].get("card", ()))
+        problems += _field_problems(entity, list(card), file, "$.kanban.card")
+    if doc["type"] == "calendar":
+        if "calendar" not in doc:
+            problems.append(Problem(file, "$.calendar", "a calendar view needs calendar.date_field"))
+            return None
+        date_field = doc["calendar"]["date_field"]
+        f = entity.by_key.get(date_field)
+        if f is None or f.value_type not in ("date", "datetime"):
+            problems.append(Problem(file, "$.calendar.date_field", f"{date_field!r} is not a date field"))
+    portal = None
+    if doc["type"] == "portal":
+        portal = doc.get("portal")
+        if portal is None:
+            problems.append(Problem(file, "$.portal", "a portal view needs portal.phone and portal.fields"))
+            return None
+        _check_portal(snapshot, entity, portal, file, problems)
+    return ViewLayout(doc["key"], entity.key, Text.of(doc["label"]), doc["type"], columns, sort, filters,
+                      group_by, card or (), date_field, doc.get("default", False),
+                      MappingProxyType(dict(portal)) if portal else None)
+
+
+def _check_portal(snapshot: Snapshot, entity: Entity, portal: Mapping[str, Any], file: str,
+                  problems: list[Problem]) -> None:
+    link, _, target_key = portal["phone"].partition(".")
+    f = entity.by_key.get(link)
+    if f is None or (target_key and (f.type != "link" or target_key not in snapshot.entities[f.to or ""].by_key)):
+        problems.append(Problem(file, "$.portal.phone", f"{portal['phone']!r} is not a field or link.field of "
+                                f"{entity.key}"))
+    problems += _field_problems(entity, list(portal["fields"]), file, "$.portal.fields")
+    if "table" in portal:
+        t = entity.by_key.get(portal["table"])
+        if t is None or t.type != "table":
+            problems.append(Problem(file, "$.portal.table", f"{portal['table']!r} is not a table field"))
+        else:
+            problems += _field_problems(snapshot.entities[t.of or ""], list(portal.get("columns", ())), file,
+                                        "$.portal.columns")
+
+
+def compile_views(snapshot: Snapshot) -> tuple[str, Mapping[str, ViewLayout], list[Problem]]:
+    """Feature compiler: ``features["views"]`` maps view key → view layout."""
+    problems: list[Problem] = []
+    views: dict[str, ViewLayout] = {}
+    for file, doc in snapshot.documents("view"):
+        view = _compile_view(snapshot, doc, file, problems)
+        if view is None:
+            continue
+        if view.key in views:
+            problems.append(Problem(file, "$.key", f"view key {view.key!r} is used twice"))
+        views[view.key] = view
+    return "views", MappingProxyType(views), problems
+
+
+# -- lookups used by the pages -------------------------------------------------------------
+
+def form_for(snapshot: Snapshot, entity: Entity) -> FormLayout:
+    return snapshot.features.get("forms", {}).get(entity.key) or default_form(entity)
+
+
+def views_of(snapshot: Snapshot, entity_key: str) -> list[ViewLayout]:
+    return [v for v in snapshot.features.get("views", {}).values() if v.entity == entity_key and v.type != "portal"]
+
+
+def main_view(snapshot: Snapshot, entity: Entity) -> ViewLayout:
+    for v in views_of(snapshot, entity.key):
+        if v.default and v.type == "list":
+            return v
+    return ViewLayout("", entity.key, entity.label, "list", default_columns(entity))
+
+
+def field_or_system(entity: Entity, key: str) -> Field:
+    """A metadata field, or a stand-in for the system columns (name, dates) shown in lists."""
+    f = entity.by_key.get(key)
+    if f is not None:
+        return f
+    labels = {"name": Text("编号", "Number"), "id": Text("ID", "ID"), "created_at": Text("创建时间", "Created"),
+              "updated_at": Text("更新时间", "Updated"), "version": Text("版本", "Version")}
+    kind = SYSTEM_FILTERABLE.get(key, "string")
+    return Field(id=key, key=key, type=kind, label=labels.get(key, Text(key, key)))

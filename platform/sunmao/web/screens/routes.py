@@ -1,0 +1,116 @@
+"""The screens blueprint: pages generated from the snapshot under ``/app/``.
+
+Each kind of page is a module of this package (list, form, record, boards, recycle bin,
+inbox, scan, import); they all register on the one blueprint defined here, which also
+owns what they share: sign-in required (a screen redirects to /login, where the API answers
+401), errors as HTML pages with the same messages the API puts in problem+json, a
+Content-Security-Policy that allows only our own scripts, and the widget assets.
+"""
+
+from __future__ import annotations
+
+import importlib
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, g, redirect, request, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.wrappers import Response
+
+from sunmao.errors import SunmaoError
+from sunmao.web.app import language
+from sunmao.web.i18n import _, init_babel
+from sunmao.web.screens.widgets import widget_root
+
+blueprint = Blueprint("screens", __name__)
+
+PAGES = ("listing", "editing", "record", "boards", "trash", "inbox", "scan", "importing")
+PUBLIC_ENDPOINTS = ("screens.asset", "screens.favicon")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+
+
+@blueprint.record_once
+def _setup(state: object) -> None:
+    """Widget macros are found by name; Flask-Babel and the template helpers are attached once per app."""
+    app: Flask = state.app  # type: ignore[attr-defined]
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(widget_root()))])  # type: ignore[list-item]
+    init_babel(app)
+    from sunmao.web.screens import templating
+
+    templating.install(app)
+
+
+@blueprint.before_request
+def _signed_in() -> Response | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if g.get("user") is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+        return redirect(f"/login?next={quote(target, safe='/')}")
+    return None
+
+
+@blueprint.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+@blueprint.errorhandler(SunmaoError)
+def _error(error: SunmaoError) -> Response | tuple[str, int]:
+    """Screens' own JSON calls get problem+json; pages get the same words on an error page."""
+    from sunmao.web.app import problem
+    from sunmao.web.screens.shell import render
+
+    if _wants_json():
+        return problem(error)
+    body = error.problem(language())
+    return render("screens/error.html", title=body["title"], problem=body, status=error.status,
+                  back=request.referrer if (request.referrer or "").startswith(request.host_url) else "/app")
+
+
+@blueprint.get("/assets/<path:path>")
+def asset(path: str) -> Response:
+    """Widget scripts and styles (and vendored files) from ``widgets/``; never from a CDN."""
+    response = send_from_directory(widget_root(), path, max_age=3600)
+    return response
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    return send_from_directory(widget_root() / "shell", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
+@blueprint.get("/app")
+@blueprint.get("/app/")
+def home() -> Response | tuple[str, int]:
+    from sunmao.web.screens.shell import nav, render, tools
+
+    items = nav()
+    tool_items = tools()
+    for tool in tool_items:
+        if tool.key == "inbox":
+            tool.badge = _waiting()
+    return render("screens/home.html", title=_("Home"), items=items, tool_items=tool_items)
+
+
+def _waiting() -> int | None:
+    """How many approvals wait for the signed-in user (shown on the inbox tile)."""
+    from sunmao.web.screens import inbox
+
+    try:
+        return len(inbox.waiting())
+    except (ImportError, SunmaoError):
+        return None
+
+
+for _page in PAGES:
+    importlib.import_module(f"sunmao.web.screens.{_page}")
