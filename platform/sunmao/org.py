@@ -98,3 +98,24 @@ def users_with_role(conn: sa.Connection, role: str) -> list[int]:
     rows = conn.execute(sa.select(user_table.c.id, user_table.c.roles).where(user_table.c.active.is_(True))
                         .order_by(user_table.c.id))
     return [r.id for r in rows if role in (r.roles or ())]
+
+
+def department_members(conn: sa.Connection, uid: int) -> list[int]:
+    """Everyone in the user's department (the user included)."""
+    dept = conn.execute(sa.select(membership.c.department_id).where(membership.c.user_id == uid)).scalar()
+    if dept is None:
+        return [uid]
+    return list(conn.execute(sa.select(membership.c.user_id).where(membership.c.department_id == dept)).scalars())
+
+
+def subordinates(conn: sa.Connection, uid: int, limit: int = 10_000) -> list[int]:
+    """Everyone under the user in the reporting lines, at any depth."""
+    found: list[int] = []
+    frontier = [uid]
+    seen = {uid}
+    while frontier and len(found) < limit:
+        rows = conn.execute(sa.select(membership.c.user_id).where(membership.c.manager_id.in_(frontier))).scalars()
+        frontier = [r for r in rows if r not in seen]
+        seen.update(frontier)
+        found += frontier
+    return found

@@ -134,7 +134,30 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
         attachments=tuple(f for f in entity.fields if f.type == "attachment"),
         link_paths=tuple(f for f in entity.fields if f.type == "link" and f.key in linked),
         rollups=_rollups(entity, entities, tables, file, problems),
+        row_rules=_row_rules(entity, table, file, problems),
     )
+
+
+def _row_rules(entity: Entity, table: sa.Table, file: str, problems: list[Problem]) -> dict[str, Any]:
+    """Each role's ``rows`` rule as SQL, and checks of the other access settings."""
+    rules: dict[str, Any] = {}
+    owner = entity.owner_field
+    if entity.child:
+        return rules  # rows of a child are seen through their parent
+    if owner not in table.c or (owner in entity.by_key and entity.by_key[owner].value_type not in
+                                ("integer", "link", "string")):
+        problems.append(Problem(file, "$.owner_field", f"{owner!r} is not a column holding a user id or username"))
+    for i, (role, access) in enumerate(entity.access.items()):
+        for name in ("hidden", "readonly"):
+            for key in sorted(getattr(access, name) - set(entity.by_key)):
+                problems.append(Problem(file, f"$.permissions[{i}].{name}_fields",
+                                        f"{key!r} is not a field of {entity.key}"))
+        if access.rows is not None:
+            try:
+                rules[role] = compile_where(access.rows, table, f"$.permissions[{i}].rows")
+            except SqlRuleError as exc:
+                problems.append(Problem(file, exc.path, str(exc).split(": ", 1)[1]))
+    return rules
 
 
 def _rollups(entity: Entity, entities: Mapping[str, Entity], tables: Mapping[str, sa.Table], file: str,

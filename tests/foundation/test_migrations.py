@@ -154,6 +154,8 @@ def test_archive_and_restore_a_field(lab: Runtime, lab_dir: Path) -> None:
     def drop_code(d: dict) -> None:
         d["fields"].remove(_field(d, "f_code"))
         d["search_fields"].remove("code")
+        for p in d["permissions"]:
+            p["readonly_fields"] = [k for k in p.get("readonly_fields", []) if k != "code"]
     _edit(lab_dir, drop_code)
     result = lab.install_app(lab_dir)
     assert [s.action for s in result.steps if s.action != "drop_index"] == ["archive_column"]

@@ -96,6 +96,20 @@ class Field:
         return isinstance(self.default, dict) and "formula" in self.default
 
 
+@dataclass(frozen=True, slots=True)
+class RoleAccess:
+    """What one role may see of an entity beyond the action rights: rows and fields."""
+
+    scope: str = "all"
+    rows: Any = None
+    hidden: frozenset[str] = frozenset()
+    readonly: frozenset[str] = frozenset()
+
+    @property
+    def restricts_rows(self) -> bool:
+        return self.scope != "all" or self.rows is not None
+
+
 @dataclass(frozen=True)
 class Entity:
     key: str
@@ -109,6 +123,8 @@ class Entity:
     permissions: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
     rules: tuple[ValidationRule, ...] = ()
     description: Text | None = None
+    access: Mapping[str, RoleAccess] = field(default_factory=lambda: MappingProxyType({}))
+    owner_field: str = "created_by"
     by_key: Mapping[str, Field] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     by_id: Mapping[str, Field] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -190,6 +206,11 @@ def build_entity(doc: Mapping[str, Any]) -> Entity:
         search_fields=tuple(doc.get("search_fields", ())),
         indexes=tuple((tuple(i["fields"]), i.get("unique", False)) for i in doc.get("indexes", ())),
         permissions=MappingProxyType(permissions),
+        access=MappingProxyType({
+            p["role"]: RoleAccess(p.get("scope", "all"), p.get("rows"), frozenset(p.get("hidden_fields", ())),
+                                  frozenset(p.get("readonly_fields", ())))
+            for p in doc.get("permissions", ())}),
+        owner_field=doc.get("owner_field", "created_by"),
         rules=_rules(doc.get("rules")),
         by_key=MappingProxyType({f.key: f for f in fields}),
         by_id=MappingProxyType({f.id: f for f in fields}),

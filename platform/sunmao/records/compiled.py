@@ -5,8 +5,8 @@ Built once per published snapshot; every write of that version reuses the same c
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -60,6 +60,8 @@ class CompiledEntity:
     #: Link fields whose target's values the rules read (``customer.grade``): loaded before evaluation.
     link_paths: tuple[Field, ...] = ()
     rollups: tuple[Rollup, ...] = ()
+    #: role → compiled ``rows`` rule of its permission (SQL, with ``$user``).
+    row_rules: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     #: (entity, link field of this entity) pairs: records of that entity roll up values of ours.
     feeds: tuple[tuple[str, str], ...] = ()
 

@@ -188,10 +188,14 @@ def _keyset(table: sa.Table, keys: list[tuple[str, bool]], values: list[Any]) ->
     return sa.or_(*clauses)
 
 
-def run_list(conn: sa.Connection, ce: CompiledEntity, query: ListQuery) -> tuple[list[dict], dict[str, Any]]:
-    """Return the page's rows and the paging facts (total, capped, next cursor)."""
+def run_list(conn: sa.Connection, ce: CompiledEntity, query: ListQuery,
+             scope: sa.ColumnElement[bool] | None = None) -> tuple[list[dict], dict[str, Any]]:
+    """Return the page's rows and the paging facts (total, capped, next cursor).
+
+    ``scope`` is the reader's row filter (their role's data scope and row rules), part of the
+    same SQL: a restricted role's list costs what an admin's does."""
     table = ce.table
-    where = build_filters(ce, query)
+    where = build_filters(ce, query) + ([scope] if scope is not None else [])
     keys = list(query.sort) + [("id", False)]
     order = []
     for key, desc in keys:

@@ -26,7 +26,7 @@ from sunmao import clock
 from sunmao.errors import Conflict as ConflictError
 from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from sunmao.i18n import Text
-from sunmao.meta.model import RESERVED_KEYS, Entity, Field
+from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
 from sunmao.records.compiled import CompiledEntity, coerce_result
 from sunmao.records.messages import CATALOG, translate
 from sunmao.records.naming import default_pattern, next_names
@@ -122,10 +122,80 @@ class RecordService:
             raise Forbidden(Text(f"你的角色不能{labels[0]}{ce.entity.label.zh}",
                                  f"your role may not {labels[1]} {ce.entity.label.en} records"))
 
+    # -- what the actor may see -------------------------------------------------------------
+
+    def _read_roles(self, ce: CompiledEntity, actor: Actor, action: str = "read") -> list[str] | None:
+        """The actor's roles that grant ``action``; None when nothing restricts them (admin, system)."""
+        if actor.system or ADMIN_ROLE in actor.roles:
+            return None
+        return [r for r in sorted(actor.roles) if action in ce.entity.permissions.get(r, ())]
+
+    def _hidden(self, ce: CompiledEntity, actor: Actor) -> frozenset[str]:
+        """Fields hidden from every role through which the actor reads the entity."""
+        roles = self._read_roles(ce, actor)
+        if not roles:
+            return frozenset()
+        sets = [ce.entity.access[r].hidden if r in ce.entity.access else frozenset() for r in roles]
+        return frozenset.intersection(*sets)
+
+    def _locked(self, ce: CompiledEntity, actor: Actor, action: str) -> frozenset[str]:
+        """Fields no role of the actor may change (read-only or hidden for each of them)."""
+        roles = self._read_roles(ce, actor, action)
+        if not roles:
+            return frozenset()
+        sets = [(ce.entity.access[r].readonly | ce.entity.access[r].hidden) if r in ce.entity.access else frozenset()
+                for r in roles]
+        return frozenset.intersection(*sets)
+
+    def readable_fields(self, entity_key: str, actor: Actor) -> list[str]:
+        """The field keys the actor may see (screens hide the others' columns and inputs)."""
+        ce = self.compiled(entity_key)
+        hidden = self._hidden(ce, actor)
+        return [f.key for f in ce.entity.fields if not f.hidden and f.key not in hidden]
+
+    def _row_scope(self, conn: sa.Connection, ce: CompiledEntity, actor: Actor) -> sa.ColumnElement[bool] | None:
+        """The SQL condition of the records the actor may see, or None for all of them.
+
+        A role without a scope or row rule sees everything; otherwise the roles' conditions
+        are OR'd (a person with two roles sees what either role sees)."""
+        roles = self._read_roles(ce, actor)
+        if roles is None or ce.entity.child:
+            return None
+        clauses = []
+        for role in roles:
+            access = ce.entity.access.get(role)
+            if access is None or not access.restricts_rows:
+                return None
+            parts = []
+            if access.scope != "all":
+                parts.append(self._owner_clause(conn, ce, access.scope, actor))
+            if role in ce.row_rules:
+                parts.append(ce.row_rules[role](clock.today(), {"id": actor.id, "username": actor.username}))
+            clauses.append(sa.and_(*parts))
+        return sa.or_(*clauses) if clauses else sa.false()
+
+    def _owner_clause(self, conn: sa.Connection, ce: CompiledEntity, scope: str, actor: Actor
+                      ) -> sa.ColumnElement[bool]:
+        from sunmao import org  # the org model sits beside accounts, above storage
+
+        if actor.id is None:
+            return sa.false()
+        ids = {actor.id}
+        if scope == "department":
+            ids |= set(org.department_members(conn, actor.id))
+        elif scope == "subordinates":
+            ids |= set(org.subordinates(conn, actor.id))
+        column = ce.table.c[ce.entity.owner_field]
+        owner = ce.entity.by_key.get(ce.entity.owner_field)
+        if owner is not None and owner.value_type == "string":
+            names = conn.execute(sa.select(sm.user.c.username).where(sm.user.c.id.in_(ids))).scalars().all()
+            return column.in_(names)
+        return column.in_(sorted(ids))
+
     # -- parsing ---------------------------------------------------------------------------
 
     def _parse(self, ce: CompiledEntity, payload: Any, *, partial: bool, internal: bool,
-               errors: _Errors, prefix: str = "") -> dict[str, Any]:
+               errors: _Errors, prefix: str = "", locked: frozenset[str] = frozenset()) -> dict[str, Any]:
         if not isinstance(payload, Mapping):
             errors.add(prefix or RECORD, CATALOG["invalid_object"])
             return {}
@@ -141,6 +211,8 @@ class RecordService:
                                                     f"unknown field; known fields: {known}"))
             elif f.type == "computed" or (f.read_only and not internal):
                 errors.add(_join(prefix, key), CATALOG["read_only"])
+            elif key in locked:
+                errors.add(_join(prefix, key), Text("你的角色不能修改此字段", "your role may not change this field"))
             else:
                 clean[key] = value
         internal_only = {f.key: clean.pop(f.key) for f in entity.fields if f.read_only and f.key in clean}
@@ -421,9 +493,12 @@ class RecordService:
             out[f.key] = by_parent
         return out
 
-    def _fetch(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, *, lock: bool = False
-               ) -> dict[str, Any]:
+    def _fetch(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, *, lock: bool = False,
+               actor: Actor = SYSTEM) -> dict[str, Any]:
         query = sa.select(ce.table).where(ce.table.c.id == record_id, ce.table.c.deleted_at.is_(None))
+        scope = self._row_scope(conn, ce, actor)
+        if scope is not None:  # out of the reader's scope is the same as absent: no existence leak
+            query = query.where(scope)
         if lock and not self.db.is_sqlite:
             query = query.with_for_update()
         row = conn.execute(query).mappings().first()
@@ -439,7 +514,7 @@ class RecordService:
         ce = self.compiled(entity_key)
         self._authorize(actor, ce, "read")
         with self.db.read() as conn:
-            return self.dump(ce, self._fetch(conn, ce, record_id))
+            return self.dump(ce, self._fetch(conn, ce, record_id, actor=actor), hidden=self._hidden(ce, actor))
 
     def list(self, entity_key: str, query: ListQuery | None = None, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         """One page of records with the paging facts; child rows only when ``fields`` names them."""
@@ -447,22 +522,24 @@ class RecordService:
         self._authorize(actor, ce, "read")
         query = query or ListQuery()
         with self.db.read() as conn:
-            rows, info = run_list(conn, ce, query)
+            rows, info = run_list(conn, ce, query, self._row_scope(conn, ce, actor))
             nested = [f.key for f in ce.entity.table_fields if query.fields and f.key in query.fields]
             if nested and rows:
                 children = self._load_children(conn, ce, [r["id"] for r in rows])
                 for row in rows:
                     for key in nested:
                         row[key] = children[key][row["id"]]
-        return {"items": [self.dump(ce, r, query.fields) for r in rows], **info}
+        hidden = self._hidden(ce, actor)
+        return {"items": [self.dump(ce, r, query.fields, hidden=hidden) for r in rows], **info}
 
-    def dump(self, ce: CompiledEntity, record: Mapping[str, Any], fields: Iterable[str] | None = None
-             ) -> dict[str, Any]:
-        """The JSON form of a stored record (system fields first, then fields in metadata order)."""
+    def dump(self, ce: CompiledEntity, record: Mapping[str, Any], fields: Iterable[str] | None = None,
+             hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The JSON form of a stored record (system fields first, then fields in metadata order);
+        ``hidden`` are the fields the reader's roles may not see."""
         wanted = set(fields) if fields is not None else None
         out: dict[str, Any] = {k: json_value(record.get(k)) for k in SYSTEM_OUT if k in record}
         for f in ce.entity.fields:
-            if f.hidden or (wanted is not None and f.key not in wanted):
+            if f.hidden or f.key in hidden or (wanted is not None and f.key not in wanted):
                 continue
             if f.type == "table":
                 child = self.snapshot.compiled[f.of or ""]
@@ -535,7 +612,8 @@ class RecordService:
                           prefixed: bool, outer: sa.Connection | None, history: bool) -> list[dict[str, Any]]:
         errors = _Errors()
         prefixes = [f"[{i}]" if prefixed else "" for i in range(len(payloads))]
-        records = [self._parse(ce, p, partial=False, internal=internal, errors=errors, prefix=pre)
+        locked = self._locked(ce, actor, "create")
+        records = [self._parse(ce, p, partial=False, internal=internal, errors=errors, prefix=pre, locked=locked)
                    for p, pre in zip(payloads, prefixes, strict=True)]
         workflow = self._workflow(ce)
         if workflow is not None:
@@ -567,7 +645,8 @@ class RecordService:
                 self._insert_children(conn, f, records, results)
             self._journal(conn, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
             self._propagate(conn, ce, [({}, r) for r in results], 0)
-        return [self.dump(ce, r) for r in results]
+        hidden = self._hidden(ce, actor)
+        return [self.dump(ce, r, hidden=hidden) for r in results]
 
     def update(self, entity_key: str, record_id: int, patch: Any, *, actor: Actor = SYSTEM,
                expected_version: int | None = None, internal: bool = False, transition: str | None = None,
@@ -599,7 +678,8 @@ class RecordService:
                 internal: bool, transition: str | None, comment: str | None,
                 outer: sa.Connection | None, depth: int = 0) -> dict[str, Any]:
         errors = _Errors()
-        changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors)
+        changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors,
+                              locked=self._locked(ce, actor, "update"))
         workflow = self._workflow(ce)
         if workflow is not None and workflow.state_field in changes and transition is None:
             errors.add(workflow.state_field, Text("状态只能通过流程操作改变", "the state changes only through a "
@@ -607,7 +687,7 @@ class RecordService:
         errors.raise_if_any()
         now = datetime.now(UTC)
         with self._txn(outer) as conn:
-            current = self._fetch(conn, ce, record_id, lock=True)
+            current = self._fetch(conn, ce, record_id, lock=True, actor=actor)
             if expected_version is not None and current["version"] != expected_version:
                 raise PreconditionFailed(Text(
                     f"版本 {expected_version} 已过期，当前为 {current['version']}；请刷新后重试",
@@ -658,7 +738,7 @@ class RecordService:
             else:
                 self._journal(conn, ce, "updated", [(stored, diff)], actor, now)
             self._propagate(conn, ce, [(current, stored)], depth)
-        return self.dump(ce, stored)
+        return self.dump(ce, stored, hidden=self._hidden(ce, actor))
 
     def _workflow(self, ce: CompiledEntity) -> Any:
         return self.snapshot.features.get("workflows", {}).get(ce.key)
@@ -684,6 +764,9 @@ class RecordService:
             query = sa.select(ce.table).where(ce.table.c.id == record_id,
                                               ce.table.c.deleted_at.is_not(None) if not deleted
                                               else ce.table.c.deleted_at.is_(None))
+            scope = self._row_scope(conn, ce, actor)
+            if scope is not None:
+                query = query.where(scope)
             row = conn.execute(query).mappings().first()
             if row is None:
                 raise NotFound(Text(f"{ce.entity.label.zh} #{record_id} 不存在" + ("" if deleted else "于回收站"),

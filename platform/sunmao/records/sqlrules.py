@@ -12,13 +12,15 @@ Null semantics follow the JSONLogic reading a user expects, not SQL's three-valu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
 
-Clause = Callable[[date], Any]  # built per evaluation: ``today`` moves
+Clause = Callable[..., Any]  # clause(today, user=None): built per evaluation, ``today`` moves
 
 
 class SqlRuleError(ValueError):
@@ -27,6 +29,10 @@ class SqlRuleError(ValueError):
         super().__init__(f"{path}: {message}")
 
 
+#: What a rule may know of the reader: ``{"var": "$user.id"}``.
+USER_ATTRIBUTES = ("id", "username")
+_USER: ContextVar[Mapping[str, Any]] = ContextVar("sql_rule_user", default=MappingProxyType({}))
+
 _COMPARE = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
 
 
@@ -34,8 +40,12 @@ def compile_where(rule: Any, table: sa.Table, path: str = "$") -> Clause:
     """Translate ``rule`` into a function of today's date returning a SQL boolean clause."""
     node = _value(rule, table, path)
 
-    def clause(today: date) -> Any:
-        return _as_bool(node(today))
+    def clause(today: date, user: Mapping[str, Any] | None = None) -> Any:
+        token = _USER.set(user or {})
+        try:
+            return _as_bool(node(today))
+        finally:
+            _USER.reset(token)
 
     return clause
 
@@ -60,6 +70,11 @@ def _value(rule: Any, table: sa.Table, path: str) -> Callable[[date], Any]:
     where = f"{path}[{op!r}]"
     if op == "var":
         name = args[0] if args else ""
+        if isinstance(name, str) and name.startswith("$user."):
+            attribute = name.removeprefix("$user.")
+            if attribute not in USER_ATTRIBUTES:
+                raise SqlRuleError(where, f"{name!r}: the reader is known by {', '.join(USER_ATTRIBUTES)}")
+            return lambda today: _USER.get().get(attribute)
         if not isinstance(name, str) or name not in table.c:
             raise SqlRuleError(where, f"{name!r} is not a column of {table.name}; a SQL condition reads the "
                                       "entity's own fields only")

@@ -268,9 +268,10 @@ def export(entity: str, fmt: str) -> Response:
         view = main_view(shell.snapshot(), ce.entity)
     args = clean_args(request.args, view)
     args.pop("after", None)
-    fields = export_fields(ce.entity)
-    header = [f.label.get(lang) for f in fields]
     service = shell.records()
+    readable = set(service.readable_fields(entity, shell.actor())) | {"name"}
+    fields = [f for f in export_fields(ce.entity) if f.key in readable]
+    header = [f.label.get(lang) for f in fields]
 
     def rows() -> Iterator[list[Any]]:
         for batch in export_rows(ce, args):
