@@ -36,6 +36,7 @@ JOB_MODULES: tuple[str, ...] = (
     "sunmao.jobs.builtin",
     "sunmao.hooks.outbound.deliver",
     "sunmao.workflow.jobs",
+    "sunmao.notices",
 )
 
 

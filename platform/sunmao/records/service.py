@@ -551,6 +551,15 @@ class RecordService:
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
+    def _reading(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        """The caller's connection when it passes one, else a read connection of our own."""
+        if conn is not None:
+            yield conn
+        else:
+            with self.db.read() as own:
+                yield own
+
+    @contextmanager
     def _txn(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
         """The caller's transaction when it passes one (workflow steps compose writes), else our own."""
         if conn is not None:
@@ -624,8 +633,9 @@ class RecordService:
                     errors.add(_join(pre, workflow.state_field),
                                Text("不是流程中的状态", "not a state of the workflow"))
         cache: dict[tuple[str, int], dict[str, Any]] = {}
-        for rec, pre in zip(records, prefixes, strict=True):
-            self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=outer, cache=cache)
+        with self._reading(outer) as conn:  # one connection for every linked row the rules read
+            for rec, pre in zip(records, prefixes, strict=True):
+                self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=conn, cache=cache)
         errors.raise_if_any()
         now = datetime.now(UTC)
         with self._txn(outer) as conn:
@@ -724,8 +734,9 @@ class RecordService:
                 return self.dump(ce, current)
             values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}
             values.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
-            done = conn.execute(ce.table.update().where(ce.table.c.id == record_id,
-                                                        ce.table.c.version == current["version"]).values(values))
+            done = conn.execute(ce.table.update().where(ce.table.c.id == sa.bindparam("w_id"),
+                                                        ce.table.c.version == sa.bindparam("w_version")),
+                                {**values, "w_id": record_id, "w_version": current["version"]})
             if done.rowcount != 1:
                 raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
                                          "the record was changed at the same moment; reload and try again"))
@@ -795,8 +806,8 @@ class RecordService:
     def _insert(self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
         if not rows:
             return []
-        if len(rows) == 1:
-            return [conn.execute(table.insert().values(rows[0])).inserted_primary_key[0]]
+        if len(rows) == 1:  # parameters, not .values(): the compiled statement is cached
+            return [conn.execute(table.insert(), rows[0]).inserted_primary_key[0]]
         result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
         return [r[0] for r in result]
 

@@ -112,6 +112,7 @@ file = sa.Table(
 #: Feature modules that add their own ``sm_*`` tables to ``system_metadata`` when imported.
 FEATURE_TABLE_MODULES: tuple[str, ...] = (
     "sunmao.org",
+    "sunmao.notices",
     "sunmao.workflow.tables",
     "sunmao.web.screens.tables", "sunmao.imports.tables", "sunmao.portal.tables",
     "sunmao.hooks.inbound.tables",

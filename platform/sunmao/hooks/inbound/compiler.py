@@ -244,7 +244,11 @@ class _Builder:
         rules = []
         for i, m in enumerate(spec["match"]):
             if self.field(target, m["field"], f"$.customer.match[{i}].field", writable=False):
-                rules.append(MatchRule(m["field"], m["as"], m.get("certain", True)))
+                key_field = m.get("key_field")
+                if key_field is not None and not self.field(target, key_field, f"$.customer.match[{i}].key_field",
+                                                            writable=False):
+                    key_field = None
+                rules.append(MatchRule(m["field"], m["as"], m.get("certain", True), key_field))
                 if m["field"] not in spec["fields"]:
                     self.bad(f"$.customer.match[{i}].field", f"{m['field']!r} is matched on but not mapped in "
                                                              "`customer.fields`")

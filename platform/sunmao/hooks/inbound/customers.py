@@ -57,7 +57,9 @@ def _like_escape(text: str) -> str:
 def _find(conn: sa.Connection, table: sa.Table, rule: MatchRule, key: str) -> list[int]:
     column = table.c[rule.field]
     live = table.c.deleted_at.is_(None)
-    if rule.kind == "phone":
+    if rule.key_field is not None and rule.kind != "company":
+        query = sa.select(table.c.id).where(table.c[rule.key_field] == key, live)
+    elif rule.kind == "phone":
         digits = key.lstrip("+")
         forms = {digits, "86" + digits, "0086" + digits}
         query = sa.select(table.c.id).where(_stripped(column, _PHONE_SEPARATORS).in_(sorted(forms)), live)

@@ -86,6 +86,9 @@ class MatchRule:
     field: str
     kind: str
     certain: bool
+    #: A stored, indexed field holding the already-normalised key (``phone_key``): an equality
+    #: lookup instead of normalising every row's value in SQL.
+    key_field: str | None = None
 
 
 @dataclass(frozen=True)

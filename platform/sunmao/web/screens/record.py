@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -231,6 +232,12 @@ def add_comment(entity: str, record_id: int) -> Response:
         conn.execute(comment.insert().values(entity=entity, record_id=record_id, user_id=shell.actor().id,
                                              body=body, mentions=sorted(known), files=files,
                                              at=datetime.now(UTC)))
+        if known:  # the notification centre (and any webhook on the topic) tells them
+            ids = conn.execute(sa.select(sm.user.c.id).where(sm.user.c.username.in_(sorted(known)))).scalars().all()
+            conn.execute(sm.outbox.insert().values(
+                event_id=str(uuid.uuid4()), topic="comment.mentioned", entity=entity, record_id=record_id,
+                created_at=datetime.now(UTC), payload={"entity": entity, "record_id": record_id, "user_ids": list(ids),
+                                                       "author": shell.actor().username, "body": body[:500]}))
     return redirect(f"/app/{entity}/{record_id}#timeline")
 
 

@@ -23,7 +23,7 @@ from sunmao.web.screens.widgets import widget_root
 
 blueprint = Blueprint("screens", __name__)
 
-PAGES = ("listing", "editing", "record", "boards", "trash", "inbox", "scan", "importing")
+PAGES = ("listing", "editing", "record", "boards", "trash", "inbox", "notices", "scan", "importing")
 PUBLIC_ENDPOINTS = ("screens.asset", "screens.favicon")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")

@@ -93,7 +93,10 @@ def nav() -> list[NavItem]:
 
 def tools() -> list[NavItem]:
     """Pages that are not one entity: the inbox, the scan page, import and the recycle bin."""
-    out = []
+    from sunmao.web.screens.notices import unread
+
+    count = unread()
+    out = [NavItem(_("Notifications") + (f" ({count})" if count else ""), "/app/notices", "notices")]
     if workflows():
         out.append(NavItem(_("Review inbox"), "/app/inbox", "inbox"))
     out.append(NavItem(_("Scan to ship"), "/app/scan", "scan"))
