@@ -272,8 +272,10 @@ def generate(ctx: Any) -> None:
         order["_id"] = oid
     payments = _payments(rnd, orders, ctx.today)
     _create(ctx, "payment", payments)
+    stock = _stock_levels(rnd, products, orders)
+    _create(ctx, "stock_level", stock)
     ctx.log(f"demo data ready: {len(customers)} customers, {len(contacts)} contacts, "
-            f"{len(products)} products, {len(orders)} orders, {len(payments)} payments")
+            f"{len(products)} products, {len(orders)} orders, {len(payments)} payments, {len(stock)} stock levels")
 
 
 def _create(ctx: Any, entity: str, rows: list[dict], history: bool = False) -> list[int]:
@@ -438,6 +440,31 @@ def _products(rnd: Any) -> list[dict]:
                 "active": rnd.random() < 0.96,
             })
     return products
+
+
+def _stock_levels(rnd: Any, products: list[dict], orders: list[dict]) -> list[dict]:
+    """One stock row per product in the main warehouse (drawn last, so the orders stay as they were).
+
+    What is on hand covers the goods already through QC and waiting to ship (the warehouse scans
+    those next) plus a few typical orders' worth; a few slow movers sit at zero, and part of the
+    stock of busy products is reserved for confirmed orders.
+    """
+    waiting: dict[int, Decimal] = {}
+    for order in orders:
+        if order["status"] == "ready_to_ship":
+            for line in order["lines"]:
+                waiting[line["product"]] = waiting.get(line["product"], Decimal(0)) + line["qty"]
+    rows = []
+    for product in products:
+        pid = product["_id"]
+        typical = _quantity(rnd, float(product["price"]), product["unit"], False)
+        on_hand = waiting.get(pid, Decimal(0))
+        if pid in waiting or rnd.random() > 0.05:
+            on_hand += typical * rnd.randint(1, 6)
+        spare = on_hand - waiting.get(pid, Decimal(0))  # what the waiting orders leave over
+        reserved = typical if spare >= 2 * typical and rnd.random() < 0.5 else Decimal(0)
+        rows.append({"product": pid, "warehouse": "主仓", "on_hand": on_hand, "reserved": reserved})
+    return rows
 
 
 def _money(value: float, places: int) -> Decimal:

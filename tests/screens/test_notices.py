@@ -33,7 +33,7 @@ def test_a_review_task_and_a_mention_become_notices(oms: Any, browse: Any) -> No
     _dispatch(runtime)
     page = finance.get("/app/notices").text
     assert "待你审批" in page and "提到了你" in page
-    assert "通知 (2)" in finance.get("/app").text
+    assert '<span class="badge">2</span>' in finance.get("/app").text
     _dispatch(runtime)  # a second pass adds nothing
     assert finance.get("/app/notices?show=unread").text.count('class="card task unread"') == 2
     finance.post_form("/app/notices/read", {})

@@ -26,6 +26,15 @@
         link.textContent = "";
         link.removeAttribute("href");
       }
+      var label = result.querySelector("[data-result-label]");
+      if (ok && body.label_url) {  // the shipping label PDF: open it to print
+        label.href = body.label_url;
+        label.textContent = body.label_text || "PDF";
+        label.hidden = false;
+      } else {
+        label.hidden = true;
+        label.removeAttribute("href");
+      }
       var reasons = result.querySelector("[data-result-reasons]");
       reasons.innerHTML = "";
       var items = body.reasons || [];
@@ -46,10 +55,15 @@
     function submit(code) {
       if (busy || !code) return;
       busy = true;
-      Sunmao.api("/app/scan", {json: {code: code, action: root.getAttribute("data-action")}}).then(function (r) {
+      var packages = form.querySelector("[name=packages]");
+      var weight = form.querySelector("[name=weight_kg]");
+      var payload = {code: code, action: root.getAttribute("data-action"),
+                     packages: packages ? packages.value : 1, weight_kg: weight ? weight.value.trim() : ""};
+      Sunmao.api("/app/scan", {json: payload}).then(function (r) {
         busy = false;
         show(r.ok, r);
         input.value = "";
+        if (r.ok && weight) weight.value = "";  // the next parcel has its own weight
         input.focus();
       }).catch(function () { busy = false; });
     }

@@ -68,17 +68,27 @@ class WorkflowService:
     # -- taking an action ------------------------------------------------------------------
 
     def transition(self, entity: str, record_id: int, action: str, actor: Actor, *, comment: str | None = None,
-                   values: Mapping[str, Any] | None = None, expected_version: int | None = None) -> dict[str, Any]:
-        """Take a workflow action by hand; start its approval if it has one."""
+                   values: Mapping[str, Any] | None = None, expected_version: int | None = None,
+                   conn: sa.Connection | None = None) -> dict[str, Any]:
+        """Take a workflow action by hand; start its approval if it has one.
+
+        With ``conn`` the action joins the caller's transaction (a scan that also moves stock
+        commits or fails as one); otherwise it is a transaction of its own."""
         wf = self.workflow(entity)
-        with self.db.write() as conn:
-            record = self.records.update(entity, record_id, dict(values or {}), actor=actor,
-                                         expected_version=expected_version, transition=action, comment=comment,
-                                         conn=conn)
-            self._effects(conn, wf, action, record, actor)
-            approval = wf.transitions[action].approval
-            if approval:
-                record = self._start(conn, wf, approval, record_id, actor) or record
+        if conn is not None:
+            return self._transition(conn, wf, record_id, action, actor, comment, values, expected_version)
+        with self.db.write() as own:
+            return self._transition(own, wf, record_id, action, actor, comment, values, expected_version)
+
+    def _transition(self, conn: sa.Connection, wf: Workflow, record_id: int, action: str, actor: Actor,
+                    comment: str | None, values: Mapping[str, Any] | None, expected_version: int | None
+                    ) -> dict[str, Any]:
+        record = self.records.update(wf.entity, record_id, dict(values or {}), actor=actor,
+                                     expected_version=expected_version, transition=action, comment=comment, conn=conn)
+        self._effects(conn, wf, action, record, actor)
+        approval = wf.transitions[action].approval
+        if approval:
+            record = self._start(conn, wf, approval, record_id, actor) or record
         return record
 
     def _effects(self, conn: sa.Connection, wf: Workflow, action: str, record: Mapping[str, Any],

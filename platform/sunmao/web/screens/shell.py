@@ -93,10 +93,7 @@ def nav() -> list[NavItem]:
 
 def tools() -> list[NavItem]:
     """Pages that are not one entity: the inbox, the scan page, import and the recycle bin."""
-    from sunmao.web.screens.notices import unread
-
-    count = unread()
-    out = [NavItem(_("Notifications") + (f" ({count})" if count else ""), "/app/notices", "notices")]
+    out = []
     if workflows():
         out.append(NavItem(_("Review inbox"), "/app/inbox", "inbox"))
     out.append(NavItem(_("Scan to ship"), "/app/scan", "scan"))
@@ -109,6 +106,9 @@ def render(template: str, *, title: str, widgets: list[str] | set[str] = (), sta
            **values: Any) -> tuple[str, int]:
     """Render a page inside the shell with the scripts and styles of the widgets it uses."""
     scripts, styles = assets(set(BASE_WIDGETS) | set(widgets))
+    from sunmao.web.screens.notices import unread
+
     page = render_template(template, title=title, lang=language(), user=g.get("user"), nav=nav(), tools=tools(),
-                           scripts=scripts, styles=styles, path=request.path, **values)
+                           scripts=scripts, styles=styles, path=request.path,
+                           unread_notices=unread() if g.get("user") else 0, **values)
     return page, status
