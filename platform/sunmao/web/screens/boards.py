@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from sunmao import clock
 from sunmao.errors import NotFound, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.records.compiled import CompiledEntity
@@ -135,3 +136,55 @@ def calendar_page(entity: str) -> tuple[str, int]:
     ce = shell.compiled(entity)
     default = next((x.key for x in ce.entity.fields if x.value_type == "date"), "")
     return render_calendar(ce, request.args.get("field") or default, main_view(shell.snapshot(), ce.entity))
+
+
+# -- Gantt ---------------------------------------------------------------------------------
+
+GANTT_LIMIT = 300
+GANTT_DAYS = 42
+
+
+def _day(raw: str | None, fallback: date) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        return fallback
+
+
+def render_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
+    """Bars from each record's start date to its end date over a six-week window.
+
+    Only records overlapping the window are read, with the reader's permissions and scopes,
+    through the record service like every list."""
+    shell.require(ce.entity, "read")
+    lang = language()
+    start_key, end_key = view.date_field or "", view.end_field or ""
+    first = _day(request.args.get("from"), clock.today() - timedelta(days=7))
+    last = first + timedelta(days=GANTT_DAYS - 1)
+    query = ListQuery(filters=[(start_key, "le", last.isoformat()), (end_key, "ge", first.isoformat())]
+                      + list(view.filters), sort=[(start_key, False)], limit=GANTT_LIMIT)
+    result = shell.records().list(ce.key, query, actor=shell.actor())
+    key = title_field(ce.entity)
+    colors = {o.value: o.color for o in ce.entity.by_key[view.color_by].options} if view.color_by else {}
+    labels = {o.value: o.label.get(lang) for o in ce.entity.by_key[view.color_by].options} if view.color_by else {}
+    span = GANTT_DAYS
+    bars = []
+    for item in result["items"]:
+        begin = _day(item.get(start_key), first)
+        end = _day(item.get(end_key), begin)
+        left = max((begin - first).days, 0)
+        right = min((end - first).days + 1, span)
+        state = item.get(view.color_by) if view.color_by else None
+        bars.append({"id": item["id"], "title": str(item.get("name") or ""),
+                     "sub": str(item.get(key) or "") if key != "name" else "",
+                     "left": round(100 * left / span, 3), "width": round(100 * max(right - left, 0.5) / span, 3),
+                     "color": colors.get(state) or "#8c4a2f", "state": labels.get(state, ""),
+                     "dates": f"{begin.isoformat()} → {end.isoformat()}"})
+    weeks = [(round(100 * i / span, 3), (first + timedelta(days=i)).strftime("%m-%d")) for i in range(0, span, 7)]
+    today_at = (clock.today() - first).days
+    return shell.render("screens/gantt.html", title=view.label.get(lang), widgets=["gantt"], entity=ce.entity,
+                        bars=bars, weeks=weeks, view=view,
+                        today=round(100 * today_at / span, 3) if 0 <= today_at < span else None,
+                        prev=(first - timedelta(days=28)).isoformat(), next=(first + timedelta(days=28)).isoformat(),
+                        window=f"{first.isoformat()} – {last.isoformat()}",
+                        capped=len(result["items"]) >= GANTT_LIMIT)

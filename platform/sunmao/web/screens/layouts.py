@@ -92,6 +92,9 @@ class ViewLayout:
     default: bool = False
     #: For a portal view: phone path, fields, table and columns a customer may see.
     portal: Mapping[str, Any] | None = None
+    #: For a Gantt view: where bars end, and the select field that colours them.
+    end_field: str | None = None
+    color_by: str | None = None
 
 
 # -- defaults ------------------------------------------------------------------------------
@@ -229,6 +232,19 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
         f = entity.by_key.get(date_field)
         if f is None or f.value_type not in ("date", "datetime"):
             problems.append(Problem(file, "$.calendar.date_field", f"{date_field!r} is not a date field"))
+    end_field = color_by = None
+    if doc["type"] == "gantt":
+        spec = doc.get("gantt")
+        if spec is None:
+            problems.append(Problem(file, "$.gantt", "a Gantt view needs gantt.start_field and gantt.end_field"))
+            return None
+        date_field, end_field, color_by = spec["start_field"], spec["end_field"], spec.get("color_by")
+        for name, key in (("start_field", date_field), ("end_field", end_field)):
+            f = entity.by_key.get(key)
+            if f is None or f.value_type != "date":
+                problems.append(Problem(file, f"$.gantt.{name}", f"{key!r} is not a date field of {entity.key}"))
+        if color_by is not None and (color_by not in entity.by_key or entity.by_key[color_by].type != "select"):
+            problems.append(Problem(file, "$.gantt.color_by", f"{color_by!r} is not a select field of {entity.key}"))
     portal = None
     if doc["type"] == "portal":
         portal = doc.get("portal")
@@ -238,7 +254,7 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
         _check_portal(snapshot, entity, portal, file, problems)
     return ViewLayout(doc["key"], entity.key, Text.of(doc["label"]), doc["type"], columns, sort, filters,
                       group_by, card or (), date_field, doc.get("default", False),
-                      MappingProxyType(dict(portal)) if portal else None)
+                      MappingProxyType(dict(portal)) if portal else None, end_field=end_field, color_by=color_by)
 
 
 def _check_portal(snapshot: Snapshot, entity: Entity, portal: Mapping[str, Any], file: str,

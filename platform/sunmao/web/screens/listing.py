@@ -159,6 +159,10 @@ def view_page(key: str) -> Any:
         from sunmao.web.screens.boards import render_kanban
 
         return render_kanban(ce, view.group_by or "", view)
+    if view.type == "gantt":
+        from sunmao.web.screens.boards import render_gantt
+
+        return render_gantt(ce, view)
     if view.type == "calendar":
         from sunmao.web.screens.boards import render_calendar
 
