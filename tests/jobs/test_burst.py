@@ -10,11 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from sunmao.jobs import notify_work
-from sunmao.jobs.secrets import generate_webhook_secret, secret_store
 from sunmao.runtime import Runtime
 from sunmao.storage import system as sm
-from tests.jobs.workers import WorkerProcess, redis_up, start_redis, stop_redis
-from tests.outbound.helpers import add_documents, http_hook, rows
+from tests.jobs.workers import WorkerProcess, created_event_ids, install_erp_hook, redis_up, start_redis, stop_redis
+from tests.outbound.helpers import rows
 from tests.outbound.receiver import Receiver
 
 
@@ -24,24 +23,10 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("pg_schema_url")
 
 
-def _setup(lab: Runtime, lab_dir: Path, receiver: Receiver) -> None:
-    secret_store(lab.db).set("erp_hook", generate_webhook_secret())
-    add_documents(lab_dir, {"webhooks/erp.json": http_hook(
-        "erp", receiver.url, events=["widget.created"],
-        retry={"max_attempts": 20, "backoff_seconds": 0.2, "max_backoff_seconds": 1})})
-    lab.install_app(lab_dir)
-
-
-def _event_ids(runtime: Runtime) -> set[str]:
-    with runtime.db.read() as conn:
-        return set(conn.execute(sa.select(sm.outbox.c.event_id).where(sm.outbox.c.topic == "widget.created"))
-                   .scalars())
-
-
 def test_sigkill_and_redis_restart_during_a_burst_lose_nothing(lab: Runtime, lab_dir: Path, receiver: Receiver,
                                                                redis_url: str, rq_queue: str, db_url: str,
                                                                tmp_path: Path) -> None:
-    _setup(lab, lab_dir, receiver)
+    install_erp_hook(lab, lab_dir, receiver)
     records = lab.records()
     first = WorkerProcess(db_url, redis_url, rq_queue, tmp_path, "first")
     second = None
@@ -61,7 +46,7 @@ def test_sigkill_and_redis_restart_during_a_burst_lose_nothing(lab: Runtime, lab
         second = WorkerProcess(db_url, redis_url, rq_queue, tmp_path, "second")  # starts while Redis is down
         time.sleep(1.0)
         start_redis()
-        expected = _event_ids(lab)
+        expected = created_event_ids(lab)
         assert len(expected) == 1000 and delivered_before < 1000
         try:
             seen = receiver.wait_for(lambda rs: {r.headers["webhook-id"] for r in rs} >= expected, timeout=90)

@@ -9,12 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from sunmao.jobs import enqueue, notify_work
-from sunmao.jobs.secrets import generate_webhook_secret, secret_store
 from sunmao.jobs.tables import job_run
 from sunmao.runtime import Runtime
-from sunmao.storage import system as sm
-from tests.jobs.workers import WorkerProcess
-from tests.outbound.helpers import add_documents, http_hook
+from tests.jobs.workers import WorkerProcess, created_event_ids, install_erp_hook
 from tests.outbound.receiver import Receiver
 
 
@@ -24,23 +21,9 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'sunmao.db'}"
 
 
-def _setup(lab: Runtime, lab_dir: Path, receiver: Receiver) -> None:
-    secret_store(lab.db).set("erp_hook", generate_webhook_secret())
-    add_documents(lab_dir, {"webhooks/erp.json": http_hook(
-        "erp", receiver.url, events=["widget.created"],
-        retry={"max_attempts": 20, "backoff_seconds": 0.2, "max_backoff_seconds": 1})})
-    lab.install_app(lab_dir)
-
-
-def _event_ids(runtime: Runtime) -> set[str]:
-    with runtime.db.read() as conn:
-        return set(conn.execute(sa.select(sm.outbox.c.event_id).where(sm.outbox.c.topic == "widget.created"))
-                   .scalars())
-
-
 def test_worker_delivers_and_runs_jobs(lab: Runtime, lab_dir: Path, receiver: Receiver, redis_url: str,
                                        rq_queue: str, db_url: str, tmp_path: Path) -> None:
-    _setup(lab, lab_dir, receiver)
+    install_erp_hook(lab, lab_dir, receiver)
     worker = WorkerProcess(db_url, redis_url, rq_queue, tmp_path)
     try:
         lab.records().create_many("widget", [{"title": f"w{i}"} for i in range(20)])
@@ -50,7 +33,7 @@ def test_worker_delivers_and_runs_jobs(lab: Runtime, lab_dir: Path, receiver: Re
             seen = receiver.wait_for(lambda rs: len({r.headers["webhook-id"] for r in rs}) == 20, timeout=30)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n--- worker:\n{worker.log()}") from None
-        assert {r.headers["webhook-id"] for r in seen} == _event_ids(lab)
+        assert {r.headers["webhook-id"] for r in seen} == created_event_ids(lab)
 
         def prune_done() -> bool:
             with lab.db.read() as conn:

@@ -9,7 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from sunmao.jobs.redisconn import quick_client
+from sunmao.jobs.secrets import generate_webhook_secret, secret_store
+from sunmao.runtime import Runtime
+from sunmao.storage import system as sm
+from tests.outbound.helpers import add_documents, http_hook
+from tests.outbound.receiver import Receiver
 
 
 class WorkerProcess:
@@ -70,3 +77,18 @@ def start_redis() -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("Redis did not come back within 10 s")
         time.sleep(0.05)
+
+
+def install_erp_hook(lab: Runtime, lab_dir: Path, receiver: Receiver) -> None:
+    """The lab app with one signed HTTP webhook on ``widget.created`` pointing at ``receiver``."""
+    secret_store(lab.db).set("erp_hook", generate_webhook_secret())
+    add_documents(lab_dir, {"webhooks/erp.json": http_hook(
+        "erp", receiver.url, events=["widget.created"],
+        retry={"max_attempts": 20, "backoff_seconds": 0.2, "max_backoff_seconds": 1})})
+    lab.install_app(lab_dir)
+
+
+def created_event_ids(runtime: Runtime) -> set[str]:
+    with runtime.db.read() as conn:
+        return set(conn.execute(sa.select(sm.outbox.c.event_id).where(sm.outbox.c.topic == "widget.created"))
+                   .scalars())
