@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sunmao.records.query import ListQuery
 from sunmao.runtime import Runtime
 
 
@@ -105,3 +106,33 @@ def test_import_needs_create_permission(browse: Any) -> None:
     response = warehouse.post_form("/app/import", {"entity": "customer", "file": (io.BytesIO(b"a\n1\n"), "x.csv")},
                                    content_type="multipart/form-data")
     assert response.status_code == 403
+
+
+def test_a_large_file_is_imported_by_a_job_with_progress(oms: tuple[Runtime, dict[str, Any]], browse: Any,
+                                                         monkeypatch: Any) -> None:
+    from sunmao.imports import jobs as import_jobs
+    from sunmao.jobs.registry import JobContext, get_job
+    from sunmao.jobs.tables import job_run
+
+    runtime, _data = oms
+    monkeypatch.setattr(import_jobs, "BACKGROUND_ROWS", 5)  # a "large" file, small enough for a test
+    tech = browse("tech")
+    rows = [["产品编码", "产品名称", "单位", "单价"]] + \
+        [[f"BG-{i:03d}", f"后台导入件{i}", "件", "1.50"] for i in range(12)]
+    location = upload(tech, "product", "大批量.xlsx", xlsx(rows), key_field="sku")
+    mapping = mapping_form(tech.get(location).text)
+    mapping.update({k: "price" for k, v in mapping.items() if v == ""})
+    queued = tech.post_form(location, {**mapping, "key_field": "sku", "step": "commit"})
+    assert queued.status_code == 200 and 'data-import-status="queued"' in queued.text
+    assert 'http-equiv="refresh"' in queued.text  # the page follows the job by itself
+    upload_id = location.rsplit("/", 1)[1]
+    with runtime.db.read() as conn:
+        runs = conn.execute(sa.select(job_run.c.job, job_run.c.args)).mappings().all()
+    assert {"job": "imports.commit", "args": {"upload_id": upload_id}} in [dict(r) for r in runs]
+    assert not any(p["sku"].startswith("BG-") for p in runtime.records().list("product", ListQuery(limit=500))["items"])
+    get_job("imports.commit").fn(JobContext(runtime, None, 1), upload_id=upload_id)  # what the runner does
+    status = tech.get(f"{location}/status")
+    assert 'data-import-status="done"' in status.text and "新建 12 条" in status.text
+    assert 'http-equiv="refresh"' not in status.text
+    skus = {p["sku"] for p in runtime.records().list("product", ListQuery(limit=500))["items"]}
+    assert {f"BG-{i:03d}" for i in range(12)} <= skus

@@ -37,6 +37,7 @@ JOB_MODULES: tuple[str, ...] = (
     "sunmao.hooks.outbound.deliver",
     "sunmao.workflow.jobs",
     "sunmao.notices",
+    "sunmao.imports.jobs",
 )
 
 

@@ -17,10 +17,13 @@ from flask import Response, redirect, request
 
 from sunmao.errors import NotFound, ValidationFailed
 from sunmao.i18n import Text
+from sunmao.imports import jobs as import_jobs
+from sunmao.imports.jobs import upload_dir
 from sunmao.imports.mapping import auto_map, importable, remember, remembered
 from sunmao.imports.reader import Sheet, SheetError, read_sheet
 from sunmao.imports.runner import run_import
 from sunmao.imports.tables import upload as upload_table
+from sunmao.jobs import enqueue, notify_work
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
@@ -31,11 +34,7 @@ PREVIEW_ROWS = 200
 
 
 def _dir() -> Path:
-    db = context().runtime.db
-    base = Path(db.url.database).parent if db.is_sqlite and db.url.database else Path("instance")
-    path = base / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return upload_dir(context().runtime.db)
 
 
 def _importable_entities() -> list[tuple[str, str]]:
@@ -114,6 +113,16 @@ def _chosen_mapping(headers: list[str]) -> dict[str, str]:
     return {h: request.form.get(f"map_{i}", "") for i, h in enumerate(headers)}
 
 
+@blueprint.get("/app/import/<upload_id>/status")
+def import_status(upload_id: str) -> tuple[str, int]:
+    """A queued import's progress; the page refreshes itself until the job is done."""
+    row = _load(upload_id)
+    ce = shell.compiled(row["entity"])
+    result = (row["result"] or {}).get(language()) or {}
+    return shell.render("screens/import_status.html", title=_("Import: in progress"), upload=row, entity=ce.entity,
+                        state=row["status"], finished=row["status"] in ("done", "failed"), result=result)
+
+
 @blueprint.post("/app/import/<upload_id>")
 def import_run(upload_id: str) -> tuple[str, int]:
     """Preview (validate only) or commit, depending on the button pressed."""
@@ -129,6 +138,13 @@ def import_run(upload_id: str) -> tuple[str, int]:
     remember(db, shell.actor().id, row["entity"], mapping)
     commit = request.form.get("step") == "commit"
     sheet = _sheet(row)
+    if commit and len(sheet.rows) > import_jobs.BACKGROUND_ROWS:
+        with db.write() as conn:
+            conn.execute(upload_table.update().where(upload_table.c.id == upload_id).values(
+                mapping=mapping, key_field=key_field, status="queued"))
+            enqueue(conn, "imports.commit", {"upload_id": upload_id}, dedup_key=f"import:{upload_id}")
+        notify_work()
+        return import_status(upload_id)
     result = run_import(shell.records(), shell.actor(), row["entity"], sheet.headers, sheet.rows,
                         {h: k for h, k in mapping.items() if k}, key_field=key_field, commit=commit)
     status = "done" if result.committed else ("failed" if not result.ok else "previewed")
