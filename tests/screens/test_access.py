@@ -84,9 +84,13 @@ def test_logout_and_language_cookie(browse: Any) -> None:
 def test_back_office_is_for_admins(browse: Any) -> None:
     admin = browse("admin")
     for url in ("/admin/", "/admin/admin_users/", "/admin/admin_tokens/", "/admin/admin_audit/",
-                "/admin/admin_revisions/"):
+                "/admin/admin_revisions/", "/admin/admin_departments/", "/admin/admin_deliveries/",
+                "/admin/admin_inbound/", "/admin/admin_jobs/"):
         assert admin.get(url).status_code == 200, url
-    assert admin.get("/admin/admin_audit/new/").status_code in (302, 403, 404)  # read-only
+    for url in ("/admin/admin_audit/new/", "/admin/admin_deliveries/new/", "/admin/admin_jobs/new/"):
+        assert admin.get(url).status_code in (302, 403, 404), url  # read-only
+    assert admin.get("/admin/admin_departments/new/").status_code == 200
+    assert browse("sales").get("/admin/admin_deliveries/").status_code == 403
     assert browse("sales").get("/admin/admin_users/").status_code == 403
     assert browse().get("/admin/admin_users/").status_code == 302
 

@@ -27,7 +27,40 @@ class Revision:
     pass
 
 
+class Department:
+    def __str__(self) -> str:
+        return str(getattr(self, "name", ""))
+
+
+class Delivery:
+    pass
+
+
+class JobRun:
+    pass
+
+
+class InboundDelivery:
+    pass
+
+
 mapper_registry.map_imperatively(User, sm.user)
 mapper_registry.map_imperatively(Token, sm.token)
 mapper_registry.map_imperatively(AuditEntry, sm.audit)
 mapper_registry.map_imperatively(Revision, sm.revision)
+
+
+def _map_feature_tables() -> None:
+    """Tables that feature modules add to the platform metadata (imported here, mapped once)."""
+    from sunmao import org
+    from sunmao.hooks.inbound.tables import inbound
+    from sunmao.hooks.outbound.tables import delivery
+    from sunmao.jobs.tables import job_run
+
+    mapper_registry.map_imperatively(Department, org.department)
+    mapper_registry.map_imperatively(Delivery, delivery)
+    mapper_registry.map_imperatively(JobRun, job_run)
+    mapper_registry.map_imperatively(InboundDelivery, inbound)
+
+
+_map_feature_tables()

@@ -35,3 +35,10 @@ def _add_views(admin: Admin, views: Any, models: Any, session: Any) -> None:
     admin.add_view(views.TokenView(models.Token, session, name="令牌 Tokens", endpoint="admin_tokens"))
     admin.add_view(views.AuditView(models.AuditEntry, session, name="审计日志 Audit", endpoint="admin_audit"))
     admin.add_view(views.RevisionView(models.Revision, session, name="版本 Revisions", endpoint="admin_revisions"))
+    admin.add_view(views.DepartmentView(models.Department, session, name="部门 Departments",
+                                        endpoint="admin_departments"))
+    admin.add_view(views.DeliveryView(models.Delivery, session, name="推送记录 Deliveries",
+                                      endpoint="admin_deliveries"))
+    admin.add_view(views.InboundView(models.InboundDelivery, session, name="接收记录 Inbound",
+                                     endpoint="admin_inbound"))
+    admin.add_view(views.JobRunView(models.JobRun, session, name="任务 Jobs", endpoint="admin_jobs"))

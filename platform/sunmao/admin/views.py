@@ -134,4 +134,35 @@ class RevisionView(ReadOnlyView):
     column_details_list = ("version", "note", "created_at", "created_by")
 
 
-__all__ = ["IndexView", "UserView", "TokenView", "AuditView", "RevisionView", "StringField"]
+class DepartmentView(SecureModelView):
+    """The org chart's departments (people are placed with `sunmao.org.assign`)."""
+
+    column_list = ("key", "name", "parent_id", "head_user_id")
+    column_labels = {"key": "编码 Key", "name": "名称 Name", "parent_id": "上级 Parent", "head_user_id": "负责人 Head"}
+    form_columns = ("key", "name", "parent_id", "head_user_id")
+
+
+class DeliveryView(ReadOnlyView):
+    """Outbound webhook and robot deliveries: the log and the dead letters (replay: `sunmao webhooks replay`)."""
+
+    column_exclude_list = ("body", "target", "response_excerpt")
+    column_default_sort = ("id", True)
+    column_filters = ("status", "webhook", "topic")
+
+
+class JobRunView(ReadOnlyView):
+    column_exclude_list = ("args",)
+    column_default_sort = ("id", True)
+    column_filters = ("job", "status")
+
+
+class InboundView(ReadOnlyView):
+    """Raw inbound deliveries as received (replay after a fix: `sunmao hooks replay ID`)."""
+
+    column_exclude_list = ("body", "headers", "query", "response", "outcome")
+    column_default_sort = ("id", True)
+    column_filters = ("channel", "status")
+
+
+__all__ = ["DepartmentView", "DeliveryView", "JobRunView", "InboundView", "IndexView", "UserView", "TokenView",
+           "AuditView", "RevisionView", "StringField"]
