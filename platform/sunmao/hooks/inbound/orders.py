@@ -164,7 +164,10 @@ def _place(channel: Channel, snapshot: Snapshot, records: RecordService, mapped:
     created_customer = False
     if channel.customer is not None:
         record[channel.customer.field] = customer_id if customer_id is not None else 0
-        precheck(records, channel.entity, record)
+        if customer_id is None:
+            # A customer will be created first: check the order before, so a refused order
+            # leaves no orphan customer. With a known customer, `create` checks it on its own.
+            precheck(records, channel.entity, record)
         if decision is not None and decision.create is not None:
             precheck(records, channel.customer.entity, decision.create)
             customer = records.create(channel.customer.entity, decision.create, actor=channel.actor)
