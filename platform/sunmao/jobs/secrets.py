@@ -108,6 +108,21 @@ class SecretStore:
             raise MissingSecret(name)
         return value
 
+    def accepted(self, names: list[str] | tuple[str, ...]) -> list[str]:
+        """Every value accepted for these names, in one read: current values in the order of
+        ``names``, then the values being rotated out."""
+        with self.db.read() as conn:
+            rows = {r["name"]: r for r in conn.execute(
+                sa.select(secret_table).where(secret_table.c.name.in_(list(names)))).mappings()}
+        values: list[str] = []
+        for column in ("current", "previous"):
+            for name in names:
+                row = rows.get(name)
+                value = self._decrypt(name, row[column]) if row else None
+                if value and value not in values:
+                    values.append(value)
+        return values
+
     def previous(self, name: str) -> str | None:
         """The value being rotated out (still accepted by inbound channels until :meth:`retire`)."""
         row = self._row(name)

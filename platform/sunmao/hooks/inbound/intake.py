@@ -158,6 +158,8 @@ class _Ctx:
     secrets: SecretStore
     delivery: int
     lang: str
+    #: The signature checked out; written with the claim or the outcome, not in a commit of its own.
+    verified: bool = False
 
     @property
     def db(self) -> Database:
@@ -165,7 +167,8 @@ class _Ctx:
 
 
 def _finish_ignored(ctx: _Ctx, body: Any, status: int, outcome: dict[str, Any]) -> Answer:
-    store.finish(ctx.db, ctx.delivery, "ignored", http_status=status, response=body, outcome=outcome)
+    store.finish(ctx.db, ctx.delivery, "ignored", http_status=status, response=body, outcome=outcome,
+                 verified=ctx.verified)
     return Answer(status, body, ctx.delivery)
 
 
@@ -181,7 +184,7 @@ def _handle(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
         if ping is not None:
             return _finish_ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
         verify(channel.auth, ctx.secrets, req.headers, req.query, req.body, req.received_at)
-        store.mark_verified(ctx.db, ctx.delivery)
+        ctx.verified = True
         ping = _match_ping(channel, view, signed=True)
         if ping is not None:
             return _finish_ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
@@ -217,14 +220,14 @@ def _process(ctx: _Ctx, req: Request, body: Any, order: dict[str, Any]) -> Answe
             answer = {"status": "ignored", "delivery": ctx.delivery, "reason": skip.reason.get(ctx.lang)}
             return _finish_ignored(ctx, answer, 200, {"skip": skip.id, "reason": skip.reason.as_dict()})
     key = _dedup_key(channel, req, body, order)
-    holder = store.claim(ctx.db, ctx.delivery, channel.key, key)
+    holder = store.claim(ctx.db, ctx.delivery, channel.key, key, verified=ctx.verified)
     if holder is not None and holder != ctx.delivery:
         first = store.get(ctx.db, holder)
         if first is None or first["status"] == "received":
             raise StillProcessing(Text(f"同一订单（去重键 {key}）正在处理，请稍后重试",
                                        f"the same order (key {key}) is being processed; retry shortly"))
         store.finish(ctx.db, ctx.delivery, "duplicate", http_status=first["http_status"], response=first["response"],
-                     outcome={"duplicate_of": holder, "dedup_key": key}, duplicate_of=holder)
+                     outcome={"duplicate_of": holder, "dedup_key": key}, duplicate_of=holder, verified=ctx.verified)
         return Answer(first["http_status"], first["response"], ctx.delivery, duplicate_of=holder)
     placed = place_order(channel, ctx.snapshot, ctx.records, order, req.headers, req.received_at)
     status = 202 if placed.status == "held" else 200
@@ -236,7 +239,8 @@ def _process(ctx: _Ctx, req: Request, body: Any, order: dict[str, Any]) -> Answe
         answer["action"] = placed.action
     if placed.holds:
         answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)} for h in placed.holds]
-    store.finish(ctx.db, ctx.delivery, placed.status, http_status=status, response=answer, outcome=outcome)
+    store.finish(ctx.db, ctx.delivery, placed.status, http_status=status, response=answer, outcome=outcome,
+                 verified=ctx.verified)
     return Answer(status, answer, ctx.delivery)
 
 
@@ -247,12 +251,13 @@ def _run(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
         exc.extra["delivery"] = ctx.delivery
         problem = exc.problem("en")
         store.finish(ctx.db, ctx.delivery, "rejected", http_status=exc.status, response=exc.problem(ctx.lang),
-                     outcome={"problem": problem}, error=problem.get("detail") or problem["title"], release_claim=True)
+                     outcome={"problem": problem}, error=problem.get("detail") or problem["title"], release_claim=True,
+                     verified=ctx.verified)
         raise
     except Exception as exc:
         # An engine fault, not the sender's: the delivery stays `received` with the error, to replay.
         store.finish(ctx.db, ctx.delivery, "received", http_status=500, response=None,
-                     error=f"{type(exc).__name__}: {exc}"[:2000], release_claim=True)
+                     error=f"{type(exc).__name__}: {exc}"[:2000], release_claim=True, verified=ctx.verified)
         raise
 
 

@@ -43,7 +43,7 @@ def insert_raw(db: Database, raw: RawDelivery) -> int:
         return int(result.inserted_primary_key[0])
 
 
-def claim(db: Database, delivery_id: int, channel: str, dedup_key: str) -> int | None:
+def claim(db: Database, delivery_id: int, channel: str, dedup_key: str, *, verified: bool = False) -> int | None:
     """Take the idempotency key for this delivery; return the id of the delivery that holds it already.
 
     The unique ``claim`` column decides between two copies arriving at the same moment.
@@ -53,7 +53,7 @@ def claim(db: Database, delivery_id: int, channel: str, dedup_key: str) -> int |
         try:
             with db.write() as conn:
                 conn.execute(inbound.update().where(inbound.c.id == delivery_id)
-                             .values(claim=value, dedup_key=dedup_key))
+                             .values(claim=value, dedup_key=dedup_key, **({"verified": True} if verified else {})))
             return None
         except sa.exc.IntegrityError:
             with db.read() as conn:
@@ -76,13 +76,15 @@ def set_dedup_key(db: Database, delivery_id: int, dedup_key: str) -> None:
 
 def finish(db: Database, delivery_id: int, status: str, *, http_status: int, response: Any,
            outcome: dict[str, Any] | None = None, error: str | None = None, release_claim: bool = False,
-           duplicate_of: int | None = None) -> None:
+           duplicate_of: int | None = None, verified: bool = False) -> None:
     """Record what became of a delivery; a rejected one gives up its idempotency key."""
     assert status in STATUSES
     values: dict[str, Any] = dict(status=status, http_status=http_status, response=response, outcome=outcome,
                                   error=error, processed_at=datetime.now(UTC), duplicate_of=duplicate_of)
     if release_claim:
         values["claim"] = None
+    if verified:  # recorded with the outcome: one commit instead of two
+        values["verified"] = True
     with db.write() as conn:
         conn.execute(inbound.update().where(inbound.c.id == delivery_id).values(values))
 
