@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
@@ -106,6 +106,8 @@ class RecordService:
     def __init__(self, db: Database, snapshot: Snapshot):
         self.db = db
         self.snapshot = snapshot
+        #: Roll-up queries by (entity, day): built once, run with the record id as a parameter.
+        self._rollup_sql: dict[tuple[str, date], sa.Select] = {}
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -349,20 +351,13 @@ class RecordService:
         """Aggregates over the records that link here (a new record has none yet)."""
         if record_id is None:
             return {r.field.key: coerce_result(r.field, 0 if r.op in ("count", "sum") else None) for r in ce.rollups}
-        today = clock.today()
-        columns = []
-        for r in ce.rollups:
-            table = self.snapshot.tables[r.source]
-            measure = sa.func.count() if r.op == "count" else getattr(sa.func, r.op)(table.c[r.value_field])
-            query = sa.select(measure).where(table.c[r.link] == record_id, table.c.deleted_at.is_(None))
-            if r.where is not None:
-                query = query.where(r.where(today))
-            columns.append(query.scalar_subquery().label(r.field.key))
+        query = self._rollup_query(ce, clock.today())
+        params = {"rollup_id": record_id}
         if conn is None:
             with self.db.read() as own:
-                row = own.execute(sa.select(*columns)).mappings().one()
+                row = own.execute(query, params).mappings().one()
         else:
-            row = conn.execute(sa.select(*columns)).mappings().one()
+            row = conn.execute(query, params).mappings().one()
         out = {}
         for r in ce.rollups:
             value = row[r.field.key]
@@ -370,6 +365,27 @@ class RecordService:
                 value = 0
             out[r.field.key] = coerce_result(r.field, value)
         return out
+
+    def _rollup_query(self, ce: CompiledEntity, today: date) -> sa.Select:
+        """One SELECT of every roll-up of ``ce`` for the record ``:rollup_id`` (cached per day: the
+        windows in roll-up conditions move with ``today``)."""
+        key = (ce.key, today)
+        query = self._rollup_sql.get(key)
+        if query is None:
+            columns = []
+            record_id = sa.bindparam("rollup_id")
+            for r in ce.rollups:
+                table = self.snapshot.tables[r.source]
+                measure = sa.func.count() if r.op == "count" else getattr(sa.func, r.op)(table.c[r.value_field])
+                sub = sa.select(measure).where(table.c[r.link] == record_id, table.c.deleted_at.is_(None))
+                if r.where is not None:
+                    sub = sub.where(r.where(today))
+                columns.append(sub.scalar_subquery().label(r.field.key))
+            query = sa.select(*columns)
+            if len(self._rollup_sql) > 64:
+                self._rollup_sql.clear()
+            self._rollup_sql[key] = query
+        return query
 
     def _propagate(self, conn: sa.Connection, ce: CompiledEntity, pairs: Iterable[tuple[Mapping[str, Any],
                                                                                          Mapping[str, Any]]],
