@@ -23,11 +23,8 @@ BACKGROUND_ROWS = 1000
 
 
 def upload_dir(db: Database) -> Path:
-    """Where uploaded import files are kept (beside the SQLite file, or under ``instance/``)."""
-    base = Path(db.url.database).parent if db.is_sqlite and db.url.database else Path("instance")
-    path = base / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where uploaded import files are kept."""
+    return db.data_dir("imports")
 
 
 def _set(db: Database, upload_id: str, **values: Any) -> None:

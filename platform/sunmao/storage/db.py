@@ -109,5 +109,13 @@ class Database:
             else:
                 yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
+    def data_dir(self, name: str) -> Path:
+        """A directory for this database's files (uploads, imports): beside the SQLite file, or
+        under ``instance/``; created on first use, returned absolute."""
+        base = Path(self.url.database).parent if self.is_sqlite and self.url.database else Path("instance")
+        path = (base / name).resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
     def dispose(self) -> None:
         self.engine.dispose()

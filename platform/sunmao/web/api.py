@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -131,14 +132,8 @@ def delete_record(entity: str, record_id: int) -> Response:
 
 # -- attachments ---------------------------------------------------------------------------
 
-def _file_dir() -> Any:
-    from pathlib import Path
-
-    db = context().runtime.db
-    base = Path(db.url.database).parent if db.is_sqlite and db.url.database else Path("instance")
-    path = base / "files"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _file_dir() -> Path:
+    return context().runtime.db.data_dir("files")
 
 
 @blueprint.post("/files")

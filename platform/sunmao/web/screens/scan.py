@@ -32,7 +32,6 @@ from sunmao.printing.label import render_label
 from sunmao.records import Actor
 from sunmao.shipping import CourierAdapter, Waybill
 from sunmao.storage import system as sm
-from sunmao.web.api import _file_dir
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
@@ -204,7 +203,7 @@ def ship_order(order_id: int, actor: Actor, *, expected_version: int | None = No
                 "phone": customer.get("phone") or "", "packages": packages, "weight_kg": _fmt(weight_kg),
                 "shipped_on": datetime.now(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")}, lang)
             file_id = str(uuid.uuid4())
-            (_file_dir() / file_id).write_bytes(pdf)
+            (context().runtime.db.data_dir("files") / file_id).write_bytes(pdf)
             conn.execute(sm.file.insert().values(
                 id=file_id, name=f"label-{waybill.number}.pdf", content_type="application/pdf", size=len(pdf),
                 sha256=hashlib.sha256(pdf).hexdigest(), created_at=datetime.now(UTC), created_by=actor.id))
@@ -306,5 +305,5 @@ def shipment_label(shipment_id: int) -> Response:
         row = conn.execute(sa.select(sm.file).where(sm.file.c.id == file_id)).mappings().first()
     if row is None:
         raise NotFound(Text("面单文件不存在", "the label file is missing"))
-    # absolute: under PostgreSQL the file folder is relative to the working directory, not the app
-    return send_file((_file_dir() / row["id"]).resolve(), mimetype=row["content_type"], download_name=row["name"])
+    return send_file(context().runtime.db.data_dir("files") / row["id"], mimetype=row["content_type"],
+                     download_name=row["name"])
