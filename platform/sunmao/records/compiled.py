@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import marshmallow as ma
@@ -44,6 +45,20 @@ class Rollup:
     where: Callable[[date], Any] | None
 
 
+class Statements:
+    """The statements every write of an entity runs, built once per snapshot: SQLAlchemy then
+    only looks up their compiled form instead of building and hashing a new statement per call."""
+
+    def __init__(self, table: sa.Table):
+        ids = sa.bindparam("ids", expanding=True)
+        #: Full rows by id (deleted ones too: a link check tells them apart).
+        self.by_ids = sa.select(table).where(table.c.id.in_(ids))
+        #: The ids among ``ids`` of live (not deleted) records.
+        self.live_ids = sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None)) \
+            if "deleted_at" in table.c else sa.select(table.c.id).where(table.c.id.in_(ids))
+        self.insert = table.insert()
+
+
 @dataclass(frozen=True)
 class CompiledEntity:
     entity: Entity
@@ -68,6 +83,10 @@ class CompiledEntity:
     @property
     def key(self) -> str:
         return self.entity.key
+
+    @cached_property
+    def statements(self) -> Statements:
+        return Statements(self.table)
 
 
 def coerce_result(field: Field, value: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -48,13 +49,20 @@ def split(pattern: str, when: datetime) -> tuple[str, str, int]:
     return "".join(before), "".join(after), width
 
 
+def _reserve_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    count = sa.bindparam("count", type_=sa.Integer)
+    stmt = insert(series).values(prefix=sa.bindparam("prefix"), current=count)
+    return stmt.on_conflict_do_update(index_elements=[series.c.prefix],
+                                      set_={"current": series.c.current + count}).returning(series.c.current)
+
+
+_RESERVE = {name: _reserve_statement(name) for name in ("sqlite", "postgresql")}
+
+
 def _reserve(conn: sa.Connection, prefix: str, count: int) -> int:
     """Advance the counter of ``prefix`` by ``count``; return the last number reserved."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(series).values(prefix=prefix, current=count)
-    stmt = stmt.on_conflict_do_update(index_elements=[series.c.prefix],
-                                      set_={"current": series.c.current + count}).returning(series.c.current)
-    return int(conn.execute(stmt).scalar_one())
+    return int(conn.execute(_RESERVE[conn.dialect.name], {"prefix": prefix, "count": count}).scalar_one())
 
 
 def next_names(db: Database, conn: sa.Connection, pattern: str, count: int, when: datetime) -> list[str]:

@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 RECORD = "_record"
 MAX_CASCADE = 3  # roll-ups of roll-ups: deep enough for real models, bounded against cycles
 FILES = "sm_file"
+_AUDIT_INSERT = sm.audit.insert()
+_OUTBOX_INSERT = sm.outbox.insert()
+#: A pending journal entry: the audit row and the outbox event of one write.
+_Entry = tuple[dict[str, Any], dict[str, Any]]
+_FILE_IDS = sa.select(sm.file.c.id).where(sm.file.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,20 @@ class _Errors:
     def raise_if_any(self) -> None:
         if self.items:
             raise ValidationFailed(errors=self.items)
+
+
+class _Links:
+    """The rows that one write's links point at, read once and shared by rules and link checks."""
+
+    __slots__ = ("rows", "live")
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, Any], dict[str, Any]] = {}
+        self.live: set[tuple[str, Any]] = set()
+
+
+def _sort_key(value: Any) -> tuple[str, Any]:
+    return (type(value).__name__, value)
 
 
 class RecordService:
@@ -268,36 +287,68 @@ class RecordService:
                                       f"rule {rule_name} could not be evaluated: {exc.message_en}"))
             return False, None
 
-    def _linked(self, conn: sa.Connection | None, ce: CompiledEntity, record: Mapping[str, Any],
-                cache: dict[tuple[str, int], dict[str, Any]], links: Sequence[Field] | None = None
-                ) -> dict[str, Any]:
+    def _linked(self, conn: sa.Connection | None, ce: CompiledEntity, record: Mapping[str, Any], cache: _Links,
+                links: Sequence[Field] | None = None) -> dict[str, Any]:
         """The record as rules see it: link fields they read through (``customer.grade``) expanded."""
         links = ce.link_paths if links is None else links
         if not links:
             return record  # type: ignore[return-value]
+        wanted: dict[str, set[int]] = {}
+        for f in links:
+            target_id = record.get(f.key)
+            if target_id is not None and (f.to or "", target_id) not in cache.rows:
+                wanted.setdefault(f.to or "", set()).add(target_id)
+        if wanted:
+            with self._reading(conn) as own:
+                self._fetch_links(own, wanted, cache)
         data = dict(record)
         for f in links:
             target_id = record.get(f.key)
-            if target_id is None:
-                continue
-            key = (f.to or "", target_id)
-            if key not in cache:
-                table = self.snapshot.tables[f.to or ""]
-                query = sa.select(table).where(table.c.id == target_id)
-                if conn is not None:
-                    row = conn.execute(query).mappings().first()
-                else:
-                    with self.db.read() as own:
-                        row = own.execute(query).mappings().first()
-                cache[key] = dict(row) if row else {"id": target_id}
-            data[f.key] = cache[key]
+            if target_id is not None:
+                data[f.key] = cache.rows[(f.to or "", target_id)]
         return data
+
+    def _prefetch(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
+                  cache: _Links, *, every_link: bool) -> None:
+        """Read the rows that the records' links point at, one query per target entity (the rules
+        of an order and of each of its lines read the customer and the products in two queries)."""
+        wanted: dict[str, set[int]] = {}
+
+        def collect(c: CompiledEntity, rec: Mapping[str, Any]) -> None:
+            for f in c.links if every_link else c.link_paths:
+                value = rec.get(f.key)
+                if value is not None and (f.to or "", value) not in cache.rows:
+                    wanted.setdefault(f.to or "", set()).add(value)
+            for tf in c.entity.table_fields:
+                child = self.snapshot.compiled[tf.of or ""]
+                for row in rec.get(tf.key) or ():
+                    if isinstance(row, Mapping):
+                        collect(child, row)
+
+        for rec in records:
+            collect(ce, rec)
+        if wanted:
+            self._fetch_links(conn, wanted, cache)
+
+    def _fetch_links(self, conn: sa.Connection, wanted: Mapping[str, set[int]], cache: _Links) -> None:
+        for target, ids in wanted.items():
+            statement = self.snapshot.compiled[target].statements.by_ids
+            id_list = sorted(ids, key=_sort_key)
+            for start in range(0, len(id_list), 900):
+                chunk = [i for i in id_list[start:start + 900] if isinstance(i, int) and not isinstance(i, bool)]
+                for row in conn.execute(statement, {"ids": chunk}).mappings() if chunk else ():
+                    key = (target, row["id"])
+                    cache.rows[key] = dict(row)
+                    if row["deleted_at"] is None:
+                        cache.live.add(key)
+            for i in ids:
+                cache.rows.setdefault((target, i), {"id": i})
 
     def _complete(self, ce: CompiledEntity, record: dict[str, Any], *, new: bool, errors: _Errors,
                   prefix: str = "", conn: sa.Connection | None = None,
-                  cache: dict[tuple[str, int], dict[str, Any]] | None = None) -> None:
+                  cache: _Links | None = None) -> None:
         """Defaults (new records), child rows, computed fields, then required and rule checks."""
-        cache = {} if cache is None else cache
+        cache = _Links() if cache is None else cache
         data = self._linked(conn, ce, record, cache)
         if new:
             for f, literal, formula in ce.defaults:
@@ -389,7 +440,7 @@ class RecordService:
 
     def _propagate(self, conn: sa.Connection, ce: CompiledEntity, pairs: Iterable[tuple[Mapping[str, Any],
                                                                                          Mapping[str, Any]]],
-                   depth: int) -> None:
+                   depth: int, journal: list[_Entry]) -> None:
         """Recompute the roll-ups of the records our changed records link to (old and new targets)."""
         if not ce.feeds or depth > MAX_CASCADE:
             return
@@ -398,7 +449,7 @@ class RecordService:
             for target_id in ids:
                 try:
                     self._update(self.snapshot.compiled[target], target_id, {}, SYSTEM, None, True, None, None,
-                                 conn, depth=depth + 1)
+                                 conn, depth=depth + 1, journal=journal)
                 except NotFound:
                     continue  # the target was deleted meanwhile: nothing to roll up into
 
@@ -421,36 +472,43 @@ class RecordService:
         return changed
 
     def _check_links(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
-                     errors: _Errors, prefixes: Sequence[str]) -> None:
-        """Every link must point at a live record of its target entity."""
+                     errors: _Errors, prefixes: Sequence[str], cache: _Links | None = None,
+                     before: Mapping[str, Any] | None = None) -> None:
+        """Every link must point at a live record of its target entity. Rows read for the rules
+        already answer for their ids; with ``before`` (an update) only changed links are checked."""
         wanted: dict[str, set[int]] = {}
         places: list[tuple[str, str, int]] = []
 
-        def collect(c: CompiledEntity, rec: Mapping[str, Any], prefix: str) -> None:
+        def collect(c: CompiledEntity, rec: Mapping[str, Any], old: Mapping[str, Any] | None, prefix: str) -> None:
             for f in c.links + c.attachments:
                 value = rec.get(f.key)
+                if value is None or (old is not None and old.get(f.key) == value):
+                    continue
                 target = f.to or "" if f.type == "link" else FILES
-                if value is not None:
+                places.append((_join(prefix, f.key), target, value))
+                if cache is None or (target, value) not in cache.rows:
                     wanted.setdefault(target, set()).add(value)
-                    places.append((_join(prefix, f.key), target, value))
             for tf in c.entity.table_fields:
                 child = self.snapshot.compiled[tf.of or ""]
+                stored = {r["id"]: r for r in (old or {}).get(tf.key) or ()} if old is not None else {}
                 for i, row in enumerate(rec.get(tf.key) or ()):
-                    collect(child, row, f"{_join(prefix, tf.key)}[{i}]")
+                    prior = stored.get(row.get("id")) if old is not None else None
+                    collect(child, row, prior, f"{_join(prefix, tf.key)}[{i}]")
 
         for rec, prefix in zip(records, prefixes, strict=True):
-            collect(ce, rec, prefix)
-        found: dict[str, set[int]] = {}
+            collect(ce, rec, before, prefix)
+        found: set[tuple[str, int]] = set(cache.live) if cache is not None else set()
         for target, ids in wanted.items():
-            table = sm.file if target == FILES else self.snapshot.tables[target]
-            live = [] if target == FILES else [table.c.deleted_at.is_(None)]
-            found[target] = set()
-            id_list = sorted(ids)
+            if target == FILES:
+                query = _FILE_IDS
+            else:
+                query = self.snapshot.compiled[target].statements.live_ids
+            id_list = sorted(ids, key=_sort_key)
             for start in range(0, len(id_list), 900):
                 chunk = id_list[start:start + 900]
-                found[target] |= set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk), *live)).scalars())
+                found |= {(target, i) for i in conn.execute(query, {"ids": chunk}).scalars()}
         for path, target, value in places:
-            if value in found[target]:
+            if (target, value) in found:
                 continue
             if target == FILES:
                 errors.add(path, Text(f"文件 {value} 不存在，请先上传",
@@ -460,9 +518,13 @@ class RecordService:
                 errors.add(path, Text(f"{label.zh} #{value} 不存在或已删除", f"{label.en} #{value} does not exist"))
 
     def _check_unique(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
-                      errors: _Errors, prefixes: Sequence[str], exclude_id: int | None = None) -> None:
+                      errors: _Errors, prefixes: Sequence[str], exclude_id: int | None = None,
+                      before: Mapping[str, Any] | None = None) -> None:
+        """Unique fields must be free; with ``before`` (an update) only changed values are looked up."""
         table = ce.table
         for f in ce.uniques:
+            if before is not None and all(rec.get(f.key) == before.get(f.key) for rec in records):
+                continue
             values: dict[Any, str] = {}
             for rec, prefix in zip(records, prefixes, strict=True):
                 v = rec.get(f.key)
@@ -485,7 +547,7 @@ class RecordService:
                         ) -> dict[str, Any]:
         """A stored record with every link expanded, for rules evaluated outside a write (approvals)."""
         ce = self.snapshot.compiled[entity_key]
-        return self._linked(conn, ce, record, {}, links=ce.links)
+        return self._linked(conn, ce, record, _Links(), links=ce.links)
 
     def fetch(self, conn: sa.Connection, entity_key: str, record_id: int, *, lock: bool = False) -> dict[str, Any]:
         """The stored record (Python values, child rows nested) inside a caller's transaction."""
@@ -648,14 +710,16 @@ class RecordService:
                 elif rec[workflow.state_field] not in workflow.states:
                     errors.add(_join(pre, workflow.state_field),
                                Text("不是流程中的状态", "not a state of the workflow"))
-        cache: dict[tuple[str, int], dict[str, Any]] = {}
+        cache = _Links()
         with self._reading(outer) as conn:  # one connection for every linked row the rules read
+            self._prefetch(conn, ce, records, cache, every_link=True)
             for rec, pre in zip(records, prefixes, strict=True):
                 self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=conn, cache=cache)
         errors.raise_if_any()
         now = datetime.now(UTC)
         with self._txn(outer) as conn:
-            self._check_links(conn, ce, records, errors, prefixes)
+            # rows read outside this transaction are checked again inside it
+            self._check_links(conn, ce, records, errors, prefixes, cache if outer is not None else None)
             self._check_unique(conn, ce, records, errors, prefixes)
             errors.raise_if_any()
             names = next_names(self.db, conn, ce.entity.naming or default_pattern(ce.key), len(records), now)
@@ -669,8 +733,10 @@ class RecordService:
             results = [{**row, "id": record_id} for row, record_id in zip(rows, ids, strict=True)]
             for f in ce.entity.table_fields:
                 self._insert_children(conn, f, records, results)
-            self._journal(conn, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
-            self._propagate(conn, ce, [({}, r) for r in results], 0)
+            journal: list[_Entry] = []
+            self._journal(journal, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
+            self._propagate(conn, ce, [({}, r) for r in results], 0, journal)
+            self._write_journal(conn, journal)
         hidden = self._hidden(ce, actor)
         return [self.dump(ce, r, hidden=hidden) for r in results]
 
@@ -702,7 +768,10 @@ class RecordService:
 
     def _update(self, ce: CompiledEntity, record_id: int, patch: Any, actor: Actor, expected_version: int | None,
                 internal: bool, transition: str | None, comment: str | None,
-                outer: sa.Connection | None, depth: int = 0) -> dict[str, Any]:
+                outer: sa.Connection | None, depth: int = 0, journal: list[_Entry] | None = None
+                ) -> dict[str, Any]:
+        """``journal``: the caller's pending audit entries and events (a roll-up refresh joins
+        those of the write that caused it: one multi-row insert each); otherwise written here."""
         errors = _Errors()
         changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors,
                               locked=self._locked(ce, actor, "update"))
@@ -732,7 +801,8 @@ class RecordService:
                 if workflow is None:
                     raise NotFound(Text(f"{ce.entity.label.zh}没有流程", f"{ce.entity.label.en} has no workflow"))
                 step = workflow.begin(transition, current, merged, actor, comment)
-            cache: dict[tuple[str, int], dict[str, Any]] = {}
+            cache = _Links()
+            self._prefetch(conn, ce, [merged], cache, every_link=False)
             self._complete(ce, merged, new=False, errors=errors, conn=conn, cache=cache)
             if step is not None:
                 # Guards judge the record as it stands with the values sent along, before the
@@ -740,8 +810,8 @@ class RecordService:
                 step.check(self._linked(conn, ce, merged, cache, links=ce.links), errors)
                 step.apply(merged)
                 self._complete(ce, merged, new=False, errors=errors, conn=conn, cache=cache)
-            self._check_links(conn, ce, [merged], errors, [""])
-            self._check_unique(conn, ce, [merged], errors, [""], exclude_id=record_id)
+            self._check_links(conn, ce, [merged], errors, [""], cache, before=current)
+            self._check_unique(conn, ce, [merged], errors, [""], exclude_id=record_id, before=current)
             if step is not None:
                 step.raise_if_refused(errors)
             errors.raise_if_any()
@@ -759,12 +829,15 @@ class RecordService:
             stored = {**current, **values}
             for f in ce.entity.table_fields:
                 stored[f.key] = self._write_children(conn, f, record_id, current.get(f.key, []), merged[f.key])
+            pending: list[_Entry] = [] if journal is None else journal
             if step is not None:
                 diff["_transition"] = step.journal()
-                self._journal(conn, ce, "transition", [(stored, diff)], actor, now, topic=step.topic)
+                self._journal(pending, ce, "transition", [(stored, diff)], actor, now, topic=step.topic)
             else:
-                self._journal(conn, ce, "updated", [(stored, diff)], actor, now)
-            self._propagate(conn, ce, [(current, stored)], depth)
+                self._journal(pending, ce, "updated", [(stored, diff)], actor, now)
+            self._propagate(conn, ce, [(current, stored)], depth, pending)
+            if journal is None:
+                self._write_journal(conn, pending)
         return self.dump(ce, stored, hidden=self._hidden(ce, actor))
 
     def _workflow(self, ce: CompiledEntity) -> Any:
@@ -813,8 +886,10 @@ class RecordService:
                 current[key] = by_parent[record_id]
             current.update(version=current["version"] + 1, deleted_at=now if deleted else None)
             diff = self._diff(ce, current, {}) if deleted else self._diff(ce, {}, current)
-            self._journal(conn, ce, "deleted" if deleted else "restored", [(current, diff)], actor, now)
-            self._propagate(conn, ce, [(current, {})], 0)
+            journal: list[_Entry] = []
+            self._journal(journal, ce, "deleted" if deleted else "restored", [(current, diff)], actor, now)
+            self._propagate(conn, ce, [(current, {})], 0, journal)
+            self._write_journal(conn, journal)
         return self.dump(ce, current)
 
     # -- persistence helpers ---------------------------------------------------------------
@@ -917,22 +992,27 @@ class RecordService:
             out["changed"] = changed
         return out
 
-    def _journal(self, conn: sa.Connection, ce: CompiledEntity, action: str,
+    def _journal(self, journal: list[_Entry], ce: CompiledEntity, action: str,
                  items: list[tuple[Mapping[str, Any], dict[str, Any]]], actor: Actor, now: datetime,
                  topic: str | None = None) -> None:
-        """The audit entry and the outbox event of each write, in the write's own transaction."""
+        """The audit entry and the outbox event of each write, written with the write (:meth:`_write_journal`)."""
         version = self.snapshot.version
-        conn.execute(sm.audit.insert(), [
-            {"entity": ce.key, "record_id": rec["id"], "action": action, "user_id": actor.id, "at": now,
-             "revision": version, "diff": diff} for rec, diff in items])
-        conn.execute(sm.outbox.insert(), [
-            {"event_id": str(uuid.uuid4()), "topic": topic or f"{ce.key}.{action}", "entity": ce.key,
-             "record_id": rec["id"], "created_at": now,
-             "payload": {"entity": ce.key, "id": rec["id"], "name": rec.get("name"), "version": rec.get("version"),
-                         "action": action, "actor": actor.username, "changed": sorted(k for k in diff if k[0] != "_"),
-                         "transition": diff.get("_transition"),
-                         "record": self.dump(ce, rec) if action != "deleted" else None}}
-            for rec, diff in items])
+        for rec, diff in items:
+            journal.append((
+                {"entity": ce.key, "record_id": rec["id"], "action": action, "user_id": actor.id, "at": now,
+                 "revision": version, "diff": diff},
+                {"event_id": str(uuid.uuid4()), "topic": topic or f"{ce.key}.{action}", "entity": ce.key,
+                 "record_id": rec["id"], "created_at": now,
+                 "payload": {"entity": ce.key, "id": rec["id"], "name": rec.get("name"), "version": rec.get("version"),
+                             "action": action, "actor": actor.username,
+                             "changed": sorted(k for k in diff if k[0] != "_"), "transition": diff.get("_transition"),
+                             "record": self.dump(ce, rec) if action != "deleted" else None}}))
+
+    @staticmethod
+    def _write_journal(conn: sa.Connection, journal: list[_Entry]) -> None:
+        if journal:
+            conn.execute(_AUDIT_INSERT, [audit for audit, _event in journal])
+            conn.execute(_OUTBOX_INSERT, [event for _audit, event in journal])
 
 
 def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:

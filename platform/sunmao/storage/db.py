@@ -8,6 +8,7 @@ database as it was — and so that writers can take the write lock up front
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -108,6 +109,13 @@ class Database:
                     yield conn
             else:
                 yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    def lock(self, conn: Connection, key: str) -> None:
+        """Serialise the writers of one ``key`` until ``conn``'s transaction ends (a PostgreSQL
+        advisory lock; on SQLite a write transaction already holds the whole database)."""
+        if not self.is_sqlite:
+            number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
 
     def data_dir(self, name: str) -> Path:
         """A directory for this database's files (uploads, imports): beside the SQLite file, or

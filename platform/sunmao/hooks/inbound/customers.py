@@ -24,7 +24,6 @@ import sqlalchemy as sa
 
 from sunmao.i18n import Text
 from sunmao.snapshot import Snapshot
-from sunmao.storage import Database
 
 from .clean import company_key, half_width, match_key
 from .mapping import Hold
@@ -78,29 +77,28 @@ def _find(conn: sa.Connection, table: sa.Table, rule: MatchRule, key: str) -> li
     return list(conn.execute(query.order_by(table.c.id).limit(_MAX_CANDIDATES)).scalars())
 
 
-def decide(spec: CustomerMap, snapshot: Snapshot, db: Database, values: dict[str, Any]) -> CustomerDecision:
+def decide(spec: CustomerMap, snapshot: Snapshot, conn: sa.Connection, values: dict[str, Any]) -> CustomerDecision:
     """Which customer an incoming order belongs to (see the module docstring)."""
     table = snapshot.tables[spec.entity]
     entity = snapshot.entities[spec.entity]
     suspects: list[tuple[MatchRule, list[int]]] = []
-    with db.read() as conn:
-        for rule in spec.match:
-            key = match_key(rule.kind, values.get(rule.field))
-            if key is None:
-                continue
-            ids = _find(conn, table, rule, key)
-            if not ids:
-                continue
-            if rule.certain and len(ids) == 1:
-                return CustomerDecision(existing_id=ids[0], matched_by=rule.field)
-            suspects.append((rule, ids))
-        names: dict[int, str] = {}
-        if suspects:
-            ids = sorted({i for _, found in suspects for i in found})
-            title = entity.title_field or "name"
-            column = table.c[title] if title in table.c else table.c.name
-            rows = conn.execute(sa.select(table.c.id, table.c.name, column).where(table.c.id.in_(ids)))
-            names = {r[0]: f"{r[1]} {r[2] or ''}".strip() for r in rows}
+    for rule in spec.match:
+        key = match_key(rule.kind, values.get(rule.field))
+        if key is None:
+            continue
+        ids = _find(conn, table, rule, key)
+        if not ids:
+            continue
+        if rule.certain and len(ids) == 1:
+            return CustomerDecision(existing_id=ids[0], matched_by=rule.field)
+        suspects.append((rule, ids))
+    names: dict[int, str] = {}
+    if suspects:
+        ids = sorted({i for _, found in suspects for i in found})
+        title = entity.title_field or "name"
+        column = table.c[title] if title in table.c else table.c.name
+        rows = conn.execute(sa.select(table.c.id, table.c.name, column).where(table.c.id.in_(ids)))
+        names = {r[0]: f"{r[1]} {r[2] or ''}".strip() for r in rows}
     if not spec.create and not suspects:
         return CustomerDecision(hold=Hold("unmatched_customer", Text(
             f"找不到对应的{entity.label.zh}，且此渠道不自动新建：请先建立或关联{entity.label.zh}，再重放此请求",

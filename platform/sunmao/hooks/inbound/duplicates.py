@@ -20,7 +20,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.snapshot import Snapshot
-from sunmao.storage import Database
 
 from .model import Channel
 
@@ -35,7 +34,7 @@ def line_signature(lines: list[dict[str, Any]], compare: tuple[str, ...]) -> Cou
     return Counter(tuple(_norm(line.get(k)) for k in compare) for line in lines)
 
 
-def find_duplicate(channel: Channel, snapshot: Snapshot, db: Database, record: dict[str, Any], customer_id: int,
+def find_duplicate(channel: Channel, snapshot: Snapshot, conn: sa.Connection, record: dict[str, Any], customer_id: int,
                    lines: list[dict[str, Any]], now: datetime) -> tuple[int, str] | None:
     """An order of the same customer with the same lines inside the window, or None."""
     spec, lines_map, customer = channel.duplicates, channel.lines, channel.customer
@@ -53,23 +52,22 @@ def find_duplicate(channel: Channel, snapshot: Snapshot, db: Database, record: d
         column = table.c[channel.channel_field]
         query = query.where(sa.or_(column.is_(None), column != mine))
     wanted = line_signature(lines, spec.compare)
-    with db.read() as conn:
-        candidates = conn.execute(query.limit(200)).all()
-        if not candidates:
-            return None
-        ids = [c[0] for c in candidates]
-        by_order: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-        rows = conn.execute(sa.select(line_table.c.parent_id, *[line_table.c[k] for k in spec.compare])
-                            .where(line_table.c.parent_id.in_(ids)))
-        for row in rows:
-            by_order[row[0]].append(dict(zip(spec.compare, row[1:], strict=True)))
+    candidates = conn.execute(query.limit(200)).all()
+    if not candidates:
+        return None
+    ids = [c[0] for c in candidates]
+    by_order: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    rows = conn.execute(sa.select(line_table.c.parent_id, *[line_table.c[k] for k in spec.compare])
+                        .where(line_table.c.parent_id.in_(ids)))
+    for row in rows:
+        by_order[row[0]].append(dict(zip(spec.compare, row[1:], strict=True)))
     for order_id, name in candidates:
         if line_signature(by_order[order_id], spec.compare) == wanted:
             return order_id, name
     return None
 
 
-def find_checkout(channel: Channel, snapshot: Snapshot, db: Database, record: dict[str, Any], customer_id: int,
+def find_checkout(channel: Channel, snapshot: Snapshot, conn: sa.Connection, record: dict[str, Any], customer_id: int,
                   batch: str, now: datetime) -> tuple[int, str, list[int]] | None:
     """The order already made for this checkout: (id, name, its line ids), or None."""
     merge, lines_map, customer = channel.merge, channel.lines, channel.customer
@@ -83,10 +81,9 @@ def find_checkout(channel: Channel, snapshot: Snapshot, db: Database, record: di
     mine = record.get(channel.channel_field) if channel.channel_field else None
     if channel.channel_field and mine is not None:
         query = query.where(table.c[channel.channel_field] == mine)
-    with db.read() as conn:
-        row = conn.execute(query).first()
-        if row is None:
-            return None
-        line_ids = list(conn.execute(sa.select(line_table.c.id).where(line_table.c.parent_id == row[0])
-                                     .order_by(line_table.c.idx)).scalars())
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    line_ids = list(conn.execute(sa.select(line_table.c.id).where(line_table.c.parent_id == row[0])
+                                 .order_by(line_table.c.idx)).scalars())
     return row[0], row[1], line_ids

@@ -1,10 +1,11 @@
-"""The intake path of one delivery: store raw, authenticate, answer pings, parse, de-duplicate, place.
+"""The intake path of one delivery: authenticate, answer pings, parse, de-duplicate, place, store.
 
-    receive()  a webhook request           ─┐
-    pull       one order of a fetched page  ─┼─► stored raw (own transaction) ─► handle ─► outcome stored
-    replay()   a stored delivery again     ─┘
+    receive()  a webhook request           ─┐   authenticate, parse,    ┌ one write transaction: delivery
+    pull       one order of a fetched page  ─┼─► answer pings, skip, ──►┤ claims its key, order placed,
+    replay()   a stored delivery again     ─┘   idempotency key         └ outcome stored
 
-Whatever happens, the raw delivery stays in ``sm_inbound`` with its status and outcome:
+Whatever happens, the raw delivery is kept in ``sm_inbound`` with its status and outcome
+(a failed attempt is rolled back and the delivery stored again on its own, :func:`store.keep`):
 ``processed`` and ``held`` (accepted, 2xx), ``duplicate`` (the first answer is given again),
 ``ignored`` (pings and skipped test orders), ``rejected`` (4xx, replayable once the cause is
 fixed). A rejected delivery writes nothing else.
@@ -17,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,7 +32,7 @@ from sunmao.storage import Database
 from . import store
 from .auth import redact, verify
 from .compiler import FEATURE
-from .errors import ChannelNotFound, MalformedBody, MethodNotAllowed, StillProcessing
+from .errors import ChannelNotFound, MalformedBody, MethodNotAllowed
 from .model import Channel, Ping
 from .orders import place_order
 from .paths import MISSING, get_path, show_path
@@ -156,9 +158,11 @@ class _Ctx:
     snapshot: Snapshot
     records: RecordService
     secrets: SecretStore
-    delivery: int
+    raw: store.RawDelivery
     lang: str
-    #: The signature checked out; written with the claim or the outcome, not in a commit of its own.
+    #: The stored row of a replayed delivery; None until a new delivery is written.
+    delivery: int | None = None
+    #: The signature checked out (or the delivery was fetched by us, or verified when received).
     verified: bool = False
 
     @property
@@ -166,28 +170,34 @@ class _Ctx:
         return self.records.db
 
 
-def _finish_ignored(ctx: _Ctx, body: Any, status: int, outcome: dict[str, Any]) -> Answer:
-    store.finish(ctx.db, ctx.delivery, "ignored", http_status=status, response=body, outcome=outcome,
-                 verified=ctx.verified)
-    return Answer(status, body, ctx.delivery)
+def _ignored(ctx: _Ctx, answer: Any, status: int, outcome: dict[str, Any]) -> Answer:
+    """Pings and skipped orders: stored, answered, nothing else written. ``answer`` is the body, or
+    a function of the delivery id giving it."""
+    with ctx.db.write() as conn:
+        delivery = ctx.delivery if ctx.delivery is not None else store.insert(conn, ctx.raw, verified=ctx.verified)
+        assert delivery is not None
+        body = answer(delivery) if callable(answer) else answer
+        store.finish(conn, delivery, "ignored", http_status=status, response=body, outcome=outcome,
+                     verified=ctx.verified, release_claim=True)
+    return Answer(status, body, delivery)
 
 
-def _handle(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
+def _handle(ctx: _Ctx, req: Request) -> Answer:
     channel = ctx.channel
     if req.truncated:
         raise PayloadTooLarge(Text(f"请求体超过此渠道允许的 {channel.max_body_bytes} 字节",
                                    f"the body exceeds the {channel.max_body_bytes} bytes this channel accepts"),
                               limit=channel.max_body_bytes)
-    if not verified:
+    if not ctx.verified:
         view = _view(req)
         ping = _match_ping(channel, view, signed=False)
         if ping is not None:
-            return _finish_ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
+            return _ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
         verify(channel.auth, ctx.secrets, req.headers, req.query, req.body, req.received_at)
         ctx.verified = True
         ping = _match_ping(channel, view, signed=True)
         if ping is not None:
-            return _finish_ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
+            return _ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
     if req.method not in ("POST", "PULL"):
         raise MethodNotAllowed(Text("请用 POST 发送订单", "send orders with POST"))
     body = parse_form(req.body) if channel.body_format == "form" else parse_json(req.body)
@@ -198,6 +208,10 @@ def _handle(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
                                     f"the body must hold an order object at {where}"),
                                errors={where: [Text("缺少订单", "missing order")]})
     return _process(ctx, req, body, order)
+
+
+def _skipped(reason: str, delivery: int) -> dict[str, Any]:
+    return {"status": "ignored", "delivery": delivery, "reason": reason}
 
 
 def _dedup_key(channel: Channel, req: Request, body: Any, order: Any) -> str:
@@ -213,51 +227,73 @@ def _dedup_key(channel: Channel, req: Request, body: Any, order: Any) -> str:
 
 
 def _process(ctx: _Ctx, req: Request, body: Any, order: dict[str, Any]) -> Answer:
+    """One write transaction: the delivery claims its key, the order is placed, the outcome stored."""
     channel = ctx.channel
     view = {"order": order, "headers": req.headers}
     for skip in channel.skip:
         if truthy(skip.when(view)):
-            answer = {"status": "ignored", "delivery": ctx.delivery, "reason": skip.reason.get(ctx.lang)}
-            return _finish_ignored(ctx, answer, 200, {"skip": skip.id, "reason": skip.reason.as_dict()})
+            return _ignored(ctx, partial(_skipped, skip.reason.get(ctx.lang)), 200,
+                            {"skip": skip.id, "reason": skip.reason.as_dict()})
     key = _dedup_key(channel, req, body, order)
-    holder = store.claim(ctx.db, ctx.delivery, channel.key, key, verified=ctx.verified)
-    if holder is not None and holder != ctx.delivery:
-        first = store.get(ctx.db, holder)
-        if first is None or first["status"] == "received":
-            raise StillProcessing(Text(f"同一订单（去重键 {key}）正在处理，请稍后重试",
-                                       f"the same order (key {key}) is being processed; retry shortly"))
-        store.finish(ctx.db, ctx.delivery, "duplicate", http_status=first["http_status"], response=first["response"],
-                     outcome={"duplicate_of": holder, "dedup_key": key}, duplicate_of=holder, verified=ctx.verified)
-        return Answer(first["http_status"], first["response"], ctx.delivery, duplicate_of=holder)
-    placed = place_order(channel, ctx.snapshot, ctx.records, order, req.headers, req.received_at)
-    status = 202 if placed.status == "held" else 200
-    answer: dict[str, Any] = {"status": placed.status, "delivery": ctx.delivery}
-    outcome = placed.outcome()
-    if placed.order:
-        answer["order"] = outcome["order"]
-    if placed.action != "created" and placed.action != "none":
-        answer["action"] = placed.action
-    if placed.holds:
-        answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)} for h in placed.holds]
-    store.finish(ctx.db, ctx.delivery, placed.status, http_status=status, response=answer, outcome=outcome,
-                 verified=ctx.verified)
-    return Answer(status, answer, ctx.delivery)
-
-
-def _run(ctx: _Ctx, req: Request, *, verified: bool) -> Answer:
-    try:
-        return _handle(ctx, req, verified=verified)
-    except SunmaoError as exc:
-        exc.extra["delivery"] = ctx.delivery
-        problem = exc.problem("en")
-        store.finish(ctx.db, ctx.delivery, "rejected", http_status=exc.status, response=exc.problem(ctx.lang),
-                     outcome={"problem": problem}, error=problem.get("detail") or problem["title"], release_claim=True,
+    claim = store.claim_value(channel.key, key)
+    with ctx.db.write() as conn:
+        if ctx.delivery is None:
+            delivery = store.insert(conn, ctx.raw, verified=ctx.verified, claim=claim, dedup_key=key)
+            first = store.holder(conn, claim) if delivery is None else None
+        else:
+            delivery, first = ctx.delivery, store.take_claim(conn, ctx.delivery, claim, key)
+        if first is not None:
+            return _duplicate(ctx, conn, delivery, first, key)
+        assert delivery is not None
+        placed = place_order(channel, ctx.snapshot, ctx.records, conn, order, req.headers, req.received_at)
+        status = 202 if placed.status == "held" else 200
+        answer: dict[str, Any] = {"status": placed.status, "delivery": delivery}
+        outcome = placed.outcome()
+        if placed.order:
+            answer["order"] = outcome["order"]
+        if placed.action != "created" and placed.action != "none":
+            answer["action"] = placed.action
+        if placed.holds:
+            answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)}
+                               for h in placed.holds]
+        store.finish(conn, delivery, placed.status, http_status=status, response=answer, outcome=outcome,
                      verified=ctx.verified)
+    return Answer(status, answer, delivery)
+
+
+def _duplicate(ctx: _Ctx, conn: Any, delivery: int | None, first_id: int, key: str) -> Answer:
+    """The same order again: the first delivery's answer, and this copy kept as a duplicate."""
+    first = store.get(ctx.db, first_id, conn)
+    assert first is not None
+    if delivery is None:
+        delivery = store.insert(conn, ctx.raw, verified=ctx.verified, dedup_key=key)
+        assert delivery is not None
+    store.finish(conn, delivery, "duplicate", http_status=first["http_status"], response=first["response"],
+                 outcome={"duplicate_of": first_id, "dedup_key": key}, duplicate_of=first_id, verified=ctx.verified,
+                 release_claim=True)
+    return Answer(first["http_status"], first["response"], delivery, duplicate_of=first_id)
+
+
+def _problem_for(exc: SunmaoError, lang: str, delivery: int) -> dict[str, Any]:
+    exc.extra["delivery"] = delivery
+    return exc.problem(lang)
+
+
+def _run(ctx: _Ctx, req: Request) -> Answer:
+    """Handle a delivery; when that fails, its writes are rolled back and it is kept on its own."""
+    try:
+        return _handle(ctx, req)
+    except SunmaoError as exc:
+        english = exc.problem("en")
+        problem = partial(_problem_for, exc, ctx.lang)
+        store.keep(ctx.db, ctx.raw, ctx.delivery, "rejected", verified=ctx.verified, answer=problem,
+                   http_status=exc.status, outcome={"problem": english},
+                   error=english.get("detail") or english["title"])
         raise
     except Exception as exc:
         # An engine fault, not the sender's: the delivery stays `received` with the error, to replay.
-        store.finish(ctx.db, ctx.delivery, "received", http_status=500, response=None,
-                     error=f"{type(exc).__name__}: {exc}"[:2000], release_claim=True, verified=ctx.verified)
+        store.keep(ctx.db, ctx.raw, ctx.delivery, "received", verified=ctx.verified, answer=None, http_status=500,
+                   error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
 
 
@@ -266,23 +302,21 @@ def receive(db: Database, snapshot: Snapshot, key: str, req: Request, *, records
     """Handle one webhook request for channel ``key``; raise a SunmaoError (a 4xx) to reject it."""
     channel = get_channel(snapshot, key, mode="push")
     headers, query = redact(channel.auth, req.headers, req.query)
-    delivery = store.insert_raw(db, store.RawDelivery(
-        channel.key, "push", req.method, headers, query, req.body, req.truncated, req.size or len(req.body),
-        req.received_at))
-    ctx = _Ctx(channel, snapshot, records or RecordService(db, snapshot), secrets or secret_store(db), delivery, lang)
-    return _run(ctx, req, verified=False)
+    raw = store.RawDelivery(channel.key, "push", req.method, headers, query, req.body, req.truncated,
+                            req.size or len(req.body), req.received_at)
+    return _run(_Ctx(channel, snapshot, records or RecordService(db, snapshot), secrets or secret_store(db), raw,
+                     lang), req)
 
 
 def ingest(db: Database, snapshot: Snapshot, channel: Channel, item: Any, *, headers: dict[str, str] | None = None,
            records: RecordService | None = None, received_at: datetime | None = None) -> Answer:
-    """Feed one order fetched by a pull channel through the same path (stored raw first)."""
+    """Feed one order fetched by a pull channel through the same path (fetched by us with a signed
+    request: verified)."""
     body = json.dumps(item, ensure_ascii=False, default=str, separators=(",", ":")).encode()
     req = Request("PULL", dict(headers or {}), {}, body, size=len(body), received_at=received_at or datetime.now(UTC))
-    delivery = store.insert_raw(db, store.RawDelivery(channel.key, "pull", "PULL", req.headers, {}, body, False,
-                                                      len(body), req.received_at))
-    store.mark_verified(db, delivery)  # fetched by us with a signed request
-    ctx = _Ctx(channel, snapshot, records or RecordService(db, snapshot), secret_store(db), delivery, "en")
-    return _run(ctx, req, verified=True)
+    raw = store.RawDelivery(channel.key, "pull", "PULL", req.headers, {}, body, False, len(body), req.received_at)
+    ctx = _Ctx(channel, snapshot, records or RecordService(db, snapshot), secret_store(db), raw, "en", verified=True)
+    return _run(ctx, req)
 
 
 def replay(db: Database, snapshot: Snapshot, delivery_id: int, *, lang: str = "en",
@@ -309,5 +343,8 @@ def replay(db: Database, snapshot: Snapshot, delivery_id: int, *, lang: str = "e
     store.start_attempt(db, delivery_id)
     req = Request(row["method"], dict(row["headers"]), dict(row["query"]), bytes(row["body"]), size=row["size"],
                   received_at=row["received_at"])
-    ctx = _Ctx(channel, snapshot, RecordService(db, snapshot), secrets or secret_store(db), delivery_id, lang)
-    return _run(ctx, req, verified=bool(row["verified"]) or row["source"] == "pull")
+    raw = store.RawDelivery(row["channel"], row["source"], row["method"], req.headers, req.query, req.body, False,
+                            row["size"], row["received_at"])
+    ctx = _Ctx(channel, snapshot, RecordService(db, snapshot), secrets or secret_store(db), raw, lang,
+               delivery=delivery_id, verified=bool(row["verified"]) or row["source"] == "pull")
+    return _run(ctx, req)

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from sunmao.errors import FieldErrors, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.snapshot import Snapshot
-from sunmao.storage import Database
 
 from .clean import trim
 from .convert import ConvertError, convert
@@ -127,24 +126,23 @@ class _Mapper:
             except ConvertError as exc:
                 self.error(path, Text(f"{source.shown}：{exc.text.zh}", f"{source.shown}: {exc.text.en}"))
 
-    def resolve(self, db: Database, holds: list[Hold]) -> None:
+    def resolve(self, conn: sa.Connection, holds: list[Hold]) -> None:
         """Replace every pending lookup by a record id, one query per entity and key field."""
         wanted: dict[tuple[str, str], set[Any]] = defaultdict(set)
         for _out, _key, p in self.pending:
             wanted[(p.entity, p.by)].add(_lookup_value(self.snapshot, p))
         found: dict[tuple[str, str], dict[Any, int]] = {}
-        with db.read() as conn:
-            for (entity, by), values in wanted.items():
-                table = self.snapshot.tables[entity]
-                column = table.c[by]
-                ids: dict[Any, int] = {}
-                chunk = sorted(values, key=str)
-                for start in range(0, len(chunk), 500):
-                    rows = conn.execute(sa.select(column, table.c.id).where(
-                        column.in_(chunk[start:start + 500]), table.c.deleted_at.is_(None)).order_by(table.c.id))
-                    for value, record_id in rows:
-                        ids.setdefault(value, record_id)
-                found[(entity, by)] = ids
+        for (entity, by), values in wanted.items():
+            table = self.snapshot.tables[entity]
+            column = table.c[by]
+            ids: dict[Any, int] = {}
+            chunk = sorted(values, key=str)
+            for start in range(0, len(chunk), 500):
+                rows = conn.execute(sa.select(column, table.c.id).where(
+                    column.in_(chunk[start:start + 500]), table.c.deleted_at.is_(None)).order_by(table.c.id))
+                for value, record_id in rows:
+                    ids.setdefault(value, record_id)
+            found[(entity, by)] = ids
         for out, key, p in self.pending:
             record_id = found[(p.entity, p.by)].get(_lookup_value(self.snapshot, p))
             if record_id is not None:
@@ -187,7 +185,8 @@ def _apply_units(channel: Channel, snapshot: Snapshot, line: dict[str, Any]) -> 
         line[units.price_field] = price.quantize(Decimal(1).scaleb(-(f.scale or 2))) if f.scale is not None else price
 
 
-def map_order(channel: Channel, snapshot: Snapshot, db: Database, order: Any, headers: dict[str, str]) -> Mapped:
+def map_order(channel: Channel, snapshot: Snapshot, conn: sa.Connection, order: Any, headers: dict[str, str]
+              ) -> Mapped:
     """Map one provider order; raise ValidationFailed for the sender's errors, return holds for ours."""
     if not isinstance(order, dict):
         raise ValidationFailed(Text("订单应为 JSON 对象", "the order must be a JSON object"))
@@ -222,7 +221,7 @@ def map_order(channel: Channel, snapshot: Snapshot, db: Database, order: Any, he
                                     "the order is incomplete or malformed; nothing was created"), errors=m.errors)
     holds: list[Hold] = []
     if m.pending:
-        m.resolve(db, holds)
+        m.resolve(conn, holds)
     for line in lines:
         _apply_units(channel, snapshot, line)
     return Mapped(record, lines, customer, batch, holds)

@@ -7,14 +7,12 @@ of a known checkout joins that order; a possible duplicate or an uncertain custo
 created but flagged. Writes go through ``RecordService`` as the channel's actor, so role
 permissions, rules, audit and outbox events are those of every other adapter.
 
-The customer and the order are two record-service writes. To keep "nothing half-written",
-both payloads are checked (:func:`precheck`) before the customer is created, so the order
-write can only fail on a race (a product deleted in that instant).
+Everything happens in the caller's write transaction (the delivery's): a new customer and
+its order are written together or not at all.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,9 +27,6 @@ from .customers import decide
 from .duplicates import find_checkout, find_duplicate
 from .mapping import Hold, Mapped, map_order
 from .model import Channel
-
-_batch_locks: dict[tuple[str, str], threading.Lock] = {}
-_batch_locks_guard = threading.Lock()
 
 
 @dataclass
@@ -55,22 +50,7 @@ class Placed:
         return out
 
 
-def precheck(records: RecordService, entity: str, payload: dict[str, Any]) -> None:
-    """Raise ValidationFailed if ``payload`` would be refused, without writing anything.
-
-    Links are not checked: the customer an order links to may be created in this same intake.
-    """
-    records.validate(entity, payload, links=False)
-
-
-def _batch_lock(channel: str, batch: str) -> threading.Lock:
-    with _batch_locks_guard:
-        if len(_batch_locks) > 10_000:
-            _batch_locks.clear()
-        return _batch_locks.setdefault((channel, batch), threading.Lock())
-
-
-def _existing_order(channel: Channel, snapshot: Snapshot, records: RecordService, record: dict[str, Any]
+def _existing_order(channel: Channel, snapshot: Snapshot, conn: sa.Connection, record: dict[str, Any]
                     ) -> tuple[int, list[int]] | None:
     """The order this channel made earlier for the same provider order id, with its line ids."""
     external = record.get(channel.external_id) if channel.external_id else None
@@ -80,12 +60,11 @@ def _existing_order(channel: Channel, snapshot: Snapshot, records: RecordService
     query = sa.select(table.c.id).where(table.c[channel.external_id] == external, table.c.deleted_at.is_(None))
     if channel.channel_field and record.get(channel.channel_field) is not None:
         query = query.where(table.c[channel.channel_field] == record[channel.channel_field])
-    with records.db.read() as conn:
-        order_id = conn.execute(query.order_by(table.c.id).limit(1)).scalar()
-        if order_id is None or channel.lines is None:
-            return (order_id, []) if order_id is not None else None
-        lines = snapshot.tables[channel.lines.entity]
-        return order_id, list(conn.execute(sa.select(lines.c.id).where(lines.c.parent_id == order_id)).scalars())
+    order_id = conn.execute(query.order_by(table.c.id).limit(1)).scalar()
+    if order_id is None or channel.lines is None:
+        return (order_id, []) if order_id is not None else None
+    lines = snapshot.tables[channel.lines.entity]
+    return order_id, list(conn.execute(sa.select(lines.c.id).where(lines.c.parent_id == order_id)).scalars())
 
 
 def _flag(channel: Channel, record: dict[str, Any], state: str, reason: Text, duplicate_of: int | None) -> None:
@@ -99,51 +78,54 @@ def _flag(channel: Channel, record: dict[str, Any], state: str, reason: Text, du
         record[hold.duplicate_field] = duplicate_of
 
 
-def place_order(channel: Channel, snapshot: Snapshot, records: RecordService, order: Any, headers: dict[str, str],
-                now: datetime) -> Placed:
-    """Map and write one provider order; raise the sender's errors (ValidationFailed) unchanged."""
-    mapped = map_order(channel, snapshot, records.db, order, headers)
-    decision = decide(channel.customer, snapshot, records.db, mapped.customer or {}) if channel.customer else None
+def place_order(channel: Channel, snapshot: Snapshot, records: RecordService, conn: sa.Connection, order: Any,
+                headers: dict[str, str], now: datetime) -> Placed:
+    """Map and write one provider order in ``conn``'s transaction; raise the sender's errors
+    (ValidationFailed) unchanged."""
+    mapped = map_order(channel, snapshot, conn, order, headers)
+    decision = decide(channel.customer, snapshot, conn, mapped.customer or {}) if channel.customer else None
     holds = list(mapped.holds)
     if decision is not None and decision.hold is not None:
         holds.append(decision.hold)
     if holds:
         return Placed("held", holds, action="none")
-    existing = _existing_order(channel, snapshot, records, mapped.record)
+    existing = _existing_order(channel, snapshot, conn, mapped.record)
     if existing is not None:
-        return _update(channel, records, mapped, existing)
+        return _update(channel, records, conn, mapped, existing)
     if mapped.batch and channel.merge is not None and decision is not None and decision.existing_id is not None:
-        with _batch_lock(channel.key, mapped.batch):
-            return _place(channel, snapshot, records, mapped, decision, now)
-    return _place(channel, snapshot, records, mapped, decision, now)
+        # items of one checkout arriving at once: one of them makes the order, the others join it
+        records.db.lock(conn, f"inbound-checkout:{channel.key}:{mapped.batch}")
+    return _place(channel, snapshot, records, conn, mapped, decision, now)
 
 
-def _update(channel: Channel, records: RecordService, mapped: Mapped, existing: tuple[int, list[int]]) -> Placed:
+def _update(channel: Channel, records: RecordService, conn: sa.Connection, mapped: Mapped,
+            existing: tuple[int, list[int]]) -> Placed:
     order_id, _old_lines = existing
     patch = dict(mapped.record)
     if channel.lines is not None:
         patch[channel.lines.field] = mapped.lines  # the provider's lines replace ours
-    updated = records.update(channel.entity, order_id, patch, actor=channel.actor)
+    updated = records.update(channel.entity, order_id, patch, actor=channel.actor, conn=conn)
     return Placed("processed", order=updated, action="updated")
 
 
-def _place(channel: Channel, snapshot: Snapshot, records: RecordService, mapped: Mapped, decision: Any,
-           now: datetime) -> Placed:
+def _place(channel: Channel, snapshot: Snapshot, records: RecordService, conn: sa.Connection, mapped: Mapped,
+           decision: Any, now: datetime) -> Placed:
     record = dict(mapped.record)
     holds: list[Hold] = []
     customer_id = decision.existing_id if decision is not None else None
     if customer_id is not None and mapped.batch and channel.merge is not None:
-        found = find_checkout(channel, snapshot, records.db, record, customer_id, mapped.batch, now)
+        found = find_checkout(channel, snapshot, conn, record, customer_id, mapped.batch, now)
         if found is not None:
             order_id, _name, line_ids = found
             rows = [{"id": i} for i in line_ids] + mapped.lines
-            merged = records.update(channel.entity, order_id, {channel.lines.field: rows}, actor=channel.actor)
+            merged = records.update(channel.entity, order_id, {channel.lines.field: rows}, actor=channel.actor,
+                                    conn=conn)
             return Placed("processed", order=merged, action="merged")
     if channel.merge is not None and mapped.batch:
         record[channel.merge.field] = mapped.batch
     status = "processed"
     if customer_id is not None:
-        duplicate = find_duplicate(channel, snapshot, records.db, record, customer_id, mapped.lines, now)
+        duplicate = find_duplicate(channel, snapshot, conn, record, customer_id, mapped.lines, now)
         if duplicate is not None:
             reason = Text(f"可能与 {duplicate[1]} 重复：同一客户在 {channel.duplicates.window_hours:g} 小时内从其他渠道"
                           "下了相同产品和数量的订单，请确认后再处理",
@@ -163,17 +145,13 @@ def _place(channel: Channel, snapshot: Snapshot, records: RecordService, mapped:
     customer = None
     created_customer = False
     if channel.customer is not None:
-        record[channel.customer.field] = customer_id if customer_id is not None else 0
-        if customer_id is None:
-            # A customer will be created first: check the order before, so a refused order
-            # leaves no orphan customer. With a known customer, `create` checks it on its own.
-            precheck(records, channel.entity, record)
         if decision is not None and decision.create is not None:
-            precheck(records, channel.customer.entity, decision.create)
-            customer = records.create(channel.customer.entity, decision.create, actor=channel.actor)
+            # a refused order rolls its new customer back with it: same transaction
+            customer = records.create(channel.customer.entity, decision.create, actor=channel.actor, conn=conn)
             created_customer = True
             record[channel.customer.field] = customer["id"]
         else:
             customer = {"id": customer_id, "name": None}
-    created = records.create(channel.entity, record, actor=channel.actor)
+            record[channel.customer.field] = customer_id
+    created = records.create(channel.entity, record, actor=channel.actor, conn=conn)
     return Placed(status, holds, order=created, customer=customer, customer_created=created_customer)

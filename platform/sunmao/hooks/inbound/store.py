@@ -1,8 +1,11 @@
 """Reading and writing ``sm_inbound``: the raw deliveries and what became of them.
 
-Every write here is its own committed transaction, on purpose: the raw delivery must be on
-disk before anything is processed (a crash mid-way loses nothing and the delivery can be
-replayed), and its outcome is recorded whatever happened to the business records.
+A delivery is written in the same transaction as the records it makes: the row (raw headers
+and body, claiming its idempotency key) first, the business records, then the outcome. So a
+delivery is either stored with everything it made, or — when processing fails — rolled back
+and stored again on its own with the error (:func:`keep`), replayable once the cause is
+fixed. A sender is only ever told 2xx after the commit; a process killed mid-way never
+answered, and the sender's retry finds nothing half-done.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from sunmao.storage import Database
 
@@ -33,60 +37,75 @@ class RawDelivery:
     received_at: datetime
 
 
-def insert_raw(db: Database, raw: RawDelivery) -> int:
-    """Store a delivery as received (status ``received``) and return its id."""
-    with db.write() as conn:
-        result = conn.execute(inbound.insert().values(
-            channel=raw.channel, source=raw.source, received_at=raw.received_at, method=raw.method,
-            query=raw.query, headers=raw.headers, body=raw.body, truncated=raw.truncated, size=raw.size,
-            verified=False, status="received", attempts=1))
-        return int(result.inserted_primary_key[0])
+def claim_value(channel: str, dedup_key: str) -> str:
+    return f"{channel}{CLAIM_SEPARATOR}{dedup_key}"
 
 
-def claim(db: Database, delivery_id: int, channel: str, dedup_key: str, *, verified: bool = False) -> int | None:
-    """Take the idempotency key for this delivery; return the id of the delivery that holds it already.
-
-    The unique ``claim`` column decides between two copies arriving at the same moment.
-    """
-    value = f"{channel}{CLAIM_SEPARATOR}{dedup_key}"
-    for _ in range(3):
-        try:
-            with db.write() as conn:
-                conn.execute(inbound.update().where(inbound.c.id == delivery_id)
-                             .values(claim=value, dedup_key=dedup_key, **({"verified": True} if verified else {})))
-            return None
-        except sa.exc.IntegrityError:
-            with db.read() as conn:
-                holder = conn.execute(sa.select(inbound.c.id).where(inbound.c.claim == value)).scalar()
-            if holder is not None:
-                return int(holder)
-            # the holder was rejected and let go of the key in between: try again
-    raise RuntimeError(f"could not claim the idempotency key of delivery {delivery_id}")
+def _insert_statement(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (claim) DO NOTHING RETURNING id``: built once per dialect. On
+    PostgreSQL a concurrent twin waits for the holder's commit, then inserts nothing."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(inbound).on_conflict_do_nothing(index_elements=[inbound.c.claim]).returning(inbound.c.id)
 
 
-def mark_verified(db: Database, delivery_id: int) -> None:
-    with db.write() as conn:
-        conn.execute(inbound.update().where(inbound.c.id == delivery_id).values(verified=True))
+_INSERTS = {name: _insert_statement(name) for name in ("sqlite", "postgresql")}
+_FINISH = inbound.update().where(inbound.c.id == sa.bindparam("delivery_id"))
+_HOLDER = sa.select(inbound.c.id).where(inbound.c.claim == sa.bindparam("claim"))
+_BY_ID = sa.select(inbound).where(inbound.c.id == sa.bindparam("delivery_id"))
 
 
-def set_dedup_key(db: Database, delivery_id: int, dedup_key: str) -> None:
-    with db.write() as conn:
-        conn.execute(inbound.update().where(inbound.c.id == delivery_id).values(dedup_key=dedup_key))
+def insert(conn: sa.Connection, raw: RawDelivery, *, verified: bool, claim: str | None = None,
+           dedup_key: str | None = None) -> int | None:
+    """Store a delivery (status ``received``) holding ``claim``; None when another delivery holds it."""
+    row = conn.execute(_INSERTS[conn.dialect.name], {
+        "channel": raw.channel, "source": raw.source, "received_at": raw.received_at, "method": raw.method,
+        "query": raw.query, "headers": raw.headers, "body": raw.body, "truncated": raw.truncated, "size": raw.size,
+        "verified": verified, "status": "received", "attempts": 1, "claim": claim, "dedup_key": dedup_key}).first()
+    return None if row is None else int(row[0])
 
 
-def finish(db: Database, delivery_id: int, status: str, *, http_status: int, response: Any,
-           outcome: dict[str, Any] | None = None, error: str | None = None, release_claim: bool = False,
-           duplicate_of: int | None = None, verified: bool = False) -> None:
-    """Record what became of a delivery; a rejected one gives up its idempotency key."""
+def holder(conn: sa.Connection, claim: str) -> int | None:
+    """The delivery that holds an idempotency key."""
+    found = conn.execute(_HOLDER, {"claim": claim}).scalar()
+    return None if found is None else int(found)
+
+
+def take_claim(conn: sa.Connection, delivery_id: int, claim: str, dedup_key: str) -> int | None:
+    """A stored delivery (replayed) takes its key; return the other delivery holding it, if any."""
+    other = holder(conn, claim)
+    if other is not None and other != delivery_id:
+        return other
+    conn.execute(_FINISH, {"delivery_id": delivery_id, "claim": claim, "dedup_key": dedup_key})
+    return None
+
+
+def finish(conn: sa.Connection, delivery_id: int, status: str, *, http_status: int, response: Any,
+           outcome: dict[str, Any] | None = None, error: str | None = None, duplicate_of: int | None = None,
+           release_claim: bool = False, verified: bool | None = None) -> None:
+    """Record what became of a delivery, in the caller's transaction."""
     assert status in STATUSES
-    values: dict[str, Any] = dict(status=status, http_status=http_status, response=response, outcome=outcome,
-                                  error=error, processed_at=datetime.now(UTC), duplicate_of=duplicate_of)
+    values: dict[str, Any] = {"delivery_id": delivery_id, "status": status, "http_status": http_status,
+                              "response": response, "outcome": outcome, "error": error,
+                              "processed_at": datetime.now(UTC), "duplicate_of": duplicate_of}
     if release_claim:
         values["claim"] = None
-    if verified:  # recorded with the outcome: one commit instead of two
-        values["verified"] = True
+    if verified is not None:
+        values["verified"] = verified
+    conn.execute(_FINISH, values)
+
+
+def keep(db: Database, raw: RawDelivery, delivery_id: int | None, status: str, *, verified: bool,
+         answer: Any, **outcome: Any) -> int:
+    """After a failed attempt was rolled back: store the delivery with its outcome in a transaction of
+    its own (a new row, or the stored row of a replay); it holds no idempotency key. ``answer`` is
+    the response body, or a function of the delivery id giving it."""
     with db.write() as conn:
-        conn.execute(inbound.update().where(inbound.c.id == delivery_id).values(values))
+        if delivery_id is None:
+            delivery_id = insert(conn, raw, verified=verified)
+            assert delivery_id is not None  # no claim, no conflict
+        response = answer(delivery_id) if callable(answer) else answer
+        finish(conn, delivery_id, status, response=response, release_claim=True, verified=verified, **outcome)
+    return delivery_id
 
 
 def start_attempt(db: Database, delivery_id: int) -> None:
@@ -95,10 +114,12 @@ def start_attempt(db: Database, delivery_id: int) -> None:
                      .values(attempts=inbound.c.attempts + 1, status="received", error=None))
 
 
-def get(db: Database, delivery_id: int) -> dict[str, Any] | None:
-    with db.read() as conn:
-        row = conn.execute(sa.select(inbound).where(inbound.c.id == delivery_id)).mappings().first()
-    return dict(row) if row else None
+def get(db: Database, delivery_id: int, conn: sa.Connection | None = None) -> dict[str, Any] | None:
+    if conn is not None:
+        row = conn.execute(_BY_ID, {"delivery_id": delivery_id}).mappings().first()
+        return dict(row) if row else None
+    with db.read() as own:
+        return get(db, delivery_id, own)
 
 
 _SUMMARY = [c for c in inbound.c if c.name not in ("body", "headers", "query", "claim")]
