@@ -41,6 +41,17 @@ class Snapshot:
     rules: Engine
     #: What engine features (workflows, channels, jobs, ...) compiled from their documents, by feature name.
     features: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Things derived from this snapshot on first use (statements over its tables): see :meth:`memo`.
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
+        """``build()`` once per snapshot and ``key`` — e.g. a SELECT over this version's tables,
+        which SQLAlchemy then finds compiled instead of building and hashing it per request."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
 
     def entity(self, key: str) -> Entity:
         return self.entities[key]

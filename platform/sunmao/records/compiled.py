@@ -57,6 +57,17 @@ class Statements:
         self.live_ids = sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None)) \
             if "deleted_at" in table.c else sa.select(table.c.id).where(table.c.id.in_(ids))
         self.insert = table.insert()
+        if "deleted_at" in table.c:  # a record (child rows have no life of their own)
+            #: One live record by ``:id``; ``…_locked`` takes its row lock on PostgreSQL.
+            self.live_by_id = sa.select(table).where(table.c.id == sa.bindparam("id"), table.c.deleted_at.is_(None))
+            self.live_by_id_locked = self.live_by_id.with_for_update()
+            #: The optimistic-lock update: ``:w_id`` at ``:w_version``, the new values as parameters.
+            self.update_versioned = table.update().where(table.c.id == sa.bindparam("w_id"),
+                                                         table.c.version == sa.bindparam("w_version"))
+        else:
+            #: Child rows of the parents ``:ids``, in their order.
+            self.rows_of = sa.select(table).where(table.c.parent_id.in_(ids)).order_by(table.c.parent_id,
+                                                                                        table.c.idx)
 
 
 @dataclass(frozen=True)

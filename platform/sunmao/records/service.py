@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 RECORD = "_record"
 MAX_CASCADE = 3  # roll-ups of roll-ups: deep enough for real models, bounded against cycles
 FILES = "sm_file"
+_VERSIONING = frozenset(("version", "updated_at", "updated_by"))
 _AUDIT_INSERT = sm.audit.insert()
 _OUTBOX_INSERT = sm.outbox.insert()
 #: A pending journal entry: the audit row and the outbox event of one write.
@@ -559,13 +560,11 @@ class RecordService:
                        ) -> dict[str, dict[int, list[dict[str, Any]]]]:
         out: dict[str, dict[int, list[dict[str, Any]]]] = {}
         for f in ce.entity.table_fields:
-            table = self.snapshot.tables[f.of or ""]
             child = self.snapshot.compiled[f.of or ""]
             by_parent: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             keys = ["id"] + [c.key for c in child.entity.stored_fields]
             for start in range(0, len(ids), 900):
-                rows = conn.execute(sa.select(table).where(table.c.parent_id.in_(ids[start:start + 900]))
-                                    .order_by(table.c.parent_id, table.c.idx)).mappings()
+                rows = conn.execute(child.statements.rows_of, {"ids": list(ids[start:start + 900])}).mappings()
                 for row in rows:
                     by_parent[row["parent_id"]].append({k: row[k] for k in keys})
             out[f.key] = by_parent
@@ -573,13 +572,12 @@ class RecordService:
 
     def _fetch(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, *, lock: bool = False,
                actor: Actor = SYSTEM) -> dict[str, Any]:
-        query = sa.select(ce.table).where(ce.table.c.id == record_id, ce.table.c.deleted_at.is_(None))
+        lock = lock and not self.db.is_sqlite
+        query = ce.statements.live_by_id_locked if lock else ce.statements.live_by_id
         scope = self._row_scope(conn, ce, actor)
         if scope is not None:  # out of the reader's scope is the same as absent: no existence leak
             query = query.where(scope)
-        if lock and not self.db.is_sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).mappings().first()
+        row = conn.execute(query, {"id": record_id}).mappings().first()
         if row is None:
             raise NotFound(Text(f"{ce.entity.label.zh} #{record_id} 不存在",
                                 f"{ce.entity.label.en} #{record_id} does not exist"))
@@ -820,9 +818,10 @@ class RecordService:
                 return self.dump(ce, current)
             values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}
             values.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
-            done = conn.execute(ce.table.update().where(ce.table.c.id == sa.bindparam("w_id"),
-                                                        ce.table.c.version == sa.bindparam("w_version")),
-                                {**values, "w_id": record_id, "w_version": current["version"]})
+            # only the changed columns are written: fewer values to bind and to log
+            written = {k: v for k, v in values.items() if k in diff or k in _VERSIONING}
+            done = conn.execute(ce.statements.update_versioned,
+                                {**written, "w_id": record_id, "w_version": current["version"]})
             if done.rowcount != 1:
                 raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
                                          "the record was changed at the same moment; reload and try again"))
@@ -1008,8 +1007,7 @@ class RecordService:
                              "changed": sorted(k for k in diff if k[0] != "_"), "transition": diff.get("_transition"),
                              "record": self.dump(ce, rec) if action != "deleted" else None}}))
 
-    @staticmethod
-    def _write_journal(conn: sa.Connection, journal: list[_Entry]) -> None:
+    def _write_journal(self, conn: sa.Connection, journal: list[_Entry]) -> None:
         if journal:
             conn.execute(_AUDIT_INSERT, [audit for audit, _event in journal])
             conn.execute(_OUTBOX_INSERT, [event for _audit, event in journal])

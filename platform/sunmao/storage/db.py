@@ -73,6 +73,8 @@ class Database:
             self.engine = sa.create_engine(
                 self.url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
                 json_serializer=json_serializer,
+                # the connection used last is used next: its page cache is the one that is warm
+                pool_use_lifo=True,
             )
             _setup_sqlite(self.engine)
         else:

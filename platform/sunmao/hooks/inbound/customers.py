@@ -18,6 +18,7 @@ list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,12 +54,19 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _find(conn: sa.Connection, table: sa.Table, rule: MatchRule, key: str) -> list[int]:
+def _by_key(table: sa.Table, key_field: str) -> sa.Select:
+    return (sa.select(table.c.id).where(table.c[key_field] == sa.bindparam("key"), table.c.deleted_at.is_(None))
+            .order_by(table.c.id).limit(_MAX_CANDIDATES))
+
+
+def _find(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchRule, key: str) -> list[int]:
     column = table.c[rule.field]
     live = table.c.deleted_at.is_(None)
-    if rule.key_field is not None and rule.kind != "company":
-        query = sa.select(table.c.id).where(table.c[rule.key_field] == key, live)
-    elif rule.kind == "phone":
+    if rule.key_field is not None and rule.kind != "company":  # the indexed normalised key: the usual case
+        query = snapshot.memo(("inbound.customer_key", table.name, rule.key_field),
+                              partial(_by_key, table, rule.key_field))
+        return list(conn.execute(query, {"key": key}).scalars())
+    if rule.kind == "phone":
         digits = key.lstrip("+")
         forms = {digits, "86" + digits, "0086" + digits}
         query = sa.select(table.c.id).where(_stripped(column, _PHONE_SEPARATORS).in_(sorted(forms)), live)
@@ -86,7 +94,7 @@ def decide(spec: CustomerMap, snapshot: Snapshot, conn: sa.Connection, values: d
         key = match_key(rule.kind, values.get(rule.field))
         if key is None:
             continue
-        ids = _find(conn, table, rule, key)
+        ids = _find(conn, snapshot, table, rule, key)
         if not ids:
             continue
         if rule.certain and len(ids) == 1:

@@ -42,23 +42,31 @@ def find_duplicate(channel: Channel, snapshot: Snapshot, conn: sa.Connection, re
         return None
     table = snapshot.tables[channel.entity]
     line_table = snapshot.tables[lines_map.entity]
-    query = sa.select(table.c.id, table.c.name).where(
-        table.c[customer.field] == customer_id, table.c.deleted_at.is_(None),
-        table.c.created_at >= now - timedelta(hours=spec.window_hours)).order_by(table.c.id)
-    if channel.hold.duplicate_field:  # an order already held as a duplicate is not an original
-        query = query.where(table.c[channel.hold.duplicate_field].is_(None))
     mine = record.get(channel.channel_field) if channel.channel_field else None
-    if spec.other_channels_only and channel.channel_field and mine is not None:
-        column = table.c[channel.channel_field]
-        query = query.where(sa.or_(column.is_(None), column != mine))
+    other_channels = bool(spec.other_channels_only and channel.channel_field and mine is not None)
+
+    def build() -> tuple[sa.Select, sa.Select]:
+        query = sa.select(table.c.id, table.c.name).where(
+            table.c[customer.field] == sa.bindparam("customer"), table.c.deleted_at.is_(None),
+            table.c.created_at >= sa.bindparam("since")).order_by(table.c.id).limit(200)
+        if channel.hold.duplicate_field:  # an order already held as a duplicate is not an original
+            query = query.where(table.c[channel.hold.duplicate_field].is_(None))
+        if other_channels:
+            column = table.c[channel.channel_field or ""]
+            query = query.where(sa.or_(column.is_(None), column != sa.bindparam("mine")))
+        lines_query = sa.select(line_table.c.parent_id, *[line_table.c[k] for k in spec.compare]).where(
+            line_table.c.parent_id.in_(sa.bindparam("ids", expanding=True)))
+        return query, lines_query
+
+    query, lines_query = snapshot.memo(("inbound.duplicates", channel.key, other_channels), build)
     wanted = line_signature(lines, spec.compare)
-    candidates = conn.execute(query.limit(200)).all()
+    since = now - timedelta(hours=spec.window_hours)
+    candidates = conn.execute(query, {"customer": customer_id, "since": since, "mine": mine}).all()
     if not candidates:
         return None
     ids = [c[0] for c in candidates]
     by_order: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    rows = conn.execute(sa.select(line_table.c.parent_id, *[line_table.c[k] for k in spec.compare])
-                        .where(line_table.c.parent_id.in_(ids)))
+    rows = conn.execute(lines_query, {"ids": ids})
     for row in rows:
         by_order[row[0]].append(dict(zip(spec.compare, row[1:], strict=True)))
     for order_id, name in candidates:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,12 +135,11 @@ class _Mapper:
         found: dict[tuple[str, str], dict[Any, int]] = {}
         for (entity, by), values in wanted.items():
             table = self.snapshot.tables[entity]
-            column = table.c[by]
+            query = self.snapshot.memo(("inbound.lookup", entity, by), partial(_lookup_query, table, by))
             ids: dict[Any, int] = {}
             chunk = sorted(values, key=str)
             for start in range(0, len(chunk), 500):
-                rows = conn.execute(sa.select(column, table.c.id).where(
-                    column.in_(chunk[start:start + 500]), table.c.deleted_at.is_(None)).order_by(table.c.id))
+                rows = conn.execute(query, {"values": chunk[start:start + 500]})
                 for value, record_id in rows:
                     ids.setdefault(value, record_id)
             found[(entity, by)] = ids
@@ -156,6 +156,12 @@ class _Mapper:
                     f"{label.zh}{by.zh}“{p.value}”不存在（{p.shown}）：请先建立该{label.zh}，再重放此请求",
                     f"no {label.en.lower()} with {by.en.lower()} {p.value!r} ({p.shown}): create it, then replay "
                     "this delivery"), p.where))
+
+
+def _lookup_query(table: sa.Table, by: str) -> sa.Select:
+    column = table.c[by]
+    return (sa.select(column, table.c.id).where(column.in_(sa.bindparam("values", expanding=True)),
+                                                table.c.deleted_at.is_(None)).order_by(table.c.id))
 
 
 def _lookup_value(snapshot: Snapshot, p: _Pending) -> Any:

@@ -57,10 +57,17 @@ def _existing_order(channel: Channel, snapshot: Snapshot, conn: sa.Connection, r
     if external is None:
         return None
     table = snapshot.tables[channel.entity]
-    query = sa.select(table.c.id).where(table.c[channel.external_id] == external, table.c.deleted_at.is_(None))
-    if channel.channel_field and record.get(channel.channel_field) is not None:
-        query = query.where(table.c[channel.channel_field] == record[channel.channel_field])
-    order_id = conn.execute(query.order_by(table.c.id).limit(1)).scalar()
+    mine = record.get(channel.channel_field) if channel.channel_field else None
+
+    def build() -> sa.Select:
+        query = sa.select(table.c.id).where(table.c[channel.external_id] == sa.bindparam("external"),
+                                            table.c.deleted_at.is_(None))
+        if mine is not None:
+            query = query.where(table.c[channel.channel_field] == sa.bindparam("mine"))
+        return query.order_by(table.c.id).limit(1)
+
+    query = snapshot.memo(("inbound.existing_order", channel.key, mine is not None), build)
+    order_id = conn.execute(query, {"external": external, "mine": mine}).scalar()
     if order_id is None or channel.lines is None:
         return (order_id, []) if order_id is not None else None
     lines = snapshot.tables[channel.lines.entity]
