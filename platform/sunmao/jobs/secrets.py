@@ -121,11 +121,13 @@ class SecretStore:
             raise MissingSecret(name)
         return value
 
-    def accepted(self, names: list[str] | tuple[str, ...]) -> list[str]:
-        """Every value accepted for these names, in one read: current values in the order of
-        ``names``, then the values being rotated out."""
-        with self.db.read() as conn:
-            rows = {r["name"]: r for r in conn.execute(_BY_NAMES, {"names": list(names)}).mappings()}
+    def accepted(self, names: list[str] | tuple[str, ...], conn: sa.Connection | None = None) -> list[str]:
+        """Every value accepted for these names, in one read (in ``conn``'s transaction when given):
+        current values in the order of ``names``, then the values being rotated out."""
+        if conn is None:
+            with self.db.read() as own:
+                return self.accepted(names, own)
+        rows = {r["name"]: r for r in conn.execute(_BY_NAMES, {"names": list(names)}).mappings()}
         values: list[str] = []
         for column in ("current", "previous"):
             for name in names:

@@ -727,7 +727,7 @@ class RecordService:
                 row.update(name=name, version=1, created_at=now, updated_at=now, created_by=actor.id,
                            updated_by=actor.id, deleted_at=None)
                 rows.append(row)
-            ids = self._insert(conn, ce.table, rows)
+            ids = self._insert(conn, ce, rows)
             results = [{**row, "id": record_id} for row, record_id in zip(rows, ids, strict=True)]
             for f in ce.entity.table_fields:
                 self._insert_children(conn, f, records, results)
@@ -893,13 +893,12 @@ class RecordService:
 
     # -- persistence helpers ---------------------------------------------------------------
 
-    def _insert(self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    def _insert(self, conn: sa.Connection, ce: CompiledEntity, rows: list[dict[str, Any]]) -> list[int]:
         if not rows:
             return []
-        if len(rows) == 1:  # parameters, not .values(): the compiled statement is cached
-            return [conn.execute(table.insert(), rows[0]).inserted_primary_key[0]]
-        result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
-        return [r[0] for r in result]
+        if len(rows) == 1:
+            return [conn.execute(ce.statements.insert, rows[0]).inserted_primary_key[0]]
+        return [r[0] for r in conn.execute(ce.statements.insert_many, rows)]
 
     def _merge_rows(self, f: Field, current: list[dict[str, Any]], rows: list[dict[str, Any]],
                     errors: _Errors) -> list[dict[str, Any]]:
@@ -925,7 +924,7 @@ class RecordService:
         for rec, stored in zip(records, results, strict=True):
             stored[f.key] = [{k: row.get(k) for k in keys} for row in rec.get(f.key) or ()]
             pending += [{"parent_id": stored["id"], "idx": idx, **values} for idx, values in enumerate(stored[f.key])]
-        ids = iter(self._insert(conn, self.snapshot.compiled[f.of or ""].table, pending))
+        ids = iter(self._insert(conn, self.snapshot.compiled[f.of or ""], pending))
         for stored in results:
             stored[f.key] = [{"id": next(ids), **values} for values in stored[f.key]]
 
@@ -950,7 +949,7 @@ class RecordService:
             else:
                 new_rows.append((idx, {"parent_id": parent_id, "idx": idx, **values}))
                 stored.append(values)
-        ids = self._insert(conn, table, [r for _, r in new_rows])
+        ids = self._insert(conn, child, [r for _, r in new_rows])
         for (idx, _), new_id in zip(new_rows, ids, strict=True):
             stored[idx] = {"id": new_id, **stored[idx]}
         return stored

@@ -22,6 +22,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
+import sqlalchemy as sa
+
 from sunmao.errors import Conflict, NotFound, PayloadTooLarge, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.records import RecordService
@@ -36,7 +38,7 @@ from .errors import ChannelNotFound, MalformedBody, MethodNotAllowed
 from .model import Channel, Ping
 from .orders import place_order
 from .paths import MISSING, get_path, show_path
-from .secrets import SecretStore, secret_store
+from .secrets import SecretStore, bound, secret_store
 
 REPLAYABLE = ("received", "held", "rejected", "ignored")
 
@@ -170,15 +172,14 @@ class _Ctx:
         return self.records.db
 
 
-def _ignored(ctx: _Ctx, answer: Any, status: int, outcome: dict[str, Any]) -> Answer:
+def _ignored(ctx: _Ctx, conn: sa.Connection, answer: Any, status: int, outcome: dict[str, Any]) -> Answer:
     """Pings and skipped orders: stored, answered, nothing else written. ``answer`` is the body, or
     a function of the delivery id giving it."""
-    with ctx.db.write() as conn:
-        delivery = ctx.delivery if ctx.delivery is not None else store.insert(conn, ctx.raw, verified=ctx.verified)
-        assert delivery is not None
-        body = answer(delivery) if callable(answer) else answer
-        store.finish(conn, delivery, "ignored", http_status=status, response=body, outcome=outcome,
-                     verified=ctx.verified, release_claim=True)
+    delivery = ctx.delivery if ctx.delivery is not None else store.insert(conn, ctx.raw, verified=ctx.verified)
+    assert delivery is not None
+    body = answer(delivery) if callable(answer) else answer
+    store.finish(conn, delivery, "ignored", http_status=status, response=body, outcome=outcome,
+                 verified=ctx.verified, release_claim=True)
     return Answer(status, body, delivery)
 
 
@@ -188,16 +189,22 @@ def _handle(ctx: _Ctx, req: Request) -> Answer:
         raise PayloadTooLarge(Text(f"请求体超过此渠道允许的 {channel.max_body_bytes} 字节",
                                    f"the body exceeds the {channel.max_body_bytes} bytes this channel accepts"),
                               limit=channel.max_body_bytes)
+    with ctx.db.write() as conn:  # secrets read, delivery, order and outcome: one transaction
+        return _handle_in(ctx, req, conn)
+
+
+def _handle_in(ctx: _Ctx, req: Request, conn: sa.Connection) -> Answer:
+    channel = ctx.channel
     if not ctx.verified:
-        view = _view(req)
+        view = _view(req) if channel.pings else {}
         ping = _match_ping(channel, view, signed=False)
         if ping is not None:
-            return _ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
-        verify(channel.auth, ctx.secrets, req.headers, req.query, req.body, req.received_at)
+            return _ignored(ctx, conn, _ping_answer(ping, view), ping.status, {"ping": ping.id})
+        verify(channel.auth, bound(ctx.secrets, conn), req.headers, req.query, req.body, req.received_at)
         ctx.verified = True
         ping = _match_ping(channel, view, signed=True)
         if ping is not None:
-            return _ignored(ctx, _ping_answer(ping, view), ping.status, {"ping": ping.id})
+            return _ignored(ctx, conn, _ping_answer(ping, view), ping.status, {"ping": ping.id})
     if req.method not in ("POST", "PULL"):
         raise MethodNotAllowed(Text("请用 POST 发送订单", "send orders with POST"))
     body = parse_form(req.body) if channel.body_format == "form" else parse_json(req.body)
@@ -207,7 +214,7 @@ def _handle(ctx: _Ctx, req: Request) -> Answer:
         raise ValidationFailed(Text(f"请求体中 {where} 处应为订单对象",
                                     f"the body must hold an order object at {where}"),
                                errors={where: [Text("缺少订单", "missing order")]})
-    return _process(ctx, req, body, order)
+    return _process(ctx, conn, req, body, order)
 
 
 def _skipped(reason: str, delivery: int) -> dict[str, Any]:
@@ -226,38 +233,37 @@ def _dedup_key(channel: Channel, req: Request, body: Any, order: Any) -> str:
     return text if len(text) <= 200 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _process(ctx: _Ctx, req: Request, body: Any, order: dict[str, Any]) -> Answer:
-    """One write transaction: the delivery claims its key, the order is placed, the outcome stored."""
+def _process(ctx: _Ctx, conn: sa.Connection, req: Request, body: Any, order: dict[str, Any]) -> Answer:
+    """The delivery claims its key, the order is placed, the outcome stored."""
     channel = ctx.channel
     view = {"order": order, "headers": req.headers}
     for skip in channel.skip:
         if truthy(skip.when(view)):
-            return _ignored(ctx, partial(_skipped, skip.reason.get(ctx.lang)), 200,
+            return _ignored(ctx, conn, partial(_skipped, skip.reason.get(ctx.lang)), 200,
                             {"skip": skip.id, "reason": skip.reason.as_dict()})
     key = _dedup_key(channel, req, body, order)
     claim = store.claim_value(channel.key, key)
-    with ctx.db.write() as conn:
-        if ctx.delivery is None:
-            delivery = store.insert(conn, ctx.raw, verified=ctx.verified, claim=claim, dedup_key=key)
-            first = store.holder(conn, claim) if delivery is None else None
-        else:
-            delivery, first = ctx.delivery, store.take_claim(conn, ctx.delivery, claim, key)
-        if first is not None:
-            return _duplicate(ctx, conn, delivery, first, key)
-        assert delivery is not None
-        placed = place_order(channel, ctx.snapshot, ctx.records, conn, order, req.headers, req.received_at)
-        status = 202 if placed.status == "held" else 200
-        answer: dict[str, Any] = {"status": placed.status, "delivery": delivery}
-        outcome = placed.outcome()
-        if placed.order:
-            answer["order"] = outcome["order"]
-        if placed.action != "created" and placed.action != "none":
-            answer["action"] = placed.action
-        if placed.holds:
-            answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)}
-                               for h in placed.holds]
-        store.finish(conn, delivery, placed.status, http_status=status, response=answer, outcome=outcome,
-                     verified=ctx.verified)
+    if ctx.delivery is None:
+        delivery = store.insert(conn, ctx.raw, verified=ctx.verified, claim=claim, dedup_key=key)
+        first = store.holder(conn, claim) if delivery is None else None
+    else:
+        delivery, first = ctx.delivery, store.take_claim(conn, ctx.delivery, claim, key)
+    if first is not None:
+        return _duplicate(ctx, conn, delivery, first, key)
+    assert delivery is not None
+    placed = place_order(channel, ctx.snapshot, ctx.records, conn, order, req.headers, req.received_at)
+    status = 202 if placed.status == "held" else 200
+    answer: dict[str, Any] = {"status": placed.status, "delivery": delivery}
+    outcome = placed.outcome()
+    if placed.order:
+        answer["order"] = outcome["order"]
+    if placed.action != "created" and placed.action != "none":
+        answer["action"] = placed.action
+    if placed.holds:
+        answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)}
+                           for h in placed.holds]
+    store.finish(conn, delivery, placed.status, http_status=status, response=answer, outcome=outcome,
+                 verified=ctx.verified)
     return Answer(status, answer, delivery)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+import sqlalchemy as sa
+
 from sunmao.jobs import secrets as platform_secrets
 from sunmao.storage import Database
 
@@ -38,6 +40,26 @@ def accepted_values(store: SecretStore, names: list[str] | tuple[str, ...]) -> l
             if old and old not in values:
                 values.append(old)
     return values
+
+
+class InTransaction:
+    """The platform store reading in a caller's transaction: a delivery's secrets are read on the
+    connection that writes it, not on one of their own."""
+
+    def __init__(self, store: platform_secrets.SecretStore, conn: sa.Connection):
+        self.store, self.conn = store, conn
+
+    def get(self, name: str) -> str | None:
+        values = self.store.accepted([name], self.conn)
+        return values[0] if values else None
+
+    def accepted(self, names: list[str] | tuple[str, ...]) -> list[str]:
+        return self.store.accepted(names, self.conn)
+
+
+def bound(store: SecretStore, conn: sa.Connection) -> SecretStore:
+    """``store`` reading in ``conn``'s transaction, when it is the platform store."""
+    return InTransaction(store, conn) if isinstance(store, platform_secrets.SecretStore) else store
 
 
 def secret_store(db: Database) -> SecretStore:
