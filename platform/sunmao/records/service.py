@@ -441,7 +441,7 @@ class RecordService:
 
     def _propagate(self, conn: sa.Connection, ce: CompiledEntity, pairs: Iterable[tuple[Mapping[str, Any],
                                                                                          Mapping[str, Any]]],
-                   depth: int, journal: list[_Entry]) -> None:
+                   depth: int, journal: list[_Entry], known: _Links | None = None) -> None:
         """Recompute the roll-ups of the records our changed records link to (old and new targets)."""
         if not ce.feeds or depth > MAX_CASCADE:
             return
@@ -450,7 +450,7 @@ class RecordService:
             for target_id in ids:
                 try:
                     self._update(self.snapshot.compiled[target], target_id, {}, SYSTEM, None, True, None, None,
-                                 conn, depth=depth + 1, journal=journal)
+                                 conn, depth=depth + 1, journal=journal, known=known)
                 except NotFound:
                     continue  # the target was deleted meanwhile: nothing to roll up into
 
@@ -708,16 +708,16 @@ class RecordService:
                 elif rec[workflow.state_field] not in workflow.states:
                     errors.add(_join(pre, workflow.state_field),
                                Text("不是流程中的状态", "not a state of the workflow"))
+        now = datetime.now(UTC)
         cache = _Links()
-        with self._reading(outer) as conn:  # one connection for every linked row the rules read
+        with self._txn(outer) as conn:
+            # the linked rows the rules read are read once, in the write's transaction: they also
+            # answer the link check, and (SQLite) the roll-up refresh of the records they are
             self._prefetch(conn, ce, records, cache, every_link=True)
             for rec, pre in zip(records, prefixes, strict=True):
                 self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=conn, cache=cache)
-        errors.raise_if_any()
-        now = datetime.now(UTC)
-        with self._txn(outer) as conn:
-            # rows read outside this transaction are checked again inside it
-            self._check_links(conn, ce, records, errors, prefixes, cache if outer is not None else None)
+            errors.raise_if_any()
+            self._check_links(conn, ce, records, errors, prefixes, cache)
             self._check_unique(conn, ce, records, errors, prefixes)
             errors.raise_if_any()
             names = next_names(self.db, conn, ce.entity.naming or default_pattern(ce.key), len(records), now)
@@ -733,7 +733,7 @@ class RecordService:
                 self._insert_children(conn, f, records, results)
             journal: list[_Entry] = []
             self._journal(journal, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
-            self._propagate(conn, ce, [({}, r) for r in results], 0, journal)
+            self._propagate(conn, ce, [({}, r) for r in results], 0, journal, cache)
             self._write_journal(conn, journal)
         hidden = self._hidden(ce, actor)
         return [self.dump(ce, r, hidden=hidden) for r in results]
@@ -766,8 +766,8 @@ class RecordService:
 
     def _update(self, ce: CompiledEntity, record_id: int, patch: Any, actor: Actor, expected_version: int | None,
                 internal: bool, transition: str | None, comment: str | None,
-                outer: sa.Connection | None, depth: int = 0, journal: list[_Entry] | None = None
-                ) -> dict[str, Any]:
+                outer: sa.Connection | None, depth: int = 0, journal: list[_Entry] | None = None,
+                known: _Links | None = None) -> dict[str, Any]:
         """``journal``: the caller's pending audit entries and events (a roll-up refresh joins
         those of the write that caused it: one multi-row insert each); otherwise written here."""
         errors = _Errors()
@@ -780,7 +780,7 @@ class RecordService:
         errors.raise_if_any()
         now = datetime.now(UTC)
         with self._txn(outer) as conn:
-            current = self._fetch(conn, ce, record_id, lock=True, actor=actor)
+            current = self._current(conn, ce, record_id, actor, known)
             if expected_version is not None and current["version"] != expected_version:
                 raise PreconditionFailed(Text(
                     f"版本 {expected_version} 已过期，当前为 {current['version']}；请刷新后重试",
@@ -838,6 +838,20 @@ class RecordService:
             if journal is None:
                 self._write_journal(conn, pending)
         return self.dump(ce, stored, hidden=self._hidden(ce, actor))
+
+    def _current(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, actor: Actor,
+                 known: _Links | None) -> dict[str, Any]:
+        """The record an update starts from. On SQLite a row this transaction read already (a
+        linked row of the write that refreshes its roll-ups) is still current: the write lock
+        is held. It is used once; PostgreSQL always reads it again with its row lock."""
+        key = (ce.key, record_id)
+        if known is None or not self.db.is_sqlite or not actor.system or key not in known.live:
+            return self._fetch(conn, ce, record_id, lock=True, actor=actor)
+        known.live.discard(key)
+        record = dict(known.rows.pop(key))
+        for field_key, by_parent in self._load_children(conn, ce, [record_id]).items():
+            record[field_key] = by_parent[record_id]
+        return record
 
     def _workflow(self, ce: CompiledEntity) -> Any:
         return self.snapshot.features.get("workflows", {}).get(ce.key)
