@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -132,11 +133,11 @@ class Entity:
     def table_name(self) -> str:
         return f"t_{self.key}"
 
-    @property
+    @cached_property  # an entity never changes: every write asks for these
     def stored_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.is_stored)
 
-    @property
+    @cached_property
     def table_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.type == "table")
 

@@ -3,11 +3,12 @@
 Imported through ``storage/system.py: FEATURE_TABLE_MODULES`` so that ``Runtime.setup()``
 creates them with the other ``sm_*`` tables.
 
-``sm_inbound`` keeps every delivery as it arrived (headers, raw bytes) before anything is
-processed, with what became of it. ``claim`` is the idempotency lock: it holds
-``<channel>\\x1f<dedup key>`` on the one delivery that was accepted for a key, and is unique,
-so two copies of one order arriving at the same moment cannot both be processed. Rejected
-deliveries release their claim, so a corrected resend is processed normally.
+``sm_inbound`` keeps every delivery as it arrived (headers, raw bytes), written in the
+delivery's transaction with what became of it (or, after a failure, on its own). ``claim``
+is the idempotency lock: it holds ``<channel>\\x1f<dedup key>`` on the one delivery that was
+accepted for a key, and is unique, so two copies of one order arriving at the same moment
+cannot both be processed. Rejected deliveries hold no claim, so a corrected resend is
+processed normally.
 """
 
 from __future__ import annotations
