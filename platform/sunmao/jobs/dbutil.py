@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +35,12 @@ def insert_ignoring_conflict(conn: sa.Connection, table: sa.Table, values: Mappi
     This is how "exactly once across processes" is made: whoever inserts the key first wins,
     the others see no row come back and do nothing, without an error in the transaction.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(dict(values)).on_conflict_do_nothing(
-        index_elements=[unique] if isinstance(unique, str) else list(unique))
-    return conn.execute(stmt.returning(table.c.id)).scalar()
+    columns = (unique,) if isinstance(unique, str) else tuple(unique)
+    return conn.execute(_insert_ignoring(table, columns, conn.dialect.name), dict(values)).scalar()
+
+
+@lru_cache(maxsize=128)
+def _insert_ignoring(table: sa.Table, unique: tuple[str, ...], dialect: str) -> Any:
+    """The statement, built once per table, key and dialect (the values are its parameters)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)

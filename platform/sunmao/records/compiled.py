@@ -53,13 +53,12 @@ class Statements:
         ids = sa.bindparam("ids", expanding=True)
         #: Full rows by id (deleted ones too: a link check tells them apart).
         self.by_ids = sa.select(table).where(table.c.id.in_(ids))
-        #: The ids among ``ids`` of live (not deleted) records.
-        self.live_ids = sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None)) \
-            if "deleted_at" in table.c else sa.select(table.c.id).where(table.c.id.in_(ids))
         self.insert = table.insert()
         #: Many rows in one statement, their ids returned in the order of the rows.
         self.insert_many = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         if "deleted_at" in table.c:  # a record (child rows have no life of their own)
+            #: The ids among ``ids`` of live (not deleted) records: what a link may point at.
+            self.live_ids = sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None))
             #: One live record by ``:id``; ``…_locked`` takes its row lock on PostgreSQL.
             self.live_by_id = sa.select(table).where(table.c.id == sa.bindparam("id"), table.c.deleted_at.is_(None))
             self.live_by_id_locked = self.live_by_id.with_for_update()

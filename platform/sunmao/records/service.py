@@ -116,6 +116,14 @@ class _Links:
         self.live: set[tuple[str, Any]] = set()
 
 
+def _missing(links: Iterable[Field], record: Mapping[str, Any], cache: _Links, wanted: dict[str, set[Any]]) -> None:
+    """Add to ``wanted`` (target entity → ids) the linked rows of ``record`` not read yet."""
+    for f in links:
+        value = record.get(f.key)
+        if value is not None and (f.to or "", value) not in cache.rows:
+            wanted.setdefault(f.to or "", set()).add(value)
+
+
 def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
@@ -295,10 +303,7 @@ class RecordService:
         if not links:
             return record  # type: ignore[return-value]
         wanted: dict[str, set[int]] = {}
-        for f in links:
-            target_id = record.get(f.key)
-            if target_id is not None and (f.to or "", target_id) not in cache.rows:
-                wanted.setdefault(f.to or "", set()).add(target_id)
+        _missing(links, record, cache, wanted)
         if wanted:
             with self._reading(conn) as own:
                 self._fetch_links(own, wanted, cache)
@@ -316,10 +321,7 @@ class RecordService:
         wanted: dict[str, set[int]] = {}
 
         def collect(c: CompiledEntity, rec: Mapping[str, Any]) -> None:
-            for f in c.links if every_link else c.link_paths:
-                value = rec.get(f.key)
-                if value is not None and (f.to or "", value) not in cache.rows:
-                    wanted.setdefault(f.to or "", set()).add(value)
+            _missing(c.links if every_link else c.link_paths, rec, cache, wanted)
             for tf in c.entity.table_fields:
                 child = self.snapshot.compiled[tf.of or ""]
                 for row in rec.get(tf.key) or ():
@@ -491,10 +493,9 @@ class RecordService:
                     wanted.setdefault(target, set()).add(value)
             for tf in c.entity.table_fields:
                 child = self.snapshot.compiled[tf.of or ""]
-                stored = {r["id"]: r for r in (old or {}).get(tf.key) or ()} if old is not None else {}
+                stored = {r["id"]: r for r in (old or {}).get(tf.key) or ()}
                 for i, row in enumerate(rec.get(tf.key) or ()):
-                    prior = stored.get(row.get("id")) if old is not None else None
-                    collect(child, row, prior, f"{_join(prefix, tf.key)}[{i}]")
+                    collect(child, row, stored.get(row.get("id")), f"{_join(prefix, tf.key)}[{i}]")
 
         for rec, prefix in zip(records, prefixes, strict=True):
             collect(ce, rec, before, prefix)
@@ -711,8 +712,8 @@ class RecordService:
         now = datetime.now(UTC)
         cache = _Links()
         with self._txn(outer) as conn:
-            # the linked rows the rules read are read once, in the write's transaction: they also
-            # answer the link check, and (SQLite) the roll-up refresh of the records they are
+            # the linked rows are read once, in the write's transaction: the rules read them, and they
+            # also answer the link check and (SQLite) start the roll-up refresh of those records
             self._prefetch(conn, ce, records, cache, every_link=True)
             for rec, pre in zip(records, prefixes, strict=True):
                 self._complete(ce, rec, new=True, errors=errors, prefix=pre, conn=conn, cache=cache)

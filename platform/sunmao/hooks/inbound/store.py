@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from sunmao.jobs.dbutil import insert_ignoring_conflict
 from sunmao.storage import Database
 
 from .tables import STATUSES, inbound
@@ -41,27 +41,20 @@ def claim_value(channel: str, dedup_key: str) -> str:
     return f"{channel}{CLAIM_SEPARATOR}{dedup_key}"
 
 
-def _insert_statement(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT (claim) DO NOTHING RETURNING id``: built once per dialect. On
-    PostgreSQL a concurrent twin waits for the holder's commit, then inserts nothing."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(inbound).on_conflict_do_nothing(index_elements=[inbound.c.claim]).returning(inbound.c.id)
-
-
-_INSERTS = {name: _insert_statement(name) for name in ("sqlite", "postgresql")}
-_FINISH = inbound.update().where(inbound.c.id == sa.bindparam("delivery_id"))
+_UPDATE = inbound.update().where(inbound.c.id == sa.bindparam("delivery_id"))
 _HOLDER = sa.select(inbound.c.id).where(inbound.c.claim == sa.bindparam("claim"))
 _BY_ID = sa.select(inbound).where(inbound.c.id == sa.bindparam("delivery_id"))
 
 
 def insert(conn: sa.Connection, raw: RawDelivery, *, verified: bool, claim: str | None = None,
            dedup_key: str | None = None) -> int | None:
-    """Store a delivery (status ``received``) holding ``claim``; None when another delivery holds it."""
-    row = conn.execute(_INSERTS[conn.dialect.name], {
+    """Store a delivery (status ``received``) holding ``claim``; None when another delivery holds it
+    (on PostgreSQL a concurrent twin waits for the holder's commit, then inserts nothing)."""
+    found = insert_ignoring_conflict(conn, inbound, {
         "channel": raw.channel, "source": raw.source, "received_at": raw.received_at, "method": raw.method,
         "query": raw.query, "headers": raw.headers, "body": raw.body, "truncated": raw.truncated, "size": raw.size,
-        "verified": verified, "status": "received", "attempts": 1, "claim": claim, "dedup_key": dedup_key}).first()
-    return None if row is None else int(row[0])
+        "verified": verified, "status": "received", "attempts": 1, "claim": claim, "dedup_key": dedup_key}, "claim")
+    return None if found is None else int(found)
 
 
 def holder(conn: sa.Connection, claim: str) -> int | None:
@@ -75,7 +68,7 @@ def take_claim(conn: sa.Connection, delivery_id: int, claim: str, dedup_key: str
     other = holder(conn, claim)
     if other is not None and other != delivery_id:
         return other
-    conn.execute(_FINISH, {"delivery_id": delivery_id, "claim": claim, "dedup_key": dedup_key})
+    conn.execute(_UPDATE, {"delivery_id": delivery_id, "claim": claim, "dedup_key": dedup_key})
     return None
 
 
@@ -91,7 +84,7 @@ def finish(conn: sa.Connection, delivery_id: int, status: str, *, http_status: i
         values["claim"] = None
     if verified is not None:
         values["verified"] = verified
-    conn.execute(_FINISH, values)
+    conn.execute(_UPDATE, values)
 
 
 def keep(db: Database, raw: RawDelivery, delivery_id: int | None, status: str, *, verified: bool,
