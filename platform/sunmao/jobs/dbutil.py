@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sunmao.storage.prepared import Prepared
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -36,11 +38,11 @@ def insert_ignoring_conflict(conn: sa.Connection, table: sa.Table, values: Mappi
     the others see no row come back and do nothing, without an error in the transaction.
     """
     columns = (unique,) if isinstance(unique, str) else tuple(unique)
-    return conn.execute(_insert_ignoring(table, columns, conn.dialect.name), dict(values)).scalar()
+    return _insert_ignoring(table, columns, conn.dialect.name).execute(conn, values).scalar()
 
 
 @lru_cache(maxsize=128)
-def _insert_ignoring(table: sa.Table, unique: tuple[str, ...], dialect: str) -> Any:
+def _insert_ignoring(table: sa.Table, unique: tuple[str, ...], dialect: str) -> Prepared:
     """The statement, built once per table, key and dialect (the values are its parameters)."""
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+    return Prepared(module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id))

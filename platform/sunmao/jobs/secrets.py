@@ -30,10 +30,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from sunmao.jobs.tables import secret as secret_table
 from sunmao.storage import Database
+from sunmao.storage.prepared import Prepared
 
 DEFAULT_KEY_FILE = "instance/secret.key"
 _BY_NAME = sa.select(secret_table).where(secret_table.c.name == sa.bindparam("name"))
-_BY_NAMES = sa.select(secret_table).where(secret_table.c.name.in_(sa.bindparam("names", expanding=True)))
+_BY_NAMES = Prepared(sa.select(secret_table).where(secret_table.c.name.in_(sa.bindparam("names", expanding=True))))
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -127,7 +128,7 @@ class SecretStore:
         if conn is None:
             with self.db.read() as own:
                 return self.accepted(names, own)
-        rows = {r["name"]: r for r in conn.execute(_BY_NAMES, {"names": list(names)}).mappings()}
+        rows = {r["name"]: r for r in _BY_NAMES.execute(conn, {"names": list(names)}).mappings()}
         values: list[str] = []
         for column in ("current", "previous"):
             for name in names:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field
+from sunmao.storage.prepared import Prepared
 
 Evaluator = Callable[[Any], Any]
 
@@ -46,29 +47,61 @@ class Rollup:
 
 
 class Statements:
-    """The statements every write of an entity runs, built once per snapshot: SQLAlchemy then
-    only looks up their compiled form instead of building and hashing a new statement per call."""
+    """The statements every write of an entity runs, built once per snapshot and run as
+    :class:`~sunmao.storage.prepared.Prepared` statements (compiled once, executed on the
+    driver's cursor)."""
 
     def __init__(self, table: sa.Table):
+        self.table = table
         ids = sa.bindparam("ids", expanding=True)
         #: Full rows by id (deleted ones too: a link check tells them apart).
-        self.by_ids = sa.select(table).where(table.c.id.in_(ids))
-        self.insert = table.insert()
-        #: Many rows in one statement, their ids returned in the order of the rows.
+        self.by_ids = Prepared(sa.select(table).where(table.c.id.in_(ids)))
+        #: One row; its id returned.
+        self.insert = Prepared(table.insert().returning(table.c.id))
+        #: Many rows in one statement, their ids returned in the order of the rows (bulk creates).
         self.insert_many = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        self._rows_insert: dict[int, tuple[Prepared, list[str]]] = {}
         if "deleted_at" in table.c:  # a record (child rows have no life of their own)
             #: The ids among ``ids`` of live (not deleted) records: what a link may point at.
-            self.live_ids = sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None))
-            #: One live record by ``:id``; ``…_locked`` takes its row lock on PostgreSQL.
-            self.live_by_id = sa.select(table).where(table.c.id == sa.bindparam("id"), table.c.deleted_at.is_(None))
-            self.live_by_id_locked = self.live_by_id.with_for_update()
+            self.live_ids = Prepared(sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None)))
+            live_by_id = sa.select(table).where(table.c.id == sa.bindparam("id"), table.c.deleted_at.is_(None))
+            #: One live record by ``:id`` (SQLAlchemy form: a row scope may be added to it).
+            self.live_by_id_statement = live_by_id
+            #: The same, prepared; ``…_locked`` takes its row lock on PostgreSQL.
+            self.live_by_id = Prepared(live_by_id)
+            self.live_by_id_locked = Prepared(live_by_id.with_for_update())
             #: The optimistic-lock update: ``:w_id`` at ``:w_version``, the new values as parameters.
-            self.update_versioned = table.update().where(table.c.id == sa.bindparam("w_id"),
-                                                         table.c.version == sa.bindparam("w_version"))
+            self.update_versioned = Prepared(table.update().where(table.c.id == sa.bindparam("w_id"),
+                                                                  table.c.version == sa.bindparam("w_version")))
         else:
             #: Child rows of the parents ``:ids``, in their order.
-            self.rows_of = sa.select(table).where(table.c.parent_id.in_(ids)).order_by(table.c.parent_id,
-                                                                                        table.c.idx)
+            self.rows_of = Prepared(sa.select(table).where(table.c.parent_id.in_(ids))
+                                    .order_by(table.c.parent_id, table.c.idx))
+
+    def insert_rows(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+        """Child rows (all with the same keys, ``parent_id`` and ``idx`` among them) in one
+        multi-row INSERT per 50; their ids in the order of ``rows``."""
+        ids: list[int] = []
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start:start + _ROWS_PER_INSERT]
+            statement, keys = self._rows_statement(len(chunk), list(chunk[0]))
+            params = {f"{key}__{i}": row[key] for i, row in enumerate(chunk) for key in keys}
+            # RETURNING's row order is not promised: (parent, position) puts each id back in its place
+            placed = {(parent, idx): row_id for row_id, parent, idx in statement.execute(conn, params)}
+            ids += [placed[(row["parent_id"], row["idx"])] for row in chunk]
+        return ids
+
+    def _rows_statement(self, n: int, keys: list[str]) -> tuple[Prepared, list[str]]:
+        found = self._rows_insert.get(n)
+        if found is None or found[1] != keys:
+            table = self.table
+            values = [{key: sa.bindparam(f"{key}__{i}", type_=table.c[key].type) for key in keys} for i in range(n)]
+            statement = table.insert().values(values).returning(table.c.id, table.c.parent_id, table.c.idx)
+            found = self._rows_insert[n] = (Prepared(statement, by_keys=False), keys)
+        return found
+
+
+_ROWS_PER_INSERT = 50
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sunmao.storage import Database
+from sunmao.storage.prepared import Prepared
 from sunmao.storage.system import series
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -57,12 +58,12 @@ def _reserve_statement(dialect: str) -> Any:
                                       set_={"current": series.c.current + count}).returning(series.c.current)
 
 
-_RESERVE = {name: _reserve_statement(name) for name in ("sqlite", "postgresql")}
+_RESERVE = {name: Prepared(_reserve_statement(name), by_keys=False) for name in ("sqlite", "postgresql")}
 
 
 def _reserve(conn: sa.Connection, prefix: str, count: int) -> int:
     """Advance the counter of ``prefix`` by ``count``; return the last number reserved."""
-    return int(conn.execute(_RESERVE[conn.dialect.name], {"prefix": prefix, "count": count}).scalar_one())
+    return int(_RESERVE[conn.dialect.name].execute(conn, {"prefix": prefix, "count": count}).scalar())
 
 
 def next_names(db: Database, conn: sa.Connection, pattern: str, count: int, when: datetime) -> list[str]:

@@ -36,6 +36,7 @@ from sunmao.rules import RuleError
 from sunmao.rules.coerce import truthy
 from sunmao.storage import Database
 from sunmao.storage import system as sm
+from sunmao.storage.prepared import Prepared
 
 if TYPE_CHECKING:
     from sunmao.snapshot import Snapshot
@@ -44,11 +45,11 @@ RECORD = "_record"
 MAX_CASCADE = 3  # roll-ups of roll-ups: deep enough for real models, bounded against cycles
 FILES = "sm_file"
 _VERSIONING = frozenset(("version", "updated_at", "updated_by"))
-_AUDIT_INSERT = sm.audit.insert()
-_OUTBOX_INSERT = sm.outbox.insert()
+_AUDIT_INSERT = Prepared(sm.audit.insert())
+_OUTBOX_INSERT = Prepared(sm.outbox.insert())
 #: A pending journal entry: the audit row and the outbox event of one write.
 _Entry = tuple[dict[str, Any], dict[str, Any]]
-_FILE_IDS = sa.select(sm.file.c.id).where(sm.file.c.id.in_(sa.bindparam("ids", expanding=True)))
+_FILE_IDS = Prepared(sa.select(sm.file.c.id).where(sm.file.c.id.in_(sa.bindparam("ids", expanding=True))))
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class RecordService:
         self.db = db
         self.snapshot = snapshot
         #: Roll-up queries by (entity, day): built once, run with the record id as a parameter.
-        self._rollup_sql: dict[tuple[str, date], sa.Select] = {}
+        self._rollup_sql: dict[tuple[str, date], Prepared] = {}
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -339,7 +340,7 @@ class RecordService:
             id_list = sorted(ids, key=_sort_key)
             for start in range(0, len(id_list), 900):
                 chunk = [i for i in id_list[start:start + 900] if isinstance(i, int) and not isinstance(i, bool)]
-                for row in conn.execute(statement, {"ids": chunk}).mappings() if chunk else ():
+                for row in statement.execute(conn, {"ids": chunk}).mappings() if chunk else ():
                     key = (target, row["id"])
                     cache.rows[key] = dict(row)
                     if row["deleted_at"] is None:
@@ -406,12 +407,8 @@ class RecordService:
         if record_id is None:
             return {r.field.key: coerce_result(r.field, 0 if r.op in ("count", "sum") else None) for r in ce.rollups}
         query = self._rollup_query(ce, clock.today())
-        params = {"rollup_id": record_id}
-        if conn is None:
-            with self.db.read() as own:
-                row = own.execute(query, params).mappings().one()
-        else:
-            row = conn.execute(query, params).mappings().one()
+        with self._reading(conn) as reading:
+            row = query.execute(reading, {"rollup_id": record_id}).mappings()[0]
         out = {}
         for r in ce.rollups:
             value = row[r.field.key]
@@ -420,7 +417,7 @@ class RecordService:
             out[r.field.key] = coerce_result(r.field, value)
         return out
 
-    def _rollup_query(self, ce: CompiledEntity, today: date) -> sa.Select:
+    def _rollup_query(self, ce: CompiledEntity, today: date) -> Prepared:
         """One SELECT of every roll-up of ``ce`` for the record ``:rollup_id`` (cached per day: the
         windows in roll-up conditions move with ``today``)."""
         key = (ce.key, today)
@@ -435,7 +432,7 @@ class RecordService:
                 if r.where is not None:
                     sub = sub.where(r.where(today))
                 columns.append(sub.scalar_subquery().label(r.field.key))
-            query = sa.select(*columns)
+            query = Prepared(sa.select(*columns))
             if len(self._rollup_sql) > 64:
                 self._rollup_sql.clear()
             self._rollup_sql[key] = query
@@ -508,7 +505,7 @@ class RecordService:
             id_list = sorted(ids, key=_sort_key)
             for start in range(0, len(id_list), 900):
                 chunk = id_list[start:start + 900]
-                found |= {(target, i) for i in conn.execute(query, {"ids": chunk}).scalars()}
+                found |= {(target, i) for i in query.execute(conn, {"ids": chunk}).scalars()}
         for path, target, value in places:
             if (target, value) in found:
                 continue
@@ -565,7 +562,7 @@ class RecordService:
             by_parent: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             keys = ["id"] + [c.key for c in child.entity.stored_fields]
             for start in range(0, len(ids), 900):
-                rows = conn.execute(child.statements.rows_of, {"ids": list(ids[start:start + 900])}).mappings()
+                rows = child.statements.rows_of.execute(conn, {"ids": list(ids[start:start + 900])}).mappings()
                 for row in rows:
                     by_parent[row["parent_id"]].append({k: row[k] for k in keys})
             out[f.key] = by_parent
@@ -574,11 +571,14 @@ class RecordService:
     def _fetch(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, *, lock: bool = False,
                actor: Actor = SYSTEM) -> dict[str, Any]:
         lock = lock and not self.db.is_sqlite
-        query = ce.statements.live_by_id_locked if lock else ce.statements.live_by_id
         scope = self._row_scope(conn, ce, actor)
-        if scope is not None:  # out of the reader's scope is the same as absent: no existence leak
-            query = query.where(scope)
-        row = conn.execute(query, {"id": record_id}).mappings().first()
+        row: Mapping[str, Any] | None
+        if scope is None:
+            prepared = ce.statements.live_by_id_locked if lock else ce.statements.live_by_id
+            row = prepared.execute(conn, {"id": record_id}).mapping()
+        else:  # out of the reader's scope is the same as absent: no existence leak
+            query = ce.statements.live_by_id_statement.where(scope)
+            row = conn.execute(query.with_for_update() if lock else query, {"id": record_id}).mappings().first()
         if row is None:
             raise NotFound(Text(f"{ce.entity.label.zh} #{record_id} 不存在",
                                 f"{ce.entity.label.en} #{record_id} does not exist"))
@@ -821,8 +821,8 @@ class RecordService:
             values.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
             # only the changed columns are written: fewer values to bind and to log
             written = {k: v for k, v in values.items() if k in diff or k in _VERSIONING}
-            done = conn.execute(ce.statements.update_versioned,
-                                {**written, "w_id": record_id, "w_version": current["version"]})
+            done = ce.statements.update_versioned.execute(
+                conn, {**written, "w_id": record_id, "w_version": current["version"]})
             if done.rowcount != 1:
                 raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
                                          "the record was changed at the same moment; reload and try again"))
@@ -912,7 +912,9 @@ class RecordService:
         if not rows:
             return []
         if len(rows) == 1:
-            return [conn.execute(ce.statements.insert, rows[0]).inserted_primary_key[0]]
+            return [ce.statements.insert.execute(conn, rows[0]).scalar()]
+        if ce.entity.child:
+            return ce.statements.insert_rows(conn, rows)
         return [r[0] for r in conn.execute(ce.statements.insert_many, rows)]
 
     def _merge_rows(self, f: Field, current: list[dict[str, Any]], rows: list[dict[str, Any]],
@@ -1023,8 +1025,8 @@ class RecordService:
 
     def _write_journal(self, conn: sa.Connection, journal: list[_Entry]) -> None:
         if journal:
-            conn.execute(_AUDIT_INSERT, [audit for audit, _event in journal])
-            conn.execute(_OUTBOX_INSERT, [event for _audit, event in journal])
+            _AUDIT_INSERT.execute_many(conn, [audit for audit, _event in journal])
+            _OUTBOX_INSERT.execute_many(conn, [event for _audit, event in journal])
 
 
 def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:

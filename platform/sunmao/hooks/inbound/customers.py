@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from sunmao.i18n import Text
 from sunmao.snapshot import Snapshot
+from sunmao.storage.prepared import Prepared
 
 from .clean import company_key, half_width, match_key
 from .mapping import Hold
@@ -54,9 +55,9 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _by_key(table: sa.Table, key_field: str) -> sa.Select:
-    return (sa.select(table.c.id).where(table.c[key_field] == sa.bindparam("key"), table.c.deleted_at.is_(None))
-            .order_by(table.c.id).limit(_MAX_CANDIDATES))
+def _by_key(table: sa.Table, key_field: str) -> Prepared:
+    return Prepared(sa.select(table.c.id).where(table.c[key_field] == sa.bindparam("key"),
+                                                table.c.deleted_at.is_(None)).order_by(table.c.id).limit(_MAX_CANDIDATES))
 
 
 def _find(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchRule, key: str) -> list[int]:
@@ -65,7 +66,7 @@ def _find(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchR
     if rule.key_field is not None and rule.kind != "company":  # the indexed normalised key: the usual case
         query = snapshot.memo(("inbound.customer_key", table.name, rule.key_field),
                               partial(_by_key, table, rule.key_field))
-        return list(conn.execute(query, {"key": key}).scalars())
+        return query.execute(conn, {"key": key}).scalars()
     if rule.kind == "phone":
         digits = key.lstrip("+")
         forms = {digits, "86" + digits, "0086" + digits}

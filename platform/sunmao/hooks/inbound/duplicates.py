@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.snapshot import Snapshot
+from sunmao.storage.prepared import Prepared
 
 from .model import Channel
 
@@ -45,7 +46,7 @@ def find_duplicate(channel: Channel, snapshot: Snapshot, conn: sa.Connection, re
     mine = record.get(channel.channel_field) if channel.channel_field else None
     other_channels = bool(spec.other_channels_only and channel.channel_field and mine is not None)
 
-    def build() -> tuple[sa.Select, sa.Select]:
+    def build() -> tuple[Prepared, Prepared]:
         query = sa.select(table.c.id, table.c.name).where(
             table.c[customer.field] == sa.bindparam("customer"), table.c.deleted_at.is_(None),
             table.c.created_at >= sa.bindparam("since")).order_by(table.c.id).limit(200)
@@ -56,17 +57,17 @@ def find_duplicate(channel: Channel, snapshot: Snapshot, conn: sa.Connection, re
             query = query.where(sa.or_(column.is_(None), column != sa.bindparam("mine")))
         lines_query = sa.select(line_table.c.parent_id, *[line_table.c[k] for k in spec.compare]).where(
             line_table.c.parent_id.in_(sa.bindparam("ids", expanding=True)))
-        return query, lines_query
+        return Prepared(query), Prepared(lines_query)
 
     query, lines_query = snapshot.memo(("inbound.duplicates", channel.key, other_channels), build)
     wanted = line_signature(lines, spec.compare)
     since = now - timedelta(hours=spec.window_hours)
-    candidates = conn.execute(query, {"customer": customer_id, "since": since, "mine": mine}).all()
+    candidates = query.execute(conn, {"customer": customer_id, "since": since, "mine": mine}).rows
     if not candidates:
         return None
     ids = [c[0] for c in candidates]
     by_order: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    rows = conn.execute(lines_query, {"ids": ids})
+    rows = lines_query.execute(conn, {"ids": ids})
     for row in rows:
         by_order[row[0]].append(dict(zip(spec.compare, row[1:], strict=True)))
     for order_id, name in candidates:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sunmao.errors import FieldErrors, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.snapshot import Snapshot
+from sunmao.storage.prepared import Prepared
 
 from .clean import trim
 from .convert import ConvertError, convert
@@ -139,7 +140,7 @@ class _Mapper:
             ids: dict[Any, int] = {}
             chunk = sorted(values, key=str)
             for start in range(0, len(chunk), 500):
-                rows = conn.execute(query, {"values": chunk[start:start + 500]})
+                rows = query.execute(conn, {"values": chunk[start:start + 500]})
                 for value, record_id in rows:
                     ids.setdefault(value, record_id)
             found[(entity, by)] = ids
@@ -158,10 +159,10 @@ class _Mapper:
                     "this delivery"), p.where))
 
 
-def _lookup_query(table: sa.Table, by: str) -> sa.Select:
+def _lookup_query(table: sa.Table, by: str) -> Prepared:
     column = table.c[by]
-    return (sa.select(column, table.c.id).where(column.in_(sa.bindparam("values", expanding=True)),
-                                                table.c.deleted_at.is_(None)).order_by(table.c.id))
+    return Prepared(sa.select(column, table.c.id).where(column.in_(sa.bindparam("values", expanding=True)),
+                                                        table.c.deleted_at.is_(None)).order_by(table.c.id))
 
 
 def _lookup_value(snapshot: Snapshot, p: _Pending) -> Any:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sunmao.i18n import Text
 from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot
+from sunmao.storage.prepared import Prepared
 
 from .customers import decide
 from .duplicates import find_checkout, find_duplicate
@@ -59,15 +60,15 @@ def _existing_order(channel: Channel, snapshot: Snapshot, conn: sa.Connection, r
     table = snapshot.tables[channel.entity]
     mine = record.get(channel.channel_field) if channel.channel_field else None
 
-    def build() -> sa.Select:
+    def build() -> Prepared:
         query = sa.select(table.c.id).where(table.c[channel.external_id] == sa.bindparam("external"),
                                             table.c.deleted_at.is_(None))
         if mine is not None:
             query = query.where(table.c[channel.channel_field] == sa.bindparam("mine"))
-        return query.order_by(table.c.id).limit(1)
+        return Prepared(query.order_by(table.c.id).limit(1))
 
     query = snapshot.memo(("inbound.existing_order", channel.key, mine is not None), build)
-    order_id = conn.execute(query, {"external": external, "mine": mine}).scalar()
+    order_id = query.execute(conn, {"external": external, "mine": mine}).scalar()
     if order_id is None or channel.lines is None:
         return (order_id, []) if order_id is not None else None
     lines = snapshot.tables[channel.lines.entity]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from sunmao.jobs.dbutil import insert_ignoring_conflict
 from sunmao.storage import Database
+from sunmao.storage.prepared import Prepared
 
 from .tables import STATUSES, inbound
 
@@ -41,8 +42,8 @@ def claim_value(channel: str, dedup_key: str) -> str:
     return f"{channel}{CLAIM_SEPARATOR}{dedup_key}"
 
 
-_UPDATE = inbound.update().where(inbound.c.id == sa.bindparam("delivery_id"))
-_HOLDER = sa.select(inbound.c.id).where(inbound.c.claim == sa.bindparam("claim"))
+_UPDATE = Prepared(inbound.update().where(inbound.c.id == sa.bindparam("delivery_id")))
+_HOLDER = Prepared(sa.select(inbound.c.id).where(inbound.c.claim == sa.bindparam("claim")))
 _BY_ID = sa.select(inbound).where(inbound.c.id == sa.bindparam("delivery_id"))
 
 
@@ -59,7 +60,7 @@ def insert(conn: sa.Connection, raw: RawDelivery, *, verified: bool, claim: str 
 
 def holder(conn: sa.Connection, claim: str) -> int | None:
     """The delivery that holds an idempotency key."""
-    found = conn.execute(_HOLDER, {"claim": claim}).scalar()
+    found = _HOLDER.execute(conn, {"claim": claim}).scalar()
     return None if found is None else int(found)
 
 
@@ -68,7 +69,7 @@ def take_claim(conn: sa.Connection, delivery_id: int, claim: str, dedup_key: str
     other = holder(conn, claim)
     if other is not None and other != delivery_id:
         return other
-    conn.execute(_UPDATE, {"delivery_id": delivery_id, "claim": claim, "dedup_key": dedup_key})
+    _UPDATE.execute(conn, {"delivery_id": delivery_id, "claim": claim, "dedup_key": dedup_key})
     return None
 
 
@@ -84,7 +85,7 @@ def finish(conn: sa.Connection, delivery_id: int, status: str, *, http_status: i
         values["claim"] = None
     if verified is not None:
         values["verified"] = verified
-    conn.execute(_UPDATE, values)
+    _UPDATE.execute(conn, values)
 
 
 def keep(db: Database, raw: RawDelivery, delivery_id: int | None, status: str, *, verified: bool,

@@ -1,0 +1,229 @@
+"""Hot statements run on the driver's cursor.
+
+``Connection.execute`` spends 15–100 µs per statement around the database's own work
+(execution context, generic parameter and result processing). On the paths that run for
+every order — intake, record create and update, audit and outbox — that is more than
+SQLite itself needs for the statement. A :class:`Prepared` statement is compiled by
+SQLAlchemy once per dialect and parameter shape, with the column types' own bind and
+result processors looked up once; a call then converts the values, runs the SQL on the
+DBAPI cursor of the caller's connection (inside its transaction) and converts the result
+columns. The SQL, the types and the transaction are SQLAlchemy's; only the per-call
+machinery is skipped. Driver errors are raised as SQLAlchemy's (``sa.exc.IntegrityError``
+…), so callers handle them as before.
+
+Not supported (such statements keep using ``Connection.execute``): callable column
+defaults, and SQLAlchemy's ``echo`` logging and cursor events — count statements at the
+driver instead (``sqlite3.Connection.set_trace_callback``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+_REQUIRED = object()
+#: An ``IN`` list longer than this runs through ``Connection.execute``: one compiled form per
+#: length would pile up for bulk work, where the per-call saving no longer matters.
+MAX_EXPANDED = 64
+
+
+class Rows:
+    """The rows of one call: tuples with their column keys, and the usual ways to read them."""
+
+    __slots__ = ("keys", "rows", "rowcount")
+
+    def __init__(self, keys: Sequence[str], rows: list[tuple[Any, ...]], rowcount: int):
+        self.keys = keys
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    def scalars(self) -> list[Any]:
+        return [r[0] for r in self.rows]
+
+    def mappings(self) -> list[dict[str, Any]]:
+        keys = self.keys
+        return [dict(zip(keys, r, strict=True)) for r in self.rows]
+
+    def mapping(self) -> dict[str, Any] | None:
+        """The first row as a dict, or None."""
+        return dict(zip(self.keys, self.rows[0], strict=True)) if self.rows else None
+
+
+class _Form:
+    """A statement compiled for one dialect and parameter shape."""
+
+    __slots__ = ("sql", "plan", "named", "keys", "result", "returns")
+
+    def __init__(self, sql: str, plan: list[tuple[str, str, int | None, Any, Any]], named: bool,
+                 keys: Sequence[str], returns: bool):
+        self.sql = sql
+        #: (rendered name, parameter key, index in an expanding list or None, default, bind processor)
+        self.plan = plan
+        self.named = named
+        self.keys = keys
+        self.returns = returns
+        self.result: list[Any] | None = None  # result processors, from the first cursor description
+
+    def values(self, params: Mapping[str, Any]) -> Any:
+        out = []
+        for _name, key, index, default, proc in self.plan:
+            if index is None:
+                value = params.get(key, default)
+                if value is _REQUIRED:
+                    raise sa.exc.ArgumentError(f"a value is required for bind parameter {key!r}")
+            else:
+                value = params[key][index]
+            out.append(proc(value) if proc is not None else value)
+        if self.named:
+            return {p[0]: v for p, v in zip(self.plan, out, strict=True)}
+        return out
+
+
+class Prepared:
+    """One SQLAlchemy statement, run on the DBAPI cursor; compiled forms cached per dialect,
+    parameter keys (inserts and updates) and lengths of expanding ``IN`` lists."""
+
+    __slots__ = ("statement", "_forms", "_dml", "_expanding")
+
+    def __init__(self, statement: sa.Executable, *, by_keys: bool | None = None):
+        """``by_keys``: the parameters' keys choose the columns written (an INSERT or UPDATE
+        without its own ``values()``); the default says so for every INSERT and UPDATE."""
+        self.statement = statement
+        self._forms: dict[tuple[Any, ...], _Form] = {}
+        self._dml = isinstance(statement, sa.Insert | sa.Update) if by_keys is None else by_keys
+        self._expanding: tuple[str, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"Prepared({self.statement})"
+
+    # -- running ---------------------------------------------------------------------------
+
+    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Rows:
+        params = params or {}
+        if self._expanding and any(len(params[k]) > MAX_EXPANDED for k in self._expanding):
+            result = conn.execute(self.statement, params)
+            keys = list(result.keys()) if result.returns_rows else []
+            return Rows(keys, [tuple(r) for r in result] if result.returns_rows else [], result.rowcount)
+        form = self._form(conn.dialect, params)
+        values = form.values(params)
+        cursor = _cursor(conn)
+        try:
+            cursor.execute(form.sql, values)
+            rows = cursor.fetchall() if form.returns else []
+            if rows and form.result is None:
+                form.result = _result_processors(self.statement, conn.dialect, cursor.description)
+            rowcount = cursor.rowcount
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _translated(form.sql, values, exc, conn.dialect) from exc
+        finally:
+            cursor.close()
+        procs = form.result
+        if rows and procs is not None and any(p is not None for p in procs):
+            rows = [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
+        return Rows(form.keys, rows, rowcount)
+
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The statement once per row (``executemany``); nothing is returned."""
+        if not rows:
+            return
+        form = self._form(conn.dialect, rows[0])
+        values = [form.values(r) for r in rows]
+        cursor = _cursor(conn)
+        try:
+            cursor.executemany(form.sql, values)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _translated(form.sql, values, exc, conn.dialect) from exc
+        finally:
+            cursor.close()
+
+    # -- compiling -------------------------------------------------------------------------
+
+    def _form(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
+        shape: tuple[Any, ...] = (dialect, tuple(params) if self._dml else ())
+        if self._expanding:
+            shape += tuple(len(params[k]) for k in self._expanding)
+        form = self._forms.get(shape)
+        if form is None:
+            form = self._compile(dialect, params)
+            if self._expanding is None:  # learnt on the first compile; later shapes include the lengths
+                self._expanding = tuple(k for k in _expanding_keys(self.statement))
+                shape += tuple(len(params[k]) for k in self._expanding)
+            self._forms[shape] = form
+        return form
+
+    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
+        statement = self.statement
+        compiled = statement.compile(dialect=dialect, column_keys=list(params) if self._dml else None)
+        defaults: dict[str, Any] = {}
+        for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+            default = column.onupdate if column in compiled.update_prefetch and column.onupdate else column.default
+            if default is None or not default.is_scalar:
+                raise TypeError(f"{column} has a default computed at execution; run this statement with "
+                                "Connection.execute")
+            defaults[column.key] = default.arg
+        sample = dict(params)
+        state = compiled.construct_expanded_state(sample)
+        named = state.positiontup is None
+        sources: dict[str, tuple[str, int | None, Any, Any]] = {}
+        for bind, name in compiled.bind_names.items():
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.expanding:
+                for index, expanded in enumerate(state.parameter_expansion.get(name, ())):
+                    sources[expanded] = (bind.key, index, None, proc)
+                continue
+            if bind.key in defaults:
+                default = defaults[bind.key]
+            elif bind.required:
+                default = _REQUIRED
+            else:
+                default = bind.effective_value
+            sources[name] = (bind.key, None, default, proc)
+        order = state.positiontup if not named else list(state.parameters)
+        plan = [(name, *sources[name]) for name in order]
+        returns = isinstance(statement, sa.Select) or len(_columns(statement)) > 0
+        keys = list(_columns(statement).keys()) if returns else []
+        return _Form(state.statement, plan, named, keys, returns)
+
+
+def _columns(statement: sa.Executable) -> Any:
+    if isinstance(statement, sa.Select):
+        return statement.selected_columns
+    return statement.exported_columns  # type: ignore[attr-defined]
+
+
+def _expanding_keys(statement: sa.Executable) -> list[str]:
+    from sqlalchemy.sql import visitors
+
+    keys = []
+    for element in visitors.iterate(statement):
+        if isinstance(element, sa.BindParameter) and element.expanding and element.key not in keys:
+            keys.append(element.key)
+    return keys
+
+
+def _result_processors(statement: sa.Executable, dialect: Dialect, description: Any) -> list[Any]:
+    columns = list(_columns(statement))
+    return [c.type.dialect_impl(dialect).result_processor(dialect, d[1]) for c, d in zip(columns, description,
+                                                                                          strict=True)]
+
+
+def _cursor(conn: Connection) -> Any:
+    if not conn.in_transaction():
+        conn.begin()  # as SQLAlchemy's autobegin would: the connection's context ends it
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def _translated(sql: str, values: Any, exc: Exception, dialect: Dialect) -> sa.exc.DBAPIError:
+    return sa.exc.DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error, dialect=dialect)
