@@ -68,6 +68,10 @@ class Actor:
 SYSTEM = Actor(system=True)
 
 
+#: Types whose equal values have equal JSON forms (unlike Decimal("1.0") and Decimal("1.00")).
+_PLAIN = frozenset((str, int, bool, date, datetime))
+
+
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
@@ -230,6 +234,8 @@ class RecordService:
         if not isinstance(payload, Mapping):
             errors.add(prefix or RECORD, CATALOG["invalid_object"])
             return {}
+        if partial and not payload:
+            return {}  # nothing to change (a roll-up refresh, an action without values)
         entity = ce.entity
         clean: dict[str, Any] = {}
         for key, value in payload.items():
@@ -981,7 +987,10 @@ class RecordService:
                 if rows:
                     diff[f.key] = rows
                 continue
-            old, new = json_value(before.get(f.key)), json_value(after.get(f.key))
+            old, new = before.get(f.key), after.get(f.key)
+            if old is new or (type(old) is type(new) and type(old) in _PLAIN and old == new):
+                continue
+            old, new = json_value(old), json_value(new)
             if old != new:
                 diff[f.key] = [old, new]
         return diff
