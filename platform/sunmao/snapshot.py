@@ -127,9 +127,10 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
             computed.append((f, rule(f.formula, f"{entity.key}.{f.key}", f"{base}.formula")))
         for j, v in enumerate(f.validate):
             checks.append(Check(v.id, rule(v.check, v.id, f"{base}.validate[{j}].check"), v.message, (f.key,),
-                                field_key=f.key))
+                                field_key=f.key, reads=_reads(v.check) | {f.key}))
     for j, r in enumerate(entity.rules):
-        checks.append(Check(r.id, rule(r.check, r.id, f"$.rules[{j}].check"), r.message, r.fields))
+        checks.append(Check(r.id, rule(r.check, r.id, f"$.rules[{j}].check"), r.message, r.fields,
+                            reads=_reads(r.check)))
     read: set[str] = set()
     for expr in [f.formula for f in entity.fields if f.type == "computed" and f.rollup is None] + \
             [f.default["formula"] for f in entity.fields if f.has_formula_default] + \
@@ -147,6 +148,11 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
         rollups=_rollups(entity, entities, tables, file, problems),
         row_rules=_row_rules(entity, table, file, problems),
     )
+
+
+def _reads(expr: Any) -> frozenset[str]:
+    """The record's fields a rule reads (``customer.grade`` reads ``customer``)."""
+    return frozenset(path.split(".", 1)[0] for path in rule_vars(expr))
 
 
 def _row_rules(entity: Entity, table: sa.Table, file: str, problems: list[Problem]) -> dict[str, Any]:

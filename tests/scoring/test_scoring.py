@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sunmao.cli import seed_demo
+from sunmao.errors import ValidationFailed
 from sunmao.clock import today
 from sunmao.records import SYSTEM
 from sunmao.records.query import ListQuery
@@ -94,3 +95,24 @@ def test_a_new_order_of_an_a_customer_is_urgent_and_first_in_the_queue(demo: Run
     queue = records.list("order", ListQuery(limit=500, sort=[("priority_score", True)],
                                             filters=[("id", "in", f"{key_account['id']},{small['id']}")]))["items"]
     assert [o["id"] for o in queue] == [key_account["id"], small["id"]]
+
+
+def test_an_order_refreshes_the_customer_even_when_its_stored_phone_breaks_todays_rule(demo: Runtime) -> None:
+    """Customers imported before the phone rule existed keep ordering: the roll-up refresh is a
+    system write of derived values, which judges only the rules whose fields changed."""
+    records = demo.records()
+    customer = records.list("customer", ListQuery(limit=1, sort=[("id", False)]))["items"][0]
+    snapshot = demo.snapshot()
+    table = snapshot.tables["customer"]
+    with demo.db.write() as conn:  # as an old import left it: no longer a valid number
+        conn.execute(table.update().where(table.c.id == customer["id"]).values(phone="call the front desk"))
+    with pytest.raises(ValidationFailed) as refused:  # a person editing the customer is still held to it
+        records.update("customer", customer["id"], {"remarks": "checked"})
+    assert "phone" in refused.value.errors
+    product = records.list("product", ListQuery(limit=1, filters=[("active", "eq", "true")]))["items"][0]
+    order = records.create("order", {"customer": customer["id"], "due_date": (today() + timedelta(days=20)).isoformat(),
+                                     "lines": [{"product": product["id"], "qty": "10", "unit_price": "2.50"}]})
+    after = records.get("customer", customer["id"])
+    assert order["name"].startswith("SO-")
+    assert after["orders_12m"] == customer["orders_12m"] + 1
+    assert after["version"] == customer["version"] + 1

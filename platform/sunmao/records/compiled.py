@@ -32,6 +32,9 @@ class Check:
     targets: tuple[str, ...]
     #: For a field rule, the field whose empty value skips the rule.
     field_key: str | None = None
+    #: The record's fields the rule reads (the first part of each path): a refresh of derived
+    #: values judges the rule again only when one of them changed.
+    reads: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -454,10 +454,64 @@ class RecordService:
             ids = sorted({rec.get(link) for pair in pairs for rec in pair if rec.get(link) is not None})
             for target_id in ids:
                 try:
-                    self._update(self.snapshot.compiled[target], target_id, {}, SYSTEM, None, True, None, None,
-                                 conn, depth=depth + 1, journal=journal, known=known)
+                    self._refresh(conn, self.snapshot.compiled[target], target_id, depth + 1, journal, known)
                 except NotFound:
                     continue  # the target was deleted meanwhile: nothing to roll up into
+
+    def _refresh(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, depth: int, journal: list[_Entry],
+                 known: _Links | None) -> None:
+        """Recompute a record's roll-ups and formulas after a change in the records that link to it.
+
+        A system write of derived values: nobody edited the record, so a rule is judged again only
+        when a field it reads changed (a phone rule added since must not refuse every order of a
+        customer whose stored phone it rejects); unique values and links only when they changed.
+        Entities with child rows take the full update path (their rows' formulas may read ours)."""
+        if ce.entity.table_fields:
+            self._update(ce, record_id, {}, SYSTEM, None, True, None, None, conn, depth=depth, journal=journal,
+                         known=known)
+            return
+        current = self._current(conn, ce, record_id, SYSTEM, known)
+        merged = dict(current)
+        errors = _Errors()
+        data = self._linked(conn, ce, merged, known if known is not None else _Links())
+        rollups = self._rollup_values(conn, ce, record_id)
+        merged.update(rollups)
+        if data is not merged:
+            data.update(rollups)
+        for f, fn in ce.computed:
+            ok, value = self._eval(fn, data, errors, f.key, f"{ce.key}.{f.key}")
+            try:
+                merged[f.key] = coerce_result(f, value) if ok else None
+            except (ValueError, ArithmeticError):
+                errors.add(f.key, Text(f"公式结果 {value!r} 不是{f.value_type}",
+                                       f"formula result {value!r} is not a {f.value_type}"))
+            if data is not merged:
+                data[f.key] = merged[f.key]
+        diff = self._diff(ce, current, merged)
+        if not diff:
+            errors.raise_if_any()
+            return
+        for check in ce.checks:
+            if check.reads.isdisjoint(diff) or (check.field_key is not None and _empty(merged.get(check.field_key))):
+                continue
+            ok, result = self._eval(check.fn, data, errors, check.targets[0] if check.targets else RECORD,
+                                    check.rule_id)
+            if ok and not truthy(result):
+                for target in check.targets or (RECORD,):
+                    errors.add(target, check.message)
+        self._check_unique(conn, ce, [merged], errors, [""], exclude_id=record_id, before=current)
+        errors.raise_if_any()
+        now = datetime.now(UTC)
+        written = {k: merged[k] for k in diff}
+        written.update(version=current["version"] + 1, updated_at=now, updated_by=None)
+        done = ce.statements.update_versioned.execute(
+            conn, {**written, "w_id": record_id, "w_version": current["version"]})
+        if done.rowcount != 1:
+            raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
+                                     "the record was changed at the same moment; reload and try again"))
+        stored = {**merged, **written}
+        self._journal(journal, ce, "updated", [(stored, diff)], SYSTEM, now)
+        self._propagate(conn, ce, [(current, stored)], depth, journal)
 
     def recompute(self, entity_key: str, ids: Iterable[int] | None = None, *, chunk: int = 200) -> int:
         """Recompute stored formulas and roll-ups (time windows move daily); return how many changed."""
