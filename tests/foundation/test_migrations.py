@@ -204,3 +204,21 @@ def test_dry_run_plans_without_changing(lab: Runtime, lab_dir: Path) -> None:
     assert [s.action for s in result.steps] == ["rename_column", "create_index", "drop_index"] or \
         "rename_column" in [s.action for s in result.steps]
     assert [r["qty"] for r in _rows(lab)] == [10, 20, 30]
+
+
+def test_an_index_that_starts_a_longer_one_is_dropped(lab: Runtime, lab_dir: Path) -> None:
+    """(supplier) is the link's own index; once (supplier, due) is declared it is redundant: the
+    longer index answers the same lookups, and each write would maintain both."""
+    def indexes() -> set[tuple[str, ...]]:
+        with lab.db.read() as conn:
+            return {tuple(ix["column_names"]) for ix in sa.inspect(conn).get_indexes("t_widget")}
+
+    assert ("supplier",) in indexes()
+    _edit(lab_dir, lambda doc: doc["indexes"].append({"fields": ["supplier", "due"]}))
+    lab.install_app(lab_dir)
+    after = indexes()
+    assert ("supplier", "due") in after and ("supplier",) not in after
+    if lab.db.is_sqlite:
+        with lab.db.read() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM t_widget WHERE supplier = 1").all()
+        assert any("supplier" in str(row) and "INDEX" in str(row).upper() for row in plan), plan

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sunmao.cli import seed_demo
-from sunmao.errors import ValidationFailed
 from sunmao.clock import today
+from sunmao.errors import ValidationFailed
 from sunmao.records import SYSTEM
 from sunmao.records.query import ListQuery
 from sunmao.resources import app_path

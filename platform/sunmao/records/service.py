@@ -385,15 +385,7 @@ class RecordService:
             record.update(values)
             if data is not record:
                 data.update(values)
-        for f, fn in ce.computed:
-            ok, value = self._eval(fn, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
-            try:
-                record[f.key] = coerce_result(f, value) if ok else None
-            except (ValueError, ArithmeticError):
-                errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
-                                                      f"formula result {value!r} is not a {f.value_type}"))
-            if data is not record:
-                data[f.key] = record[f.key]
+        self._compute(ce, record, data, errors, prefix)
         for f in ce.required:
             if _empty(record.get(f.key)):
                 errors.add(_join(prefix, f.key), CATALOG["required"])
@@ -406,6 +398,19 @@ class RecordService:
                 continue
             for target in check.targets or (RECORD,):
                 errors.add(_join(prefix, target) if target != RECORD else (prefix or RECORD), check.message)
+
+    def _compute(self, ce: CompiledEntity, record: dict[str, Any], data: dict[str, Any], errors: _Errors,
+                 prefix: str) -> None:
+        """The computed fields in order; ``data`` (the record as rules see it) follows each result."""
+        for f, fn in ce.computed:
+            ok, value = self._eval(fn, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
+            try:
+                record[f.key] = coerce_result(f, value) if ok else None
+            except (ValueError, ArithmeticError):
+                errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
+                                                      f"formula result {value!r} is not a {f.value_type}"))
+            if data is not record:
+                data[f.key] = record[f.key]
 
     def _rollup_values(self, conn: sa.Connection | None, ce: CompiledEntity, record_id: int | None
                        ) -> dict[str, Any]:
@@ -478,15 +483,7 @@ class RecordService:
         merged.update(rollups)
         if data is not merged:
             data.update(rollups)
-        for f, fn in ce.computed:
-            ok, value = self._eval(fn, data, errors, f.key, f"{ce.key}.{f.key}")
-            try:
-                merged[f.key] = coerce_result(f, value) if ok else None
-            except (ValueError, ArithmeticError):
-                errors.add(f.key, Text(f"公式结果 {value!r} 不是{f.value_type}",
-                                       f"formula result {value!r} is not a {f.value_type}"))
-            if data is not merged:
-                data[f.key] = merged[f.key]
+        self._compute(ce, merged, data, errors, "")
         diff = self._diff(ce, current, merged)
         if not diff:
             errors.raise_if_any()
@@ -504,11 +501,7 @@ class RecordService:
         now = datetime.now(UTC)
         written = {k: merged[k] for k in diff}
         written.update(version=current["version"] + 1, updated_at=now, updated_by=None)
-        done = ce.statements.update_versioned.execute(
-            conn, {**written, "w_id": record_id, "w_version": current["version"]})
-        if done.rowcount != 1:
-            raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
-                                     "the record was changed at the same moment; reload and try again"))
+        self._write_versioned(conn, ce, record_id, current["version"], written)
         stored = {**merged, **written}
         self._journal(journal, ce, "updated", [(stored, diff)], SYSTEM, now)
         self._propagate(conn, ce, [(current, stored)], depth, journal)
@@ -793,11 +786,13 @@ class RecordService:
             for f in ce.entity.table_fields:
                 self._insert_children(conn, f, records, results)
             journal: list[_Entry] = []
-            self._journal(journal, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now)
+            dumped = [self.dump(ce, r) for r in results]
+            self._journal(journal, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now,
+                          dumped=dumped)
             self._propagate(conn, ce, [({}, r) for r in results], 0, journal, cache)
             self._write_journal(conn, journal)
         hidden = self._hidden(ce, actor)
-        return [self.dump(ce, r, hidden=hidden) for r in results]
+        return [self.dump(ce, r, hidden=hidden) for r in results] if hidden else dumped
 
     def update(self, entity_key: str, record_id: int, patch: Any, *, actor: Actor = SYSTEM,
                expected_version: int | None = None, internal: bool = False, transition: str | None = None,
@@ -881,11 +876,7 @@ class RecordService:
             values.update(version=current["version"] + 1, updated_at=now, updated_by=actor.id)
             # only the changed columns are written: fewer values to bind and to log
             written = {k: v for k, v in values.items() if k in diff or k in _VERSIONING}
-            done = ce.statements.update_versioned.execute(
-                conn, {**written, "w_id": record_id, "w_version": current["version"]})
-            if done.rowcount != 1:
-                raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
-                                         "the record was changed at the same moment; reload and try again"))
+            self._write_versioned(conn, ce, record_id, current["version"], written)
             stored = {**current, **values}
             for f in ce.entity.table_fields:
                 stored[f.key] = self._write_children(conn, f, record_id, current.get(f.key, []), merged[f.key])
@@ -899,6 +890,15 @@ class RecordService:
             if journal is None:
                 self._write_journal(conn, pending)
         return self.dump(ce, stored, hidden=self._hidden(ce, actor))
+
+    @staticmethod
+    def _write_versioned(conn: sa.Connection, ce: CompiledEntity, record_id: int, version: int,
+                         written: dict[str, Any]) -> None:
+        """Write the changed columns of the record at ``version`` (optimistic lock)."""
+        done = ce.statements.update_versioned.execute(conn, {**written, "w_id": record_id, "w_version": version})
+        if done.rowcount != 1:
+            raise ConflictError(Text("记录刚被他人修改，请刷新后重试",
+                                     "the record was changed at the same moment; reload and try again"))
 
     def _current(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, actor: Actor,
                  known: _Links | None) -> dict[str, Any]:
@@ -1072,10 +1072,11 @@ class RecordService:
 
     def _journal(self, journal: list[_Entry], ce: CompiledEntity, action: str,
                  items: list[tuple[Mapping[str, Any], dict[str, Any]]], actor: Actor, now: datetime,
-                 topic: str | None = None) -> None:
-        """The audit entry and the outbox event of each write, written with the write (:meth:`_write_journal`)."""
+                 topic: str | None = None, dumped: list[dict[str, Any]] | None = None) -> None:
+        """The audit entry and the outbox event of each write, written with the write (:meth:`_write_journal`);
+        ``dumped``: the records' JSON forms when the caller has them already."""
         version = self.snapshot.version
-        for rec, diff in items:
+        for i, (rec, diff) in enumerate(items):
             journal.append((
                 {"entity": ce.key, "record_id": rec["id"], "action": action, "user_id": actor.id, "at": now,
                  "revision": version, "diff": diff},
@@ -1084,7 +1085,8 @@ class RecordService:
                  "payload": {"entity": ce.key, "id": rec["id"], "name": rec.get("name"), "version": rec.get("version"),
                              "action": action, "actor": actor.username,
                              "changed": sorted(k for k in diff if k[0] != "_"), "transition": diff.get("_transition"),
-                             "record": self.dump(ce, rec) if action != "deleted" else None}}))
+                             "record": None if action == "deleted" else dumped[i] if dumped is not None
+                             else self.dump(ce, rec)}}))
 
     def _write_journal(self, conn: sa.Connection, journal: list[_Entry]) -> None:
         if journal:

@@ -64,31 +64,37 @@ class Rows:
 class _Form:
     """A statement compiled for one dialect and parameter shape."""
 
-    __slots__ = ("sql", "plan", "named", "keys", "result", "returns")
+    __slots__ = ("sql", "plan", "names", "required", "simple", "named", "keys", "result", "returns")
 
     def __init__(self, sql: str, plan: list[tuple[str, str, int | None, Any, Any]], named: bool,
                  keys: Sequence[str], returns: bool):
         self.sql = sql
         #: (rendered name, parameter key, index in an expanding list or None, default, bind processor)
         self.plan = plan
+        self.names = [p[0] for p in plan]
+        self.required = frozenset(key for _name, key, index, default, _proc in plan
+                                  if index is None and default is _REQUIRED)
+        #: Without expanding lists: (key, default, processor), the common case, in one comprehension.
+        self.simple = (None if any(p[2] is not None for p in plan)
+                       else [(key, default, proc) for _name, key, _index, default, proc in plan])
         self.named = named
         self.keys = keys
         self.returns = returns
         self.result: list[Any] | None = None  # result processors, from the first cursor description
 
     def values(self, params: Mapping[str, Any]) -> Any:
-        out = []
-        for _name, key, index, default, proc in self.plan:
-            if index is None:
-                value = params.get(key, default)
-                if value is _REQUIRED:
-                    raise sa.exc.ArgumentError(f"a value is required for bind parameter {key!r}")
-            else:
-                value = params[key][index]
-            out.append(proc(value) if proc is not None else value)
-        if self.named:
-            return {p[0]: v for p, v in zip(self.plan, out, strict=True)}
-        return out
+        if not params.keys() >= self.required:
+            missing = sorted(self.required - params.keys())
+            raise sa.exc.ArgumentError(f"a value is required for bind parameter {missing[0]!r}")
+        if self.simple is not None:
+            get = params.get
+            out = [get(key, default) if proc is None else proc(get(key, default)) for key, default, proc in self.simple]
+        else:
+            out = []
+            for _name, key, index, default, proc in self.plan:
+                value = params.get(key, default) if index is None else params[key][index]
+                out.append(proc(value) if proc is not None else value)
+        return dict(zip(self.names, out, strict=True)) if self.named else out
 
 
 class Prepared:

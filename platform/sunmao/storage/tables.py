@@ -72,8 +72,12 @@ def entity_indexes(entity: Entity) -> list[tuple[str, tuple[str, ...], bool]]:
             wanted.setdefault((f.key,), False)
     for fields, unique in entity.indexes:
         wanted[fields] = wanted.get(fields, False) or unique
+    # a plain index that starts another one is redundant: the longer one answers its lookups, and
+    # every write would maintain both
+    redundant = {cols for cols, unique in wanted.items() if not unique
+                 and any(other != cols and other[:len(cols)] == cols for other in wanted)}
     table = entity.table_name
-    return [(index_name(table, cols, unique), cols, unique) for cols, unique in wanted.items()]
+    return [(index_name(table, cols, unique), cols, unique) for cols, unique in wanted.items() if cols not in redundant]
 
 
 def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:

@@ -33,6 +33,34 @@ class UTCDateTime(TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    # SQLite: one step each way instead of this decorator's plus SQLAlchemy's text processing (it
+    # runs for every timestamp of every write); the text is SQLAlchemy's own storage format.
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; Sunmao stores timezone-aware datetimes only")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        fallback = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if isinstance(value, str):
+                try:
+                    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+                except ValueError:
+                    pass
+            return fallback(value) if fallback is not None else value
+        return process
+
 
 class Money(TypeDecorator):
     """Exact decimals: NUMERIC on PostgreSQL; on SQLite a REAL read back through ``quantize``.
@@ -60,3 +88,11 @@ class Money(TypeDecorator):
         if value is None:
             return None
         return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.scale))
+
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: Any) -> float | None:
+            return None if value is None else float(Decimal(value) if isinstance(value, str) else value)
+        return process
