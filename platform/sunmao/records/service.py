@@ -254,11 +254,7 @@ class RecordService:
                 clean[key] = value
         internal_only = {f.key: clean.pop(f.key) for f in entity.fields if f.read_only and f.key in clean}
         tables = {f.key: clean.pop(f.key) for f in entity.table_fields if f.key in clean}
-        try:
-            loaded = ce.schema.load(clean, partial=partial)
-        except ma.ValidationError as exc:
-            errors.merge_marshmallow(exc.messages, prefix)
-            loaded = dict(exc.valid_data or {})
+        loaded = self._load(ce, clean, errors, prefix)
         if internal_only:
             loaded.update(self._load_internal(ce, internal_only, errors, prefix))
         for key, rows in tables.items():
@@ -273,6 +269,20 @@ class RecordService:
             loaded[key] = [self._parse(child, row, partial=False, internal=internal, errors=errors,
                                        prefix=f"{_join(prefix, key)}[{i}]") | _row_id(row)
                            for i, row in enumerate(rows)]
+        return loaded
+
+    @staticmethod
+    def _load(ce: CompiledEntity, values: dict[str, Any], errors: _Errors, prefix: str) -> dict[str, Any]:
+        """Each value through its field's marshmallow field (type, constraints, both languages'
+        messages). The schema's own loop adds nothing here — unknown, computed and read-only keys
+        are sorted out above and no field is required at this stage — so it is skipped."""
+        fields = ce.schema.fields
+        loaded: dict[str, Any] = {}
+        for key, value in values.items():
+            try:
+                loaded[key] = fields[key].deserialize(value, key, values)
+            except ma.ValidationError as exc:
+                errors.merge_marshmallow({key: exc.messages}, prefix)
         return loaded
 
     def _load_internal(self, ce: CompiledEntity, values: dict[str, Any], errors: _Errors,
