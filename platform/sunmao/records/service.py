@@ -728,11 +728,15 @@ class RecordService:
         return self.dump(ce, record)
 
     def create(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False,
-               conn: sa.Connection | None = None) -> dict[str, Any]:
-        """Create one record; return it as the API shows it."""
+               conn: sa.Connection | None = None, known: Mapping[tuple[str, int], Mapping[str, Any]] | None = None
+               ) -> dict[str, Any]:
+        """Create one record; return it as the API shows it.
+
+        ``known``: whole rows of live records that ``conn``'s transaction has just read, by
+        (entity, id) — links to them are neither read nor checked again."""
         ce = self.compiled(entity_key)
         self._authorize(actor, ce, "create")
-        return self._create(ce, [payload], actor, internal, conn=conn)[0]
+        return self._create(ce, [payload], actor, internal, conn=conn, known=known)[0]
 
     def create_many(self, entity_key: str, payloads: Sequence[Any], *, actor: Actor = SYSTEM,
                     internal: bool = False, conn: sa.Connection | None = None, history: bool = False
@@ -750,15 +754,16 @@ class RecordService:
                             history=history)
 
     def _create(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
-                prefixed: bool = False, conn: sa.Connection | None = None, history: bool = False
-                ) -> list[dict[str, Any]]:
+                prefixed: bool = False, conn: sa.Connection | None = None, history: bool = False,
+                known: Mapping[tuple[str, int], Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
         try:
-            return self._create_unguarded(ce, payloads, actor, internal, prefixed, conn, history)
+            return self._create_unguarded(ce, payloads, actor, internal, prefixed, conn, history, known)
         except sa.exc.IntegrityError as exc:
             raise _integrity_conflict(exc) from None
 
     def _create_unguarded(self, ce: CompiledEntity, payloads: list[Any], actor: Actor, internal: bool,
-                          prefixed: bool, outer: sa.Connection | None, history: bool) -> list[dict[str, Any]]:
+                          prefixed: bool, outer: sa.Connection | None, history: bool,
+                          known: Mapping[tuple[str, int], Mapping[str, Any]] | None) -> list[dict[str, Any]]:
         errors = _Errors()
         prefixes = [f"[{i}]" if prefixed else "" for i in range(len(payloads))]
         locked = self._locked(ce, actor, "create")
@@ -774,6 +779,9 @@ class RecordService:
                                Text("不是流程中的状态", "not a state of the workflow"))
         now = datetime.now(UTC)
         cache = _Links()
+        if known and outer is not None:
+            cache.rows.update((key, dict(row)) for key, row in known.items())
+            cache.live.update(known)
         with self._txn(outer) as conn:
             # the linked rows are read once, in the write's transaction: the rules read them, and they
             # also answer the link check and (SQLite) start the roll-up refresh of those records

@@ -17,7 +17,7 @@ list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -42,6 +42,8 @@ class CustomerDecision:
     review: Hold | None = None
     hold: Hold | None = None
     matched_by: str | None = None
+    #: Whole rows of the customers found by an indexed key, by (entity, id), for the record service.
+    rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
 
 def _stripped(column: Any, chars: tuple[str, ...]) -> Any:
@@ -56,17 +58,23 @@ def _like_escape(text: str) -> str:
 
 
 def _by_key(table: sa.Table, key_field: str) -> Prepared:
-    return Prepared(sa.select(table.c.id).where(table.c[key_field] == sa.bindparam("key"),
-                                                table.c.deleted_at.is_(None)).order_by(table.c.id).limit(_MAX_CANDIDATES))
+    return Prepared(sa.select(table).where(table.c[key_field] == sa.bindparam("key"),
+                                           table.c.deleted_at.is_(None)).order_by(table.c.id).limit(_MAX_CANDIDATES))
 
 
-def _find(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchRule, key: str) -> list[int]:
+def _find(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchRule, key: str,
+          rows: dict[int, dict[str, Any]]) -> list[int]:
+    """The ids of the live customers whose ``rule`` key is ``key``; whole rows go to ``rows`` when
+    the indexed key column answers."""
     column = table.c[rule.field]
     live = table.c.deleted_at.is_(None)
     if rule.key_field is not None and rule.kind != "company":  # the indexed normalised key: the usual case
         query = snapshot.memo(("inbound.customer_key", table.name, rule.key_field),
                               partial(_by_key, table, rule.key_field))
-        return query.execute(conn, {"key": key}).scalars()
+        found = query.execute(conn, {"key": key}).mappings()
+        for row in found:
+            rows[row["id"]] = row
+        return [row["id"] for row in found]
     if rule.kind == "phone":
         digits = key.lstrip("+")
         forms = {digits, "86" + digits, "0086" + digits}
@@ -91,15 +99,17 @@ def decide(spec: CustomerMap, snapshot: Snapshot, conn: sa.Connection, values: d
     table = snapshot.tables[spec.entity]
     entity = snapshot.entities[spec.entity]
     suspects: list[tuple[MatchRule, list[int]]] = []
+    rows: dict[int, dict[str, Any]] = {}
     for rule in spec.match:
         key = match_key(rule.kind, values.get(rule.field))
         if key is None:
             continue
-        ids = _find(conn, snapshot, table, rule, key)
+        ids = _find(conn, snapshot, table, rule, key, rows)
         if not ids:
             continue
         if rule.certain and len(ids) == 1:
-            return CustomerDecision(existing_id=ids[0], matched_by=rule.field)
+            return CustomerDecision(existing_id=ids[0], matched_by=rule.field,
+                                    rows={(spec.entity, i): row for i, row in rows.items()})
         suspects.append((rule, ids))
     names: dict[int, str] = {}
     if suspects:

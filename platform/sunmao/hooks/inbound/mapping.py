@@ -52,6 +52,9 @@ class Mapped:
     customer: dict[str, Any] | None
     batch: str | None
     holds: list[Hold] = field(default_factory=list)
+    #: The live records the lookups found, whole, by (entity, id): the record service's rules and
+    #: link checks read them from here instead of reading them again in the same transaction.
+    rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +78,7 @@ class _Mapper:
         self.app_zone = snapshot.rules.time_zone
         self.errors: FieldErrors = {}
         self.pending: list[tuple[dict[str, Any], str, _Pending]] = []
+        self.rows: dict[tuple[str, int], dict[str, Any]] = {}
 
     def error(self, path: str, text: Text) -> None:
         self.errors.setdefault(path, []).append(text)
@@ -140,9 +144,9 @@ class _Mapper:
             ids: dict[Any, int] = {}
             chunk = sorted(values, key=str)
             for start in range(0, len(chunk), 500):
-                rows = query.execute(conn, {"values": chunk[start:start + 500]})
-                for value, record_id in rows:
-                    ids.setdefault(value, record_id)
+                for row in query.execute(conn, {"values": chunk[start:start + 500]}).mappings():
+                    ids.setdefault(row[by], row["id"])
+                    self.rows[(entity, row["id"])] = row
             found[(entity, by)] = ids
         for out, key, p in self.pending:
             record_id = found[(p.entity, p.by)].get(_lookup_value(self.snapshot, p))
@@ -161,8 +165,8 @@ class _Mapper:
 
 def _lookup_query(table: sa.Table, by: str) -> Prepared:
     column = table.c[by]
-    return Prepared(sa.select(column, table.c.id).where(column.in_(sa.bindparam("values", expanding=True)),
-                                                        table.c.deleted_at.is_(None)).order_by(table.c.id))
+    return Prepared(sa.select(table).where(column.in_(sa.bindparam("values", expanding=True)),
+                                           table.c.deleted_at.is_(None)).order_by(table.c.id))
 
 
 def _lookup_value(snapshot: Snapshot, p: _Pending) -> Any:
@@ -231,4 +235,4 @@ def map_order(channel: Channel, snapshot: Snapshot, conn: sa.Connection, order: 
         m.resolve(conn, holds)
     for line in lines:
         _apply_units(channel, snapshot, line)
-    return Mapped(record, lines, customer, batch, holds)
+    return Mapped(record, lines, customer, batch, holds, m.rows)

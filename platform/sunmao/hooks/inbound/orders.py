@@ -161,5 +161,6 @@ def _place(channel: Channel, snapshot: Snapshot, records: RecordService, conn: s
         else:
             customer = {"id": customer_id, "name": None}
             record[channel.customer.field] = customer_id
-    created = records.create(channel.entity, record, actor=channel.actor, conn=conn)
+    known = {**mapped.rows, **(decision.rows if decision is not None else {})}
+    created = records.create(channel.entity, record, actor=channel.actor, conn=conn, known=known)
     return Placed(status, holds, order=created, customer=customer, customer_created=created_customer)
