@@ -80,7 +80,8 @@ class _Form:
         self.named = named
         self.keys = keys
         self.returns = returns
-        self.result: list[Any] | None = None  # result processors, from the first cursor description
+        #: (position, processor) of the result columns that need converting, from the first cursor description
+        self.result: list[tuple[int, Any]] | None = None
 
     def values(self, params: Mapping[str, Any]) -> Any:
         if not params.keys() >= self.required:
@@ -136,8 +137,16 @@ class Prepared:
         finally:
             cursor.close()
         procs = form.result
-        if rows and procs is not None and any(p is not None for p in procs):
-            rows = [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
+        if rows and procs:
+            converted = []
+            for row in rows:
+                values = list(row)
+                for i, proc in procs:
+                    value = values[i]
+                    if value is not None:  # NULL is None for every type: no call for the many empty columns
+                        values[i] = proc(value)
+                converted.append(tuple(values))
+            rows = converted
         return Rows(form.keys, rows, rowcount)
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -219,10 +228,12 @@ def _expanding_keys(statement: sa.Executable) -> list[str]:
     return keys
 
 
-def _result_processors(statement: sa.Executable, dialect: Dialect, description: Any) -> list[Any]:
+def _result_processors(statement: sa.Executable, dialect: Dialect, description: Any) -> list[tuple[int, Any]]:
+    """(column position, processor) for the result columns whose type converts the driver's value."""
     columns = list(_columns(statement))
-    return [c.type.dialect_impl(dialect).result_processor(dialect, d[1]) for c, d in zip(columns, description,
-                                                                                          strict=True)]
+    procs = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+             for c, d in zip(columns, description, strict=True)]
+    return [(i, proc) for i, proc in enumerate(procs) if proc is not None]
 
 
 def _cursor(conn: Connection) -> Any:
