@@ -195,6 +195,7 @@ def _handle(ctx: _Ctx, req: Request) -> Answer:
 
 def _handle_in(ctx: _Ctx, req: Request, conn: sa.Connection) -> Answer:
     channel = ctx.channel
+    view: dict[str, Any] = {}
     if not ctx.verified:
         view = _view(req) if channel.pings else {}
         ping = _match_ping(channel, view, signed=False)
@@ -207,7 +208,12 @@ def _handle_in(ctx: _Ctx, req: Request, conn: sa.Connection) -> Answer:
             return _ignored(ctx, conn, _ping_answer(ping, view), ping.status, {"ping": ping.id})
     if req.method not in ("POST", "PULL"):
         raise MethodNotAllowed(Text("请用 POST 发送订单", "send orders with POST"))
-    body = parse_form(req.body) if channel.body_format == "form" else parse_json(req.body)
+    if channel.body_format == "form":
+        body = parse_form(req.body)
+    elif view.get("body") is not None:
+        body = view["body"]  # parsed for the ping rules already (the same parser)
+    else:
+        body = parse_json(req.body)
     order = get_path(body, channel.root)
     if order is MISSING or not isinstance(order, dict):
         where = show_path(channel.root)
