@@ -208,7 +208,15 @@ orders = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("qc_status", sa.String(10)),
     sa.Column("payment_status", sa.String(10)),
+    sa.Column("sales_rep", sa.String(64)),
+    # the indexes the app's order document declares for its screens and look-ups
+    # (apps/order_management/entities/order.json "indexes"; customer_id is indexed above)
     sa.Index("ix_orders_external", "channel_id", "external_order_id"),
+    sa.Index("ix_orders_due_date", "due_date"),
+    sa.Index("ix_orders_order_date", "order_date"),
+    sa.Index("ix_orders_sales_rep", "sales_rep"),
+    sa.Index("ix_orders_status", "status"),
+    sa.Index("ix_orders_priority_score", "priority_score"),
 )
 order_line = sa.Table(
     "order_line", metadata,

@@ -222,3 +222,18 @@ def test_an_index_that_starts_a_longer_one_is_dropped(lab: Runtime, lab_dir: Pat
         with lab.db.read() as conn:
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM t_widget WHERE supplier = 1").all()
         assert any("supplier" in str(row) and "INDEX" in str(row).upper() for row in plan), plan
+
+
+def test_a_links_own_index_leaves_out_empty_links_and_still_serves_lookups(lab: Runtime) -> None:
+    with lab.db.read() as conn:
+        (supplier_index,) = [ix for ix in sa.inspect(conn).get_indexes("t_widget")
+                             if tuple(ix["column_names"]) == ("supplier",)]
+        if lab.db.is_sqlite:
+            partial = {row[1]: row[4] for row in conn.exec_driver_sql("PRAGMA index_list('t_widget')")}
+            assert partial[supplier_index["name"]] == 1
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM t_widget WHERE supplier = 7").all()
+            assert any(supplier_index["name"] in str(row) for row in plan), plan
+        else:
+            definition = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                                      {"n": supplier_index["name"]}).scalar_one()
+            assert "WHERE (supplier IS NOT NULL)" in definition

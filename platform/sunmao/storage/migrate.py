@@ -217,17 +217,17 @@ class Migrator:
             f"change field {after.key} from {before.value_type} to {after.value_type}; every value converts"), run)
 
     def _index_steps(self, old: Entity | None, new: Entity) -> list[Step]:
-        want = {name: (cols, unique) for name, cols, unique in entity_indexes(new)}
+        want = {ix.name: ix for ix in entity_indexes(new)}
         existing = {ix["name"] for ix in sa.inspect(self.conn).get_indexes(new.table_name)} if old else set()
         steps = []
-        for name, (cols, unique) in want.items():
+        for name, ix in want.items():
             if name in existing:
                 continue
-            if unique and old is not None:
-                self._check_unique(new, cols)
+            if ix.unique and old is not None:
+                self._check_unique(new, ix.columns)
             steps.append(Step(new.key, "create_index", Text(
-                f"建立{'唯一' if unique else ''}索引 ({', '.join(cols)})",
-                f"create {'unique ' if unique else ''}index on ({', '.join(cols)})"), _indexes_synced_later))
+                f"建立{'唯一' if ix.unique else ''}索引 ({', '.join(ix.columns)})",
+                f"create {'unique ' if ix.unique else ''}index on ({', '.join(ix.columns)})"), _indexes_synced_later))
         for name in existing - set(want):
             if name.startswith(("ix_t_", "uq_t_")):
                 steps.append(Step(new.key, "drop_index", Text(f"删除索引 {name}", f"drop index {name}"),
@@ -236,14 +236,14 @@ class Migrator:
 
     def _sync_indexes(self, entity: Entity) -> None:
         """Make the table's indexes exactly what the entity asks for (after renames and type changes)."""
-        want = {name: (cols, unique) for name, cols, unique in entity_indexes(entity)}
+        want = {ix.name: ix for ix in entity_indexes(entity)}
         have = {ix["name"] for ix in sa.inspect(self.conn).get_indexes(entity.table_name)}
         for name in have - set(want):
             if name.startswith(("ix_t_", "uq_t_")):
                 self.ops.drop_index(name, table_name=entity.table_name)
-        for name, (cols, unique) in want.items():
+        for name, ix in want.items():
             if name not in have:
-                self.ops.create_index(name, entity.table_name, list(cols), unique=unique)
+                self.ops.create_index(name, entity.table_name, list(ix.columns), unique=ix.unique, **ix.where())
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -53,31 +55,55 @@ def safe_identifier(name: str) -> str:
     return name
 
 
-def index_name(table: str, columns: tuple[str, ...], unique: bool) -> str:
-    digest = hashlib.sha1(",".join(columns).encode(), usedforsecurity=False).hexdigest()[:8]
+def index_name(table: str, columns: tuple[str, ...], unique: bool, sparse: bool = False) -> str:
+    key = ",".join(columns) + (" sparse" if sparse else "")
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:8]
     return f"{'uq' if unique else 'ix'}_{table}_{digest}"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    columns: tuple[str, ...]
+    unique: bool
+    #: Rows whose (single) column is NULL are left out: a link's own index, where most orders have
+    #: no contact or suspected original, costs nothing for them on write.
+    sparse: bool = False
+
+    def where(self) -> dict[str, Any]:
+        """The dialect arguments of a sparse index (``sqlite_where``, ``postgresql_where``)."""
+        if not self.sparse:
+            return {}
+        condition = sa.text(f'"{self.columns[0]}" IS NOT NULL')
+        return {"sqlite_where": condition, "postgresql_where": condition}
 
 
 def field_column(field: Field) -> sa.Column:
     return sa.Column(safe_identifier(field.key), column_type(field), nullable=True)
 
 
-def entity_indexes(entity: Entity) -> list[tuple[str, tuple[str, ...], bool]]:
-    """All indexes an entity asks for: declared ones, unique fields, links, search fields."""
+def entity_indexes(entity: Entity) -> list[IndexSpec]:
+    """All indexes an entity asks for: declared ones, unique fields, and links (sparse: their
+    lookups are by value, never by NULL)."""
     wanted: dict[tuple[str, ...], bool] = {}
+    links: set[tuple[str, ...]] = set()
     for f in entity.stored_fields:
         if f.unique:
             wanted[(f.key,)] = True
         elif f.type == "link":
             wanted.setdefault((f.key,), False)
+            links.add((f.key,))
     for fields, unique in entity.indexes:
         wanted[fields] = wanted.get(fields, False) or unique
+        links.discard(fields)  # declared: a full index, as the metadata asks
     # a plain index that starts another one is redundant: the longer one answers its lookups, and
     # every write would maintain both
     redundant = {cols for cols, unique in wanted.items() if not unique
                  and any(other != cols and other[:len(cols)] == cols for other in wanted)}
     table = entity.table_name
-    return [(index_name(table, cols, unique), cols, unique) for cols, unique in wanted.items() if cols not in redundant]
+    return [IndexSpec(index_name(table, cols, unique, sparse), cols, unique, sparse)
+            for cols, unique in wanted.items() if cols not in redundant
+            for sparse in [cols in links and not unique]]
 
 
 def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:
@@ -101,8 +127,8 @@ def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:
             sa.Column("deleted_at", UTCDateTime),
         ]
     table = sa.Table(name, metadata, *system, *(field_column(f) for f in entity.stored_fields))
-    for ix_name, cols, unique in entity_indexes(entity):
-        sa.Index(ix_name, *(table.c[c] for c in cols), unique=unique)
+    for ix in entity_indexes(entity):
+        sa.Index(ix.name, *(table.c[c] for c in ix.columns), unique=ix.unique, **ix.where())
     return table
 
 
