@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -80,6 +81,7 @@ class Database:
                 pool_use_lifo=True,
             )
             _setup_sqlite(self.engine)
+            self._writer = threading.RLock()
         else:
             self.engine = sa.create_engine(
                 self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
@@ -98,10 +100,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back on any error."""
-        with self.engine.connect() as conn:
-            if self.is_sqlite:
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        """One write transaction: committed when the block ends, rolled back on any error.
+
+        On SQLite the writers of this process queue on a lock before ``BEGIN IMMEDIATE``: SQLite
+        lets one writer in at a time anyway, and a thread waiting in its busy handler sleeps in
+        steps of milliseconds, while one waiting here runs the moment the writer before it
+        commits. (Writers in other processes still wait in the busy handler.)"""
+        if not self.is_sqlite:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        with self._writer, self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
 
