@@ -19,7 +19,7 @@ from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity, build_entity
 from sunmao.meta.schemas import validate_document
-from sunmao.records.compiled import Check, CompiledEntity, Rollup, rule_vars
+from sunmao.records.compiled import Check, CompiledEntity, Rollup, reads_clock, rule_vars
 from sunmao.records.schema import build_schema
 from sunmao.records.sqlrules import SqlRuleError, compile_where
 from sunmao.rules import Engine, RuleError, default_engine
@@ -145,6 +145,8 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
         uniques=tuple(f for f in entity.fields if f.unique and f.is_stored),
         attachments=tuple(f for f in entity.fields if f.type == "attachment"),
         link_paths=tuple(f for f in entity.fields if f.type == "link" and f.key in linked),
+        formula_reads={f.key: None if reads_clock(f.formula) else _reads(f.formula)
+                       for f in entity.fields if f.type == "computed" and f.rollup is None},
         rollups=_rollups(entity, entities, tables, file, problems),
         row_rules=_row_rules(entity, table, file, problems),
     )

@@ -127,6 +127,8 @@ class CompiledEntity:
     row_rules: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     #: (entity, link field of this entity) pairs: records of that entity roll up values of ours.
     feeds: tuple[tuple[str, str], ...] = ()
+    #: computed field → the fields its formula reads; None when it also reads the clock (``today``).
+    formula_reads: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -168,6 +170,18 @@ def coerce_result(field: Field, value: Any) -> Any:
 
 
 _SCOPED = ("map", "filter", "reduce", "all", "none", "some")
+
+
+_CLOCK = frozenset(("today", "now"))
+
+
+def reads_clock(rule: Any) -> bool:
+    """Whether a JSONLogic rule's result moves with time (``today``, ``now``)."""
+    if isinstance(rule, list):
+        return any(reads_clock(item) for item in rule)
+    if isinstance(rule, dict):
+        return any(op in _CLOCK or reads_clock(args) for op, args in rule.items())
+    return False
 
 
 def rule_vars(rule: Any) -> set[str]:

@@ -413,14 +413,18 @@ class RecordService:
                  prefix: str) -> None:
         """The computed fields in order; ``data`` (the record as rules see it) follows each result."""
         for f, fn in ce.computed:
-            ok, value = self._eval(fn, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
-            try:
-                record[f.key] = coerce_result(f, value) if ok else None
-            except (ValueError, ArithmeticError):
-                errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
-                                                      f"formula result {value!r} is not a {f.value_type}"))
-            if data is not record:
-                data[f.key] = record[f.key]
+            self._compute_one(ce, f, fn, record, data, errors, prefix)
+
+    def _compute_one(self, ce: CompiledEntity, f: Field, fn: Any, record: dict[str, Any], data: dict[str, Any],
+                     errors: _Errors, prefix: str) -> None:
+        ok, value = self._eval(fn, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}")
+        try:
+            record[f.key] = coerce_result(f, value) if ok else None
+        except (ValueError, ArithmeticError):
+            errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
+                                                  f"formula result {value!r} is not a {f.value_type}"))
+        if data is not record:
+            data[f.key] = record[f.key]
 
     def _rollup_values(self, conn: sa.Connection | None, ce: CompiledEntity, record_id: int | None
                        ) -> dict[str, Any]:
@@ -475,7 +479,8 @@ class RecordService:
 
     def _refresh(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, depth: int, journal: list[_Entry],
                  known: _Links | None) -> None:
-        """Recompute a record's roll-ups and formulas after a change in the records that link to it.
+        """Recompute a record's roll-ups, and the formulas that read a roll-up that moved (or the clock),
+        after a change in the records that link to it.
 
         A system write of derived values: nobody edited the record, so a rule is judged again only
         when a field it reads changed (a phone rule added since must not refuse every order of a
@@ -493,7 +498,15 @@ class RecordService:
         merged.update(rollups)
         if data is not merged:
             data.update(rollups)
-        self._compute(ce, merged, data, errors, "")
+        # only the formulas downstream of a changed roll-up (and those reading the clock) can move
+        moved = {k for k, v in rollups.items() if v != current.get(k)}
+        for f, fn in ce.computed:
+            reads = ce.formula_reads.get(f.key)
+            if reads is not None and reads.isdisjoint(moved):
+                continue
+            self._compute_one(ce, f, fn, merged, data, errors, "")
+            if merged[f.key] != current.get(f.key):
+                moved.add(f.key)
         diff = self._diff(ce, current, merged)
         if not diff:
             errors.raise_if_any()

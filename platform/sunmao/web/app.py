@@ -26,7 +26,8 @@ from sunmao.web.jsonio import SunmaoJSONProvider
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 
-#: Modules with a ``blueprint``, one kind of page each; ``CSRF_EXEMPT = True`` for token/signature auth.
+#: Modules with a ``blueprint``, one kind of page each; ``CSRF_EXEMPT = True`` for token/signature auth,
+#: ``USERLESS = True`` where no user signs in (webhooks): no session or token is looked up.
 BLUEPRINTS: tuple[str, ...] = (
     "sunmao.web.auth",
     "sunmao.web.api",
@@ -47,6 +48,8 @@ class Context:
     runtime: Runtime
     snapshot: Snapshot | None
     records: RecordService | None
+    #: Blueprints whose callers are not users (``USERLESS``).
+    userless: frozenset[str] = frozenset()
 
 
 def context() -> Context:
@@ -98,6 +101,8 @@ def _load_user() -> None:
     ctx = context()
     g.user = None
     g.auth = None
+    if request.blueprint in ctx.userless:
+        return
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         g.auth = "token"
@@ -116,7 +121,9 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.json = SunmaoJSONProvider(app)
     snapshot = runtime.snapshot(version) if version is not None else None
     records = RecordService(runtime.db, snapshot) if snapshot is not None else None
-    app.extensions["sunmao"] = Context(runtime, snapshot, records)
+    userless = frozenset(importlib.import_module(spec).blueprint.name for spec in BLUEPRINTS
+                         if getattr(importlib.import_module(spec), "USERLESS", False))
+    app.extensions["sunmao"] = Context(runtime, snapshot, records, userless)
     app.config.update(
         SECRET_KEY=os.environ.get("SECRET_KEY") or accounts.secret_key(runtime.db),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,

@@ -10,6 +10,7 @@ one process therefore reaches every worker of every process without a restart.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,7 +29,18 @@ class VersionDispatcher:
         self._apps: LastVersions[int | None, Flask] = LastVersions(KEEP_APPS)
 
     def app_for(self, version: int | None) -> Flask:
-        return self._apps.get(version, lambda v: self.factory(self.runtime, v))
+        return self._apps.get(version, self._build)
+
+    def _build(self, version: int | None) -> Flask:
+        """The app of a version, then its long-lived objects (snapshot, compiled rules, routes)
+        moved out of the garbage collector's way: every full collection would otherwise walk
+        them again while requests wait. Unfrozen first, so a replaced version's cycles are
+        collected; this runs once per published version."""
+        gc.unfreeze()
+        app = self.factory(self.runtime, version)
+        gc.collect()
+        gc.freeze()
+        return app
 
     def current_app(self) -> Flask:
         return self.app_for(self.runtime.current_version())

@@ -17,6 +17,7 @@ from .errors import ChannelNotFound
 from .intake import Answer, Request, get_channel, receive
 
 CSRF_EXEMPT = True  # callers prove themselves with signatures or tokens
+USERLESS = True  # no user session or token: the channel's own actor writes
 blueprint = Blueprint("hooks_inbound", __name__, url_prefix="/hooks")
 
 
