@@ -34,7 +34,8 @@ from sunmao.storage.prepared import Prepared
 
 DEFAULT_KEY_FILE = "instance/secret.key"
 _BY_NAME = sa.select(secret_table).where(secret_table.c.name == sa.bindparam("name"))
-_BY_NAMES = Prepared(sa.select(secret_table).where(secret_table.c.name.in_(sa.bindparam("names", expanding=True))))
+_BY_NAMES = Prepared(sa.select(secret_table.c.name, secret_table.c.current, secret_table.c.previous)
+                     .where(secret_table.c.name.in_(sa.bindparam("names", expanding=True))))
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 

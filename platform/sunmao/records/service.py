@@ -818,8 +818,9 @@ class RecordService:
                 self._insert_children(conn, f, records, results)
             journal: list[_Entry] = []
             dumped = [self.dump(ce, r) for r in results]
-            self._journal(journal, ce, "created", [(r, self._diff(ce, {}, r)) for r in results], actor, now,
-                          dumped=dumped)
+            self._journal(journal, ce, "created", [(r, self._created_diff(ce, r, d)) for r, d in zip(results, dumped,
+                                                                                                   strict=True)],
+                          actor, now, dumped=dumped)
             self._propagate(conn, ce, [({}, r) for r in results], 0, journal, cache)
             self._write_journal(conn, journal)
         hidden = self._hidden(ce, actor)
@@ -1079,6 +1080,29 @@ class RecordService:
             if old != new:
                 diff[f.key] = [old, new]
         return diff
+
+    def _created_diff(self, ce: CompiledEntity, record: Mapping[str, Any], dumped: dict[str, Any]
+                      ) -> dict[str, Any]:
+        """``_diff(ce, {}, record)`` of a new record, taken from its JSON form when that shows every
+        field (no hidden ones), instead of converting each value again."""
+        if self._has_hidden(ce):
+            return self._diff(ce, {}, record)
+        diff: dict[str, Any] = {}
+        for f in ce.entity.fields:
+            value = dumped.get(f.key)
+            if f.type == "table":
+                if value:
+                    diff[f.key] = {"added": value}
+            elif value is not None:
+                diff[f.key] = [None, value]
+        return diff
+
+    def _has_hidden(self, ce: CompiledEntity) -> bool:
+        """Whether the entity or its child rows have hidden fields (known per snapshot)."""
+        def build() -> bool:
+            return any(f.hidden or (f.type == "table" and self._has_hidden(self.snapshot.compiled[f.of or ""]))
+                       for f in ce.entity.fields)
+        return bool(self.snapshot.memo(("records.has_hidden", ce.key), build))
 
     def _diff_rows(self, child: CompiledEntity, before: list[Mapping[str, Any]], after: list[Mapping[str, Any]]
                    ) -> dict[str, Any]:
