@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -97,6 +98,28 @@ def _http_error(exc: HTTPException) -> Response:
     return problem(error)
 
 
+class _Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions with two savings: the signer is built once per secret key
+    (Flask builds it per request), and endpoints where no user signs in (``USERLESS``: webhooks)
+    open no session at all."""
+
+    def __init__(self, userless: frozenset[str]):
+        self.userless = userless
+        self._signers: dict[Any, Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signer = self._signers.get(key)
+        if signer is None:
+            signer = self._signers[key] = super().get_signing_serializer(app)
+        return signer
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if request.blueprint in self.userless:
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def _load_user() -> None:
     ctx = context()
     g.user = None
@@ -124,6 +147,7 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     userless = frozenset(importlib.import_module(spec).blueprint.name for spec in BLUEPRINTS
                          if getattr(importlib.import_module(spec), "USERLESS", False))
     app.extensions["sunmao"] = Context(runtime, snapshot, records, userless)
+    app.session_interface = _Sessions(userless)
     app.config.update(
         SECRET_KEY=os.environ.get("SECRET_KEY") or accounts.secret_key(runtime.db),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
