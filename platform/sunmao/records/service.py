@@ -793,7 +793,7 @@ class RecordService:
         now = datetime.now(UTC)
         cache = _Links()
         if known and outer is not None:
-            cache.rows.update((key, dict(row)) for key, row in known.items())
+            cache.rows.update(known)  # read-only here: an update starts from a copy (_current)
             cache.live.update(known)
         with self._txn(outer) as conn:
             # the linked rows are read once, in the write's transaction: the rules read them, and they

@@ -125,9 +125,10 @@ class Prepared:
             return Rows(keys, [tuple(r) for r in result] if result.returns_rows else [], result.rowcount)
         form = self._form(conn.dialect, params)
         values = form.values(params)
-        cursor = _cursor(conn)
+        driver = _driver(conn)
+        cursor = None
         try:
-            cursor.execute(form.sql, values)
+            cursor = driver.execute(form.sql, values)  # sqlite3 and psycopg both run SQL from the connection
             rows = cursor.fetchall() if form.returns else []
             if rows and form.result is None:
                 form.result = _result_processors(self.statement, conn.dialect, cursor.description)
@@ -135,7 +136,8 @@ class Prepared:
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _translated(form.sql, values, exc, conn.dialect) from exc
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
         procs = form.result
         if rows and procs:
             converted = []
@@ -155,7 +157,7 @@ class Prepared:
             return
         form = self._form(conn.dialect, rows[0])
         values = [form.values(r) for r in rows]
-        cursor = _cursor(conn)
+        cursor = _driver(conn).cursor()
         try:
             cursor.executemany(form.sql, values)
         except conn.dialect.loaded_dbapi.Error as exc:
@@ -166,6 +168,10 @@ class Prepared:
     # -- compiling -------------------------------------------------------------------------
 
     def _form(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
+        if not self._dml and not self._expanding:
+            form = self._forms.get(dialect)  # one form per dialect: the common case, without a shape tuple
+            if form is not None:
+                return form
         shape: tuple[Any, ...] = (dialect, tuple(params) if self._dml else ())
         if self._expanding:
             shape += tuple(len(params[k]) for k in self._expanding)
@@ -175,7 +181,7 @@ class Prepared:
             if self._expanding is None:  # learnt on the first compile; later shapes include the lengths
                 self._expanding = tuple(k for k in _expanding_keys(self.statement))
                 shape += tuple(len(params[k]) for k in self._expanding)
-            self._forms[shape] = form
+            self._forms[shape if self._dml or self._expanding else dialect] = form
         return form
 
     def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Form:
@@ -236,10 +242,11 @@ def _result_processors(statement: sa.Executable, dialect: Dialect, description: 
     return [(i, proc) for i, proc in enumerate(procs) if proc is not None]
 
 
-def _cursor(conn: Connection) -> Any:
+def _driver(conn: Connection) -> Any:
+    """The DBAPI connection under ``conn``, inside a transaction."""
     if not conn.in_transaction():
         conn.begin()  # as SQLAlchemy's autobegin would: the connection's context ends it
-    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return conn.connection.dbapi_connection
 
 
 def _translated(sql: str, values: Any, exc: Exception, dialect: Dialect) -> sa.exc.DBAPIError:
