@@ -42,3 +42,23 @@ def test_threads_of_one_process_take_turns_to_write(tmp_path: Path) -> None:
     with db.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM hits").scalar() == 100
     db.dispose()
+
+
+def test_json_columns_keep_what_the_standard_library_kept(tmp_path: Path) -> None:
+    """orjson writes the JSON columns; values come back as before, including what orjson itself
+    refuses (integers beyond 64 bits) and with the same refusal for what JSON cannot hold."""
+    import json
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    import pytest
+
+    from sunmao.storage.db import _json_default, json_serializer
+
+    value = {"名称": "螺栓", 7: "int key", "price": Decimal("12.50"), "qty": Decimal("3"), "big": 2**80,
+             "when": datetime(2026, 11, 25, 8, 30, tzinfo=UTC), "day": date(2026, 11, 25), "rows": [(1, 2.5, None)]}
+    stored = json.loads(json_serializer(value))
+    assert stored == json.loads(json.dumps(value, ensure_ascii=False, default=_json_default))
+    assert stored["名称"] == "螺栓" and stored["7"] == "int key" and stored["big"] == 2**80
+    with pytest.raises(TypeError, match="set cannot be stored in a JSON column"):
+        json_serializer({"tags": {"a"}})
