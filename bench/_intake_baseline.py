@@ -4,7 +4,8 @@ It does the work Sunmao's intake does for one order of ``apps/order_management/c
 written out by hand the way a competent developer would: no metadata, no generic engine, the
 secret read once at start-up, the statements built once (SQLAlchemy caches their compiled
 form), one write transaction per order (``BEGIN IMMEDIATE`` on SQLite, the same pragmas as
-Sunmao's engine). For one signed WooCommerce order:
+Sunmao's engine), the order table indexed as the app's order document declares. For one
+signed WooCommerce order:
 
 1. the body size limit and the HMAC-SHA256 signature (base64, ``X-WC-Webhook-Signature``);
    the skip rules (draft, pending, failed and cancelled orders; test orders) → ``ignored``;
