@@ -29,7 +29,7 @@ Measurements (same payloads on every side), each warmed up before it is timed:
 
 1. in process, ours: werkzeug's test ``Client`` over ``sunmao.web.create_wsgi(runtime)`` (the
    version dispatcher, the snapshot's Flask app, the ``hooks_inbound`` blueprint, ``receive``),
-   one request after the other; the sides take turns in 5 rounds;
+   one request after the other; the sides take turns in 10 rounds;
 2. in process, baseline and baseline-min: the same client over the hand-written Flask app
    (own tables, own SQLite file each, same channels, products and customers);
 3. over HTTP (ours and the baseline), each side served by ``gunicorn -k gthread --threads 4 -w 1`` on 127.0.0.1 (a
@@ -115,7 +115,7 @@ PATH = "/hooks/web_shop"
 CLIENT_THREADS = 4
 GOAL_RATIO = 1.3
 GOAL_RATE = 1000.0
-ROUNDS = 5  # in process, the sides take turns this many times
+ROUNDS = 10  # in process, the sides take turns this many times (the VM drifts; turns cancel it)
 #: No customer twice among this many consecutive deliveries (see the module docstring).
 SPREAD = 64
 
