@@ -28,6 +28,8 @@ _REQUIRED = object()
 #: An ``IN`` list longer than this runs through ``Connection.execute``: one compiled form per
 #: length would pile up for bulk work, where the per-call saving no longer matters.
 MAX_EXPANDED = 64
+#: Compiled forms kept per statement (per engine's dialect, column set and list length).
+MAX_FORMS = 256
 
 
 class Rows:
@@ -181,6 +183,8 @@ class Prepared:
             if self._expanding is None:  # learnt on the first compile; later shapes include the lengths
                 self._expanding = tuple(k for k in _expanding_keys(self.statement))
                 shape += tuple(len(params[k]) for k in self._expanding)
+            if len(self._forms) >= MAX_FORMS:  # engines come and go (tests, tools): keep the cache bounded
+                self._forms.clear()
             self._forms[shape if self._dml or self._expanding else dialect] = form
         return form
 
