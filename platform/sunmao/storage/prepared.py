@@ -1,4 +1,4 @@
-"""Hot statements run on the driver's cursor.
+"""Hot statements run on the driver connection.
 
 ``Connection.execute`` spends 15–100 µs per statement around the database's own work
 (execution context, generic parameter and result processing). On the paths that run for
@@ -6,7 +6,7 @@ every order — intake, record create and update, audit and outbox — that is m
 SQLite itself needs for the statement. A :class:`Prepared` statement is compiled by
 SQLAlchemy once per dialect and parameter shape, with the column types' own bind and
 result processors looked up once; a call then converts the values, runs the SQL on the
-DBAPI cursor of the caller's connection (inside its transaction) and converts the result
+DBAPI connection under the caller's (inside its transaction) and converts the result
 columns. The SQL, the types and the transaction are SQLAlchemy's; only the per-call
 machinery is skipped. Driver errors are raised as SQLAlchemy's (``sa.exc.IntegrityError``
 …), so callers handle them as before.
@@ -101,7 +101,7 @@ class _Form:
 
 
 class Prepared:
-    """One SQLAlchemy statement, run on the DBAPI cursor; compiled forms cached per dialect,
+    """One SQLAlchemy statement, run on the DBAPI connection; compiled forms cached per dialect,
     parameter keys (inserts and updates) and lengths of expanding ``IN`` lists."""
 
     __slots__ = ("statement", "_forms", "_dml", "_expanding")
@@ -110,7 +110,8 @@ class Prepared:
         """``by_keys``: the parameters' keys choose the columns written (an INSERT or UPDATE
         without its own ``values()``); the default says so for every INSERT and UPDATE."""
         self.statement = statement
-        self._forms: dict[tuple[Any, ...], _Form] = {}
+        #: by dialect alone, or by (dialect, parameter keys, list lengths) when those shape the SQL
+        self._forms: dict[Any, _Form] = {}
         self._dml = isinstance(statement, sa.Insert | sa.Update) if by_keys is None else by_keys
         self._expanding: tuple[str, ...] | None = None
 
