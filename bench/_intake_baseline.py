@@ -24,8 +24,8 @@ signed WooCommerce order:
    channel, within 72 hours, same products and quantities) is created held, with the reason
    and a link to the order it may repeat;
 7. the stored values of ``order.json`` and ``order_line.json`` computed by hand: the defaults
-   (exchange rate, priority from the customer's grade, intake, QC and payment status, line
-   discount) and the formulas (line amount and cost, totals, amount in CNY, gross margin,
+   (exchange rate, priority from the customer's grade, intake, QC and payment status, the line's
+   unit from its product, line discount) and the formulas (line amount and cost, totals, amount in CNY, gross margin,
    margin rate, days to due, priority score, special-process flags);
 8. the customer's roll-ups of ``customer.json`` refreshed in the same transaction (payments
    due and paid on time, orders and average margin over 12 months, on-time rate, score,
@@ -228,6 +228,7 @@ order_line = sa.Table(
     sa.Column("description", sa.String(200)),
     sa.Column("qty", Number(2), nullable=False),
     sa.Column("unit_price", Number(2), nullable=False),
+    sa.Column("unit", sa.String(8)),
     sa.Column("discount_pct", Number(2)),
     sa.Column("amount", Number(2)),
     sa.Column("cost_amount", Number(2)),
@@ -270,7 +271,7 @@ FIRST_ANSWER = sa.select(inbound.c.id, inbound.c.http_status, inbound.c.response
 FIND_CUSTOMER = {key: sa.select(customer).where(customer.c[key] == _param("key")).order_by(customer.c.id).limit(2)
                  for key in ("phone_key", "email_key")}
 CUSTOMER_BY_ID = sa.select(customer).where(customer.c.id == _param("customer_id"))
-FIND_PRODUCTS = sa.select(product.c.sku, product.c.id, product.c.cost).where(
+FIND_PRODUCTS = sa.select(product.c.sku, product.c.id, product.c.cost, product.c.unit).where(
     product.c.sku.in_(sa.bindparam("skus", expanding=True)))
 EXISTING_ORDER = sa.select(orders).where(
     orders.c.channel_id == _param("channel_id"), orders.c.external_order_id == _param("external")
@@ -333,12 +334,13 @@ def at_scale(x: float, places: int) -> Decimal:
     return Decimal(repr(x)).quantize(Decimal(1).scaleb(-places))
 
 
-def line_values(product_id: int, cost: Decimal | None, description: str | None, qty: Decimal,
+def line_values(product_id: int, cost: Decimal | None, unit: str | None, description: str | None, qty: Decimal,
                 unit_price: Decimal) -> dict[str, Any]:
-    """One order line as stored: the discount's default (0) and the amount and cost formulas."""
+    """One order line as stored: the defaults (the product's unit, no discount) and the amount and
+    cost formulas."""
     discount = Decimal("0.00")
     return {"product_id": product_id, "description": description, "qty": qty, "unit_price": unit_price,
-            "discount_pct": discount,
+            "unit": unit, "discount_pct": discount,
             "amount": js_round(float(qty) * float(unit_price) * (1 - float(discount) / 100), 2),
             "cost_amount": js_round(float(qty) * float(cost if cost is not None else 0), 2),
             "special_processes": None, "has_special_process": False}
@@ -668,7 +670,8 @@ class Intake:
             holds.append(_hold("unmatched_customer", "找不到对应的客户"))
         if holds:
             return "held", {"status": "held", "holds": holds}, {"action": "none", "holds": holds}
-        lines = [line_values(known[i.sku].id, known[i.sku].cost, i.description, i.qty, i.unit_price)
+        lines = [line_values(known[i.sku].id, known[i.sku].cost, known[i.sku].unit, i.description, i.qty,
+                             i.unit_price)
                  for i in incoming.items]
         journal: Journal = []
         today = now.replace(tzinfo=UTC).astimezone(SHANGHAI).date()

@@ -44,7 +44,7 @@ written on both sides (joined by its external order id) must have the same store
 customer (by phone), channel (by code), dates, currency and rate, amounts, cost, margin and
 margin rate, days to due, priority and priority score, special-process flag, intake, QC,
 payment and workflow status, hold reason and suspected original, shipping address, remarks,
-checkout id — and the same lines in order (product by SKU, description, quantity, price,
+checkout id — and the same lines in order (product by SKU, description, quantity, unit, price,
 discount, amount, cost, special-process flag); every customer (by phone) the same roll-ups
 (payments due and on time, on-time rate, orders in 12 months, average margin, score,
 grade); and both sides the same number of audit rows and outbox events. Only the
@@ -242,7 +242,8 @@ ORDER_FIELDS = ("order_date", "due_date", "currency", "exchange_rate", "payment_
                 "priority", "amount", "amount_cny", "total_qty", "has_special_process", "cost", "gross_margin",
                 "margin_rate", "days_to_due", "priority_score", "shipping_address", "remarks", "intake_status",
                 "hold_reason", "checkout_id", "status", "qc_status", "payment_status")
-LINE_FIELDS = ("description", "qty", "unit_price", "discount_pct", "amount", "cost_amount", "has_special_process")
+LINE_FIELDS = ("description", "qty", "unit", "unit_price", "discount_pct", "amount", "cost_amount",
+               "has_special_process")
 CUSTOMER_FIELDS = ("payments_due", "payments_on_time", "on_time_rate", "orders_12m", "avg_margin", "score", "grade")
 
 

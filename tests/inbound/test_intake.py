@@ -76,6 +76,7 @@ def test_unknown_sku_is_held_then_replayed(shop: Shop) -> None:
     assert result.output.startswith("200 ")
     order = shop.order(json.loads(result.output[4:])["order"]["id"])
     assert [line["qty"] for line in order["lines"]] == ["1000.00", "20.00"]
+    assert [line["unit"] for line in order["lines"]] == ["pc", "pc"]  # the shop sends none: the product's
     assert order["amount"] == "1120.00"
     assert list_deliveries(shop.runtime.db)[0]["status"] == "processed"
     # The provider resending the same order now gets the new answer and creates nothing more.
