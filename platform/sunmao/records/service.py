@@ -27,7 +27,7 @@ from sunmao.errors import Conflict as ConflictError
 from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
-from sunmao.records.compiled import CompiledEntity, coerce_result
+from sunmao.records.compiled import Check, CompiledEntity, coerce_result
 from sunmao.records.messages import CATALOG, translate
 from sunmao.records.naming import default_pattern, next_names
 from sunmao.records.query import ListQuery, run_list
@@ -399,7 +399,13 @@ class RecordService:
         for f in ce.required:
             if _empty(record.get(f.key)):
                 errors.add(_join(prefix, f.key), CATALOG["required"])
-        for check in ce.checks:
+        self._judge(ce.checks, record, data, errors, prefix)
+
+    def _judge(self, checks: Iterable[Check], record: Mapping[str, Any], data: Any, errors: _Errors,
+               prefix: str) -> None:
+        """Run validation rules; a failed one puts its message on its target fields (a field rule
+        over an empty field is skipped: ``required`` speaks for that)."""
+        for check in checks:
             if check.field_key is not None and _empty(record.get(check.field_key)):
                 continue
             where = _join(prefix, check.targets[0]) if check.targets else (prefix or RECORD)
@@ -511,14 +517,7 @@ class RecordService:
         if not diff:
             errors.raise_if_any()
             return
-        for check in ce.checks:
-            if check.reads.isdisjoint(diff) or (check.field_key is not None and _empty(merged.get(check.field_key))):
-                continue
-            ok, result = self._eval(check.fn, data, errors, check.targets[0] if check.targets else RECORD,
-                                    check.rule_id)
-            if ok and not truthy(result):
-                for target in check.targets or (RECORD,):
-                    errors.add(target, check.message)
+        self._judge([c for c in ce.checks if not c.reads.isdisjoint(diff)], merged, data, errors, "")
         self._check_unique(conn, ce, [merged], errors, [""], exclude_id=record_id, before=current)
         errors.raise_if_any()
         now = datetime.now(UTC)

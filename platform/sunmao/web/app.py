@@ -144,8 +144,8 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.json = SunmaoJSONProvider(app)
     snapshot = runtime.snapshot(version) if version is not None else None
     records = RecordService(runtime.db, snapshot) if snapshot is not None else None
-    userless = frozenset(importlib.import_module(spec).blueprint.name for spec in BLUEPRINTS
-                         if getattr(importlib.import_module(spec), "USERLESS", False))
+    modules = [importlib.import_module(spec) for spec in BLUEPRINTS]
+    userless = frozenset(m.blueprint.name for m in modules if getattr(m, "USERLESS", False))
     app.extensions["sunmao"] = Context(runtime, snapshot, records, userless)
     app.session_interface = _Sessions(userless)
     app.config.update(
@@ -163,8 +163,7 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
 
     token_blueprints = set()
-    for spec in BLUEPRINTS:
-        module = importlib.import_module(spec)
+    for module in modules:
         app.register_blueprint(module.blueprint)
         if getattr(module, "CSRF_EXEMPT", False):  # token- or signature-authenticated endpoints
             csrf.exempt(module.blueprint)
