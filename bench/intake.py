@@ -314,6 +314,23 @@ def stored_baseline(url: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict
         engine.dispose()
 
 
+def _on_both(what: str, ours: dict[str, Any], base: dict[str, Any], differences: list[str]
+             ) -> Iterator[tuple[str, Any, Any]]:
+    """(key, ours, baseline) for each key stored on both sides; a key on one side only is noted in
+    ``differences``."""
+    for key in sorted(ours.keys() | base.keys()):
+        a, b = ours.get(key), base.get(key)
+        if a is None or b is None:
+            differences.append(f"{what} {key}: only on {'sunmao' if b is None else 'the baseline'}")
+        else:
+            yield key, a, b
+
+
+def _unequal(label: str, ours: dict[str, Any], base: dict[str, Any], skip: str = "") -> list[str]:
+    return [f"{label} {key}: sunmao {ours[key]!r}, baseline {base[key]!r}"
+            for key in ours if key != skip and ours[key] != base[key]]
+
+
 def parity(runtime: Runtime, base_url: str, journal_rows: dict[str, dict[str, int]]) -> tuple[str, list[str]]:
     """(the summary line, the differences) between what Sunmao and the baseline stored."""
     ours_orders, ours_customers = stored_ours(runtime)
@@ -321,31 +338,20 @@ def parity(runtime: Runtime, base_url: str, journal_rows: dict[str, dict[str, in
     differences = [f"{kind}: sunmao {journal_rows['sunmao'][kind]}, baseline {journal_rows['baseline'][kind]}"
                    for kind in ("audit", "outbox") if journal_rows["sunmao"][kind] != journal_rows["baseline"][kind]]
     orders = lines = 0
-    for external in sorted(ours_orders.keys() | base_orders.keys()):
-        ours, base = ours_orders.get(external), base_orders.get(external)
-        if ours is None or base is None:
-            differences.append(f"order {external}: only on {'sunmao' if base is None else 'the baseline'}")
-            continue
+    for external, ours, base in _on_both("order", ours_orders, base_orders, differences):
         orders += 1
         lines += len(ours["lines"])
-        differences += [f"order {external} {key}: sunmao {ours[key]!r}, baseline {base[key]!r}"
-                        for key in ours if key != "lines" and ours[key] != base[key]]
+        differences += _unequal(f"order {external}", ours, base, skip="lines")
         if len(ours["lines"]) != len(base["lines"]):
             differences.append(f"order {external}: {len(ours['lines'])} lines on sunmao, {len(base['lines'])} on "
                                "the baseline")
             continue
-        differences += [f"order {external} line {i} {key}: sunmao {a[key]!r}, baseline {b[key]!r}"
-                        for i, (a, b) in enumerate(zip(ours["lines"], base["lines"], strict=True))
-                        for key in a if a[key] != b[key]]
+        for i, (a, b) in enumerate(zip(ours["lines"], base["lines"], strict=True)):
+            differences += _unequal(f"order {external} line {i}", a, b)
     customers = 0
-    for phone in sorted(ours_customers.keys() | base_customers.keys()):
-        ours, base = ours_customers.get(phone), base_customers.get(phone)
-        if ours is None or base is None:
-            differences.append(f"customer {phone}: only on {'sunmao' if base is None else 'the baseline'}")
-            continue
+    for phone, ours, base in _on_both("customer", ours_customers, base_customers, differences):
         customers += 1
-        differences += [f"customer {phone} {key}: sunmao {ours[key]!r}, baseline {base[key]!r}"
-                        for key in ours if ours[key] != base[key]]
+        differences += _unequal(f"customer {phone}", ours, base)
     verdict = "all equal" if not differences else f"{len(differences)} differences"
     return f"parity: {orders} orders, {lines} lines, {customers} customers compared — {verdict}", differences
 
