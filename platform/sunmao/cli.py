@@ -117,6 +117,8 @@ def app_install(path: str) -> None:
     click.echo(f"Published version {result.version}:")
     for step in result.steps:
         click.echo(f"  - {step.text.en}")
+    for warning in result.warnings:
+        click.secho(f"Warning: {warning.en}", fg="yellow")
 
 
 @app.command("export")

@@ -9,6 +9,7 @@ snapshot itself free of upward imports.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from sunmao.snapshot import FeatureCompiler
 
@@ -22,9 +23,24 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-def default_features() -> list[FeatureCompiler]:
-    compilers = []
-    for spec in FEATURES:
+#: "module:function" of checks run after a publish against the data: ``check(snapshot, conn)``
+#: returns warnings (``Text``) that do not refuse the publish but are shown to whoever made it.
+DATA_CHECKS: tuple[str, ...] = (
+    "sunmao.hooks.inbound.checks:lookup_warnings",
+)
+
+
+def _load(specs: tuple[str, ...]) -> list[Any]:
+    found = []
+    for spec in specs:
         module, _, name = spec.partition(":")
-        compilers.append(getattr(importlib.import_module(module), name))
-    return compilers
+        found.append(getattr(importlib.import_module(module), name))
+    return found
+
+
+def default_features() -> list[FeatureCompiler]:
+    return _load(FEATURES)
+
+
+def data_checks() -> list[Any]:
+    return _load(DATA_CHECKS)

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.cache import LastVersions
-from sunmao.features import default_features
+from sunmao.features import data_checks, default_features
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity
 from sunmao.meta.package import AppPackage, export_package, load_package
@@ -39,6 +39,8 @@ class PublishResult:
     steps: list[Step]
     #: Entities whose stored formulas or roll-ups changed and were recomputed.
     recomputed: tuple[str, ...] = ()
+    #: What the published documents will meet in the data and should be looked at (``Text``s).
+    warnings: tuple[Any, ...] = ()
 
 
 def changed_formulas(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> tuple[str, ...]:
@@ -156,7 +158,9 @@ class Runtime:
             records = RecordService(self.db, snap)
             for entity_key in stale:
                 records.recompute(entity_key)
-        return PublishResult(version, steps, stale)
+        with self.db.read() as conn:
+            warnings = tuple(w for check in data_checks() for w in check(snap, conn))
+        return PublishResult(version, steps, stale, warnings)
 
     def _set_version(self, conn: sa.Connection, version: int) -> None:
         updated = conn.execute(sm.setting.update().where(sm.setting.c.key == PUBLISHED).values(value=str(version)))

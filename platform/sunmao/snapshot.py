@@ -19,9 +19,9 @@ from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity, build_entity
 from sunmao.meta.schemas import validate_document
-from sunmao.records.compiled import Check, CompiledEntity, Rollup, reads_clock, rule_vars
+from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, Rollup, reads_clock, rule_vars
 from sunmao.records.schema import build_schema
-from sunmao.records.sqlrules import SqlRuleError, compile_where
+from sunmao.records.sqlrules import SqlRuleError, compile_where, record_reads
 from sunmao.rules import Engine, RuleError, default_engine
 from sunmao.storage.tables import build_tables
 
@@ -83,6 +83,13 @@ def rule_fields(entity: Entity, entities: Mapping[str, Entity]) -> dict[str, str
             if f.type == "link":
                 fields[f"{f.key}.id"] = "integer"
                 fields[f"{f.key}.name"] = "string"
+    for lookup in entity.lookups:
+        target = entities.get(lookup.entity)
+        if target is not None:
+            fields[f"{lookup.key}.id"] = "integer"
+            fields[f"{lookup.key}.name"] = "string"
+            for sub in target.fields:
+                fields[f"{lookup.key}.{sub.key}"] = sub.value_type
     return fields
 
 
@@ -137,6 +144,13 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
             [v.check for f in entity.fields for v in f.validate] + [r.check for r in entity.rules]:
         read |= rule_vars(expr)
     linked = {p.split(".", 1)[0] for p in read if "." in p}
+    lookups = _lookups(entity, tables, rule, file, problems)
+    looked = {lk.key: lk.reads for lk in lookups}
+    default_reads = {}
+    for f in entity.fields:
+        if f.has_formula_default:
+            reads = _reads(f.default["formula"])
+            default_reads[f.key] = frozenset().union(reads - set(looked), *(looked[k] for k in reads & set(looked)))
     return CompiledEntity(
         entity=entity, table=table, schema=schema, defaults=tuple(defaults), computed=tuple(computed),
         checks=tuple(checks),
@@ -149,7 +163,42 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
                        for f in entity.fields if f.type == "computed" and f.rollup is None},
         rollups=_rollups(entity, entities, tables, file, problems),
         row_rules=_row_rules(entity, table, file, problems),
+        lookups=lookups, default_reads=default_reads,
+        search_links=_search_links(entity, entities, tables),
     )
+
+
+def _lookups(entity: Entity, tables: Mapping[str, sa.Table], rule: Callable[[Any, str, str], Any], file: str,
+             problems: list[Problem]) -> tuple[CompiledLookup, ...]:
+    """Each look-up's condition as SQL (``$record`` values bound per use) and its ``when`` as a closure."""
+    own = {c.key: c.type for c in tables[entity.key].columns}
+    found = []
+    for i, lookup in enumerate(entity.lookups):
+        base = f"$.lookups[{i}]"
+        table = tables.get(lookup.entity)
+        if table is None:
+            continue  # reported by the document checks
+        try:
+            clause = compile_where(lookup.where, table, f"{base}.where", record_fields=own)
+        except SqlRuleError as exc:
+            problems.append(Problem(file, exc.path, str(exc).split(": ", 1)[1]))
+            continue
+        when = rule(lookup.when, f"{entity.key}.{lookup.key}.when", f"{base}.when") \
+            if lookup.when is not None else None
+        reads = record_reads(lookup.where) | (_reads(lookup.when) if lookup.when is not None else frozenset())
+        found.append(CompiledLookup(lookup.key, lookup.entity, clause, lookup.order_by, when, frozenset(reads)))
+    return tuple(found)
+
+
+def _search_links(entity: Entity, entities: Mapping[str, Entity], tables: Mapping[str, sa.Table]
+                  ) -> tuple[tuple[str, sa.Table, tuple[str, ...]], ...]:
+    """``link.field`` search fields grouped by link: ``q=`` also finds records whose linked record matches."""
+    grouped: dict[str, list[str]] = {}
+    for path in entity.search_fields:
+        head, _, tail = path.partition(".")
+        if tail:
+            grouped.setdefault(head, []).append(tail)
+    return tuple((head, tables[entity.by_key[head].to or ""], tuple(cols)) for head, cols in grouped.items())
 
 
 def _reads(expr: Any) -> frozenset[str]:
@@ -187,13 +236,20 @@ def _rollups(entity: Entity, entities: Mapping[str, Entity], tables: Mapping[str
             continue
         spec, base = f.rollup, f"$.fields[{i}].rollup"
         source = entities.get(spec["entity"])
-        link = source.by_key.get(spec["link"]) if source else None
         if source is None or source.child:
             problems.append(Problem(file, f"{base}.entity", f"{spec['entity']!r} is not an entity with records"))
             continue
-        if link is None or link.type != "link" or link.to != entity.key:
-            problems.append(Problem(file, f"{base}.link", f"{spec['link']!r} is not a link field of {source.key} "
-                                    f"pointing to {entity.key}"))
+        match = tuple((theirs, ours) for theirs, ours in (spec.get("match") or {}).items())
+        bad_match = [f"{theirs} = {ours}" for theirs, ours in match
+                     if theirs not in tables[source.key].c or ours not in tables[entity.key].c]
+        if bad_match:
+            problems.append(Problem(file, f"{base}.match", f"{', '.join(bad_match)}: each pair names a stored field "
+                                    f"of {source.key} and one of {entity.key}"))
+            continue
+        link = source.by_key.get(spec["link"]) if "link" in spec else None
+        if not match and (link is None or link.type != "link" or link.to != entity.key):
+            problems.append(Problem(file, f"{base}.link", f"{spec.get('link')!r} is not a link field of "
+                                    f"{source.key} pointing to {entity.key}"))
             continue
         value_field = spec.get("field")
         if spec["op"] != "count":
@@ -209,7 +265,8 @@ def _rollups(entity: Entity, entities: Mapping[str, Entity], tables: Mapping[str
             except SqlRuleError as exc:
                 problems.append(Problem(file, exc.path, str(exc).split(": ", 1)[1]))
                 continue
-        found.append(Rollup(f, source.key, link.key, spec["op"], value_field, where))
+        found.append(Rollup(f, source.key, link.key if link is not None else None, spec["op"], value_field, where,
+                            match))
     return tuple(found)
 
 
@@ -248,12 +305,12 @@ def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None,
         schemas[entity.key] = schema_cls()
         compiled[entity.key] = _compile_entity(entity, tables[entity.key], schemas[entity.key], engine,
                                                docs[entity.key][0], problems, entities, tables)
-    feeds: dict[str, list[tuple[str, str]]] = {}
+    feeds: dict[str, list[Feed]] = {}
     for ce in compiled.values():
         for r in ce.rollups:
-            pair = (ce.key, r.link)
-            if pair not in feeds.setdefault(r.source, []):
-                feeds[r.source].append(pair)
+            feed = Feed(ce.key, r.link, r.match)
+            if feed not in feeds.setdefault(r.source, []):
+                feeds[r.source].append(feed)
     for source, pairs in feeds.items():
         compiled[source] = replace(compiled[source], feeds=tuple(pairs))
     if problems:

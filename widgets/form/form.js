@@ -1,9 +1,15 @@
 /* The form engine: live formulas and form rules (the same JSONLogic as the server, through
  * json-logic-js and sunmao-rules.js), collecting values as the API expects them, saving with one
- * JSON call, and showing the server's problem+json errors next to each field. */
+ * JSON call, and showing the server's problem+json errors next to each field.
+ *
+ * Defaults that depend on other fields (an A customer's order is urgent; a line's special
+ * processes come from its product; a foreign order's exchange rate from the rate table) follow
+ * those fields until the user sets the value: the server computes them (one preview call when a
+ * field they read changes), and a value the user never touched is not sent, so the server's own
+ * default decides on save — in the browser and on every other path alike. */
 (function () {
   "use strict";
-  var form, meta, numberFormat = {};
+  var form, meta, numberFormat = {}, previewTimer = null, previewSeq = 0;
 
   function fmt(value, scale) {
     if (value === null || value === undefined || value === "" || (typeof value === "number" && !isFinite(value))) {
@@ -79,8 +85,9 @@
 
   function computeRow(tr, grid) {
     var row = rowValues(tr, false);
-    Object.keys(grid.formulas || {}).forEach(function (key) {
-      row[key] = safeApply(grid.formulas[key], row);
+    (grid.formulas || []).forEach(function (pair) {
+      var key = pair[0];
+      row[key] = safeApply(pair[1], row);
       var out = tr.querySelector('[data-computed="' + key + '"]');
       if (out) out.textContent = fmt(row[key], out.getAttribute("data-scale"));
     });
@@ -100,8 +107,9 @@
         return computeRow(tr, grid);
       });
     });
-    Object.keys(meta.formulas || {}).forEach(function (key) {
-      data[key] = safeApply(meta.formulas[key], data);
+    (meta.formulas || []).forEach(function (pair) {
+      var key = pair[0];
+      data[key] = safeApply(pair[1], data);
       var out = form.querySelector('[data-computed="' + key + '"]:not([data-grid] *)');
       if (out) out.textContent = fmt(data[key], out.getAttribute("data-scale"));
     });
@@ -132,19 +140,73 @@
     applyRules(snapshot());
   }
 
+  /* A field whose default follows other fields and that the user has not set: the server's to fill. */
+  function following(el, follow) {
+    return !!(follow && follow[el.getAttribute("data-field")]) && !el.hasAttribute("data-touched");
+  }
+
   function collect() {
     var values = {};
     form.querySelectorAll("[data-field][data-input]").forEach(function (el) {
       if (inGrid(el) || !usable(el)) return;
+      if (following(el, meta.follow)) return;
       values[el.getAttribute("data-field")] = read(el);
     });
     form.querySelectorAll("[data-grid]").forEach(function (box) {
       var wrap = wrapOf(box);
       if (wrap && wrap.hidden) return;
+      var follow = (meta.grids[box.getAttribute("data-grid")] || {}).follow;
       values[box.getAttribute("data-grid")] = Array.prototype.map.call(
-        box.querySelectorAll("tbody tr[data-row]"), function (tr) { return rowValues(tr, true); });
+        box.querySelectorAll("tbody tr[data-row]"), function (tr) {
+          var row = rowValues(tr, true);
+          tr.querySelectorAll("[data-field][data-input]").forEach(function (el) {
+            if (following(el, follow)) delete row[el.getAttribute("data-field")];
+          });
+          return row;
+        });
     });
     return values;
+  }
+
+  function reads(follow, key) {
+    return Object.keys(follow || {}).some(function (target) { return follow[target].indexOf(key) >= 0; });
+  }
+
+  /* Ask the server for the defaults of the fields still following others, and show them. */
+  function preview() {
+    var seq = ++previewSeq;
+    Sunmao.api(meta.preview, {json: {values: collect(), id: meta.id}}).then(function (r) {
+      if (seq !== previewSeq || !r.ok || !r.body || !r.body.values) return;
+      var values = r.body.values;
+      form.querySelectorAll("[data-field][data-input]").forEach(function (el) {
+        if (!inGrid(el) && following(el, meta.follow)) write(el, values[el.getAttribute("data-field")]);
+      });
+      form.querySelectorAll("[data-grid]").forEach(function (box) {
+        var key = box.getAttribute("data-grid");
+        var follow = (meta.grids[key] || {}).follow;
+        var rows = values[key] || [];
+        box.querySelectorAll("tbody tr[data-row]").forEach(function (tr, i) {
+          tr.querySelectorAll("[data-field][data-input]").forEach(function (el) {
+            if (rows[i] && following(el, follow)) write(el, rows[i][el.getAttribute("data-field")]);
+          });
+        });
+      });
+      refresh();
+    }).catch(function () { /* offline: the server fills the defaults on save */ });
+  }
+
+  /* The user changed ``el``: it is theirs now; defaults that read it are asked for again. */
+  function touched(el) {
+    var field = el && el.closest("[data-field][data-input]");
+    if (!field) return;
+    field.setAttribute("data-touched", "");
+    var key = field.getAttribute("data-field");
+    var box = field.closest("[data-grid]");
+    var follow = box ? (meta.grids[box.getAttribute("data-grid")] || {}).follow : meta.follow;
+    if (reads(follow, key) || (!box && reads(meta.follow, key))) {
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(preview, 200);
+    }
   }
 
   function clearErrors() {
@@ -222,7 +284,13 @@
     if (!form || !source) return;
     meta = JSON.parse(source.textContent);
     if (window.SunmaoRules && window.jsonLogic) SunmaoRules.install(jsonLogic, {timeZone: "Asia/Shanghai"});
+    (meta.given || []).forEach(function (key) {
+      var el = form.querySelector('[data-field="' + key + '"][data-input]');
+      if (el) el.setAttribute("data-touched", "");
+    });
+    form.addEventListener("change", function (event) { if (event.isTrusted) touched(event.target); });
     form.addEventListener("input", function (event) {
+      if (event.isTrusted) touched(event.target);
       var holder = event.target.closest("[data-field-wrap], td");
       if (holder && holder.classList.contains("has-error")) {
         holder.classList.remove("has-error");
@@ -241,8 +309,10 @@
     });
     form.addEventListener("sunmao:link-picked", function (event) {
       fill(event.target, event.detail.item);
+      touched(event.target.querySelector("[data-field]"));
       refresh();
     });
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors();

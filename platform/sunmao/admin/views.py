@@ -9,11 +9,21 @@ from typing import Any
 from flask import g, redirect, request
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
 from sunmao.meta.model import ADMIN_ROLE
+from sunmao.web.i18n import DEFAULT_TIMEZONE
+
+
+def _local_time(_view: Any, value: datetime, _name: str) -> str:
+    """Stored UTC, shown in the installation's time zone (a naive value is UTC, as SQLite returns it)."""
+    from zoneinfo import ZoneInfo
+
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _is_admin() -> bool:
@@ -43,6 +53,8 @@ class SecureModelView(Guarded, ModelView):
     form_base_class = FlaskForm
     page_size = 50
     can_view_details = True
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _local_time}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time}
 
 
 class ReadOnlyView(SecureModelView):

@@ -89,13 +89,44 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
     stored = {f["key"] for f in doc["fields"] if f["type"] != "table"} | {"name"}
     if doc.get("title_field") and doc["title_field"] not in stored:
         bad("$.title_field", f"{doc['title_field']!r} is not a field of this entity")
-    for i, key in enumerate(doc.get("search_fields", ())):
+    for i, perm in enumerate(doc.get("permissions", ())):
+        for j, key in enumerate(perm.get("writable_fields", ())):
+            if key not in keys:
+                bad(f"$.permissions[{i}].writable_fields[{j}]", f"{key!r} is not a field of this entity")
+    if doc.get("naming_date") and next((f["type"] for f in doc["fields"] if f["key"] == doc["naming_date"]),
+                                       None) not in ("date", "datetime"):
+        bad("$.naming_date", f"{doc['naming_date']!r} is not a date or datetime field of this entity")
+    for i, key in enumerate(doc.get("summary_fields", ())):
         if key not in stored:
-            bad(f"$.search_fields[{i}]", f"{key!r} is not a field of this entity")
+            bad(f"$.summary_fields[{i}]", f"{key!r} is not a stored field of this entity")
+    links = {f["key"]: f.get("to") for f in doc["fields"] if f["type"] == "link"}
+    for i, key in enumerate(doc.get("search_fields", ())):
+        head, _, tail = key.partition(".")
+        if not tail:
+            if key not in stored:
+                bad(f"$.search_fields[{i}]", f"{key!r} is not a field of this entity")
+        elif head not in links:
+            bad(f"$.search_fields[{i}]", f"{head!r} is not a link field of this entity; `link.field` searches "
+                                         "the linked records")
+        elif links[head] in entities and tail not in _stored_keys(entities[links[head]][1]):
+            bad(f"$.search_fields[{i}]", f"{tail!r} is not a field of {links[head]}")
+    for i, lookup in enumerate(doc.get("lookups", ())):
+        p = f"$.lookups[{i}]"
+        if lookup["key"] in keys or lookup["key"] in RESERVED_KEYS:
+            bad(f"{p}.key", f"{lookup['key']!r} is also a field of this entity; a look-up needs a name of its own")
+        target = entities.get(lookup["entity"])
+        if target is None or target[1].get("child"):
+            bad(f"{p}.entity", f"{lookup['entity']!r} is not an entity with records")
+            continue
+        for j, key in enumerate(lookup.get("order_by", ())):
+            if key.lstrip("-") not in _stored_keys(target[1]):
+                bad(f"{p}.order_by[{j}]", f"{key.lstrip('-')!r} is not a stored field of {lookup['entity']}")
     for i, index in enumerate(doc.get("indexes", ())):
         for j, key in enumerate(index["fields"]):
             if key not in stored:
                 bad(f"$.indexes[{i}].fields[{j}]", f"{key!r} is not a stored field of this entity")
+    if child and doc.get("lookups"):
+        bad("$.lookups", "a child entity cannot have look-ups; declare them on its parent")
     if child and doc.get("naming"):
         bad("$.naming", "a child entity has no naming series; remove it")
     for i, rule in enumerate(doc.get("rules", ())):
@@ -103,3 +134,8 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
             if key not in keys:
                 bad(f"$.rules[{i}].fields[{j}]", f"{key!r} is not a field of this entity")
     return problems
+
+
+def _stored_keys(doc: Mapping[str, Any]) -> set[str]:
+    """The keys of an entity document's columns, system columns included."""
+    return {f["key"] for f in doc["fields"] if f["type"] != "table"} | {"id", "name", "created_at", "updated_at"}

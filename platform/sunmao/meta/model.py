@@ -66,6 +66,8 @@ class Field:
     result_type: str | None = None
     validate: tuple[ValidationRule, ...] = ()
     help: Text | None = None
+    #: How a number is shown (``percent``); None: as it is.
+    format: str | None = None
     #: The field's document as written, kept for archiving and export.
     doc: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -111,6 +113,21 @@ class RoleAccess:
         return self.scope != "all" or self.rows is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A record of another entity found by a condition over this record's values — the latest
+    exchange rate of the order's currency on its order date. Formulas, defaults and rules read
+    it as they read a link (``fx.rate``); it is found again whenever the values it reads change."""
+
+    key: str
+    entity: str
+    where: Any
+    order_by: tuple[tuple[str, bool], ...] = ()
+    #: JSONLogic over the record: when false the look-up is empty without a query.
+    when: Any = None
+    label: Text | None = None
+
+
 @dataclass(frozen=True)
 class Entity:
     key: str
@@ -120,12 +137,16 @@ class Entity:
     naming: str | None = None
     title_field: str | None = None
     search_fields: tuple[str, ...] = ()
+    summary_fields: tuple[str, ...] = ()
+    #: The date field that dates a record's number (None: its creation).
+    naming_date: str | None = None
     indexes: tuple[tuple[tuple[str, ...], bool], ...] = ()
     permissions: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
     rules: tuple[ValidationRule, ...] = ()
     description: Text | None = None
     access: Mapping[str, RoleAccess] = field(default_factory=lambda: MappingProxyType({}))
     owner_field: str = "created_by"
+    lookups: tuple[Lookup, ...] = ()
     by_key: Mapping[str, Field] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     by_id: Mapping[str, Field] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
@@ -186,8 +207,16 @@ def build_field(doc: Mapping[str, Any]) -> Field:
         result_type=doc.get("result_type"),
         validate=_rules(doc.get("validate")),
         help=_text(doc.get("help")),
+        format=doc.get("format"),
         doc=doc,
     )
+
+
+def _access(p: Mapping[str, Any], fields: tuple[Field, ...]) -> RoleAccess:
+    readonly = set(p.get("readonly_fields", ()))
+    if "writable_fields" in p:
+        readonly |= {f.key for f in fields if f.key not in set(p["writable_fields"])}
+    return RoleAccess(p.get("scope", "all"), p.get("rows"), frozenset(p.get("hidden_fields", ())), frozenset(readonly))
 
 
 def build_entity(doc: Mapping[str, Any]) -> Entity:
@@ -205,14 +234,17 @@ def build_entity(doc: Mapping[str, Any]) -> Entity:
         naming=doc.get("naming"),
         title_field=doc.get("title_field"),
         search_fields=tuple(doc.get("search_fields", ())),
+        summary_fields=tuple(doc.get("summary_fields", ())),
+        naming_date=doc.get("naming_date"),
         indexes=tuple((tuple(i["fields"]), i.get("unique", False)) for i in doc.get("indexes", ())),
         permissions=MappingProxyType(permissions),
-        access=MappingProxyType({
-            p["role"]: RoleAccess(p.get("scope", "all"), p.get("rows"), frozenset(p.get("hidden_fields", ())),
-                                  frozenset(p.get("readonly_fields", ())))
-            for p in doc.get("permissions", ())}),
+        access=MappingProxyType({p["role"]: _access(p, fields) for p in doc.get("permissions", ())}),
         owner_field=doc.get("owner_field", "created_by"),
         rules=_rules(doc.get("rules")),
+        lookups=tuple(Lookup(key=lk["key"], entity=lk["entity"], where=lk["where"],
+                             order_by=tuple((k.lstrip("-"), k.startswith("-")) for k in lk.get("order_by", ())),
+                             when=lk.get("when"), label=_text(lk.get("label")))
+                      for lk in doc.get("lookups", ())),
         by_key=MappingProxyType({f.key: f for f in fields}),
         by_id=MappingProxyType({f.id: f for f in fields}),
     )

@@ -44,11 +44,15 @@ KINDS = {
 def _title(event: Event) -> dict[str, str]:
     p = event.payload
     what = f"{p.get('entity') or ''} #{p.get('record_id') or ''}".strip()
+    subject = p.get("subject") if isinstance(p.get("subject"), dict) else {"zh": p.get("name") or what,
+                                                                         "en": p.get("name") or what}
+    step = p.get("step_label") if isinstance(p.get("step_label"), dict) else {"zh": p.get("step") or "",
+                                                                            "en": p.get("step") or ""}
     if event.topic == "workflow.task.created":
-        return {"zh": f"待你审批：{what}（{p.get('step')}）",
-                "en": f"Waiting for your approval: {what} ({p.get('step')})"}
+        return {"zh": f"待你审批：{subject['zh']}（{step['zh']}）",
+                "en": f"Waiting for your approval: {subject['en']} ({step['en']})"}
     if event.topic == "workflow.task.overdue":
-        return {"zh": f"审批已超时：{what}（{p.get('step') or ''}）", "en": f"Approval overdue: {what}"}
+        return {"zh": f"审批已超时：{subject['zh']}（{step['zh']}）", "en": f"Approval overdue: {subject['en']}"}
     if event.topic == "comment.mentioned":
         who = p.get("author") or ""
         return {"zh": f"{who} 在 {what} 的评论中提到了你", "en": f"{who} mentioned you on {what}"}

@@ -21,6 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
@@ -59,6 +60,26 @@ def _label(entity: Entity, key: str, lang: str) -> str:
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
     """Record text goes into reportlab's mini-markup: escape it, keep line breaks."""
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _column_widths(fields: list[Field], texts: list[list[str]], numeric: list[bool], width: float, font: str,
+                   lang: str) -> list[float]:
+    """Numbers get the width their longest value needs (an amount never wraps); the text columns
+    share what is left by weight (links and names wider)."""
+    pad = 7  # the cell's padding on both sides, and a little air
+    columns = list(zip(*texts, strict=True)) if texts else [()] * len(fields)
+    need = []
+    for f, is_number, column in zip(fields, numeric, columns, strict=True):
+        widest = max([stringWidth(t, font, 9.5) for t in column] + [stringWidth(f.label.get(lang), font, 8.5)])
+        need.append(widest + pad if is_number else 0.0)
+    weights = [0.0 if is_number else 3.0 if f.type == "link" or f.value_type in ("string", "text") else 1.0
+               for f, is_number in zip(fields, numeric, strict=True)]
+    left = width - sum(need)
+    if not any(weights) or left < 20 * mm * sum(1 for w in weights if w):
+        weights = [3.0 if f.type == "link" or f.value_type in ("string", "text") else 1.4 for f in fields]
+        return [width * w / sum(weights) for w in weights]
+    return [n if is_number else left * w / sum(weights) for n, w, is_number in zip(need, weights, numeric,
+                                                                                   strict=True)]
 
 
 def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout | None, lang: str,
@@ -110,14 +131,12 @@ def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout:
         fields = [child.by_key[k] for k in keys]
         header = [_para("#", small)] + [_para(f.label.get(lang), small) for f in fields]
         body = [header]
-        for i, row in enumerate(record.get(layout.table) or [], start=1):
-            body.append([_para(str(i), base)] + [
-                _para(show(f, f.key, row), right if f.value_type in ("decimal", "integer") and f.type != "link"
-                      else base) for f in fields])
-        width = 180 * mm - 8 * mm
-        weights = [3.0 if f.type == "link" or f.value_type in ("string", "text") else
-                   1.4 if f.value_type in ("decimal", "integer") else 1.0 for f in fields]
-        col_widths = [8 * mm] + [width * w / sum(weights) for w in weights]
+        texts = [[show(f, f.key, row) for f in fields] for row in record.get(layout.table) or []]
+        numeric = [f.value_type in ("decimal", "integer") and f.type != "link" for f in fields]
+        for i, cells_of_row in enumerate(texts, start=1):
+            body.append([_para(str(i), base)] + [_para(text, right if is_number else base)
+                                                 for text, is_number in zip(cells_of_row, numeric, strict=True)])
+        col_widths = [8 * mm] + _column_widths(fields, texts, numeric, 180 * mm - 8 * mm, font, lang)
         story.append(Table(body, colWidths=col_widths, repeatRows=1, style=[
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1ebe5")),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),

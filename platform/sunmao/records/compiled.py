@@ -39,14 +39,41 @@ class Check:
 
 @dataclass(frozen=True)
 class Rollup:
-    """A stored aggregate over the records of ``source`` whose ``link`` points at this record."""
+    """A stored aggregate over the records of ``source`` whose ``link`` points at this record —
+    or, with ``match``, whose fields equal this record's ((source field, our field) pairs)."""
 
     field: Field
     source: str
-    link: str
+    link: str | None
     op: str
     value_field: str | None
     where: Callable[[date], Any] | None
+    match: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Records of ``source`` (ours) roll up into ``target``: through our ``link``, or by ``match``."""
+
+    target: str
+    link: str | None
+    match: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledLookup:
+    """An entity look-up ready to run: ``clause(today, record=...)`` is its SQL condition."""
+
+    key: str
+    entity: str
+    clause: Callable[..., Any]
+    order_by: tuple[tuple[str, bool], ...]
+    when: Evaluator | None
+    #: The record's fields the look-up reads (its ``$record`` values and its ``when``).
+    reads: frozenset[str]
+
+    def params(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(record.get(k) for k in sorted(self.reads))
 
 
 class Statements:
@@ -125,10 +152,15 @@ class CompiledEntity:
     rollups: tuple[Rollup, ...] = ()
     #: role → compiled ``rows`` rule of its permission (SQL, with ``$user``).
     row_rules: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
-    #: (entity, link field of this entity) pairs: records of that entity roll up values of ours.
-    feeds: tuple[tuple[str, str], ...] = ()
+    #: Entities whose roll-ups aggregate records of ours.
+    feeds: tuple[Feed, ...] = ()
     #: computed field → the fields its formula reads; None when it also reads the clock (``today``).
     formula_reads: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    lookups: tuple[CompiledLookup, ...] = ()
+    #: formula default's field → the fields it reads (a look-up it reads counts as what the look-up reads).
+    default_reads: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: ``q=`` over linked records: (link field, target table, target columns).
+    search_links: tuple[tuple[str, sa.Table, tuple[str, ...]], ...] = ()
 
     @property
     def key(self) -> str:

@@ -147,10 +147,17 @@ def build_filters(ce: CompiledEntity, query: ListQuery) -> list[sa.ColumnElement
             where.append({"eq": col.__eq__, "ne": col.__ne__, "lt": col.__lt__, "le": col.__le__,
                           "gt": col.__gt__, "ge": col.__ge__}[op](value))
     if query.search:
-        keys = list(ce.entity.search_fields) or ([ce.entity.title_field] if ce.entity.title_field else [])
+        keys = [k for k in ce.entity.search_fields if "." not in k] or \
+            ([ce.entity.title_field] if ce.entity.title_field and not ce.search_links else [])
         columns = [table.c[k] for k in keys] + ([table.c.name] if not ce.entity.child else [])
         pattern = "%" + query.search.replace("%", r"\%").replace("_", r"\_") + "%"
-        where.append(sa.or_(*(sa.cast(c, sa.String).ilike(pattern, escape="\\") for c in columns)))
+        found = [sa.cast(c, sa.String).ilike(pattern, escape="\\") for c in columns]
+        for link, target, target_columns in ce.search_links:
+            # the records whose linked record matches (a stock level by its product's SKU or name)
+            hits = sa.select(target.c.id).where(target.c.deleted_at.is_(None), sa.or_(
+                *(sa.cast(target.c[k], sa.String).ilike(pattern, escape="\\") for k in target_columns)))
+            found.append(table.c[link].in_(hits))
+        where.append(sa.or_(*found))
     return where
 
 

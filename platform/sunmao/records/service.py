@@ -27,9 +27,9 @@ from sunmao.errors import Conflict as ConflictError
 from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
-from sunmao.records.compiled import Check, CompiledEntity, coerce_result
+from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, coerce_result
 from sunmao.records.messages import CATALOG, translate
-from sunmao.records.naming import default_pattern, next_names
+from sunmao.records.naming import LOCAL_ZONE, default_pattern, next_names, split
 from sunmao.records.query import ListQuery, run_list
 from sunmao.records.values import SYSTEM_OUT, json_value
 from sunmao.rules import RuleError
@@ -76,6 +76,13 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+def _unset(record: Mapping[str, Any], key: str) -> bool:
+    """Whether a default fills ``key``: nothing was given (absent, null or blank). An empty list
+    given on purpose (no special process on this line) is the sender's value."""
+    value = record.get(key)
+    return value is None or value == ""
+
+
 class _Errors:
     """Collects field errors under dotted paths (``lines[2].qty``)."""
 
@@ -114,11 +121,13 @@ class _Errors:
 class _Links:
     """The rows that one write's links point at, read once and shared by rules and link checks."""
 
-    __slots__ = ("rows", "live")
+    __slots__ = ("rows", "live", "found")
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, Any], dict[str, Any]] = {}
         self.live: set[tuple[str, Any]] = set()
+        #: Look-up results by (entity, look-up, the record values it read).
+        self.found: dict[tuple[str, str, tuple[Any, ...]], dict[str, Any] | None] = {}
 
 
 def _missing(links: Iterable[Field], record: Mapping[str, Any], cache: _Links, wanted: dict[str, set[Any]]) -> None:
@@ -181,6 +190,10 @@ class RecordService:
         sets = [(ce.entity.access[r].readonly | ce.entity.access[r].hidden) if r in ce.entity.access else frozenset()
                 for r in roles]
         return frozenset.intersection(*sets)
+
+    def locked_fields(self, entity_key: str, actor: Actor, action: str = "update") -> frozenset[str]:
+        """The fields the actor's roles may not set (a form shows them read-only)."""
+        return self._locked(self.compiled(entity_key), actor, action)
 
     def readable_fields(self, entity_key: str, actor: Actor) -> list[str]:
         """The field keys the actor may see (screens hide the others' columns and inputs)."""
@@ -317,7 +330,7 @@ class RecordService:
                 links: Sequence[Field] | None = None) -> dict[str, Any]:
         """The record as rules see it: link fields they read through (``customer.grade``) expanded."""
         links = ce.link_paths if links is None else links
-        if not links:
+        if not links and not ce.lookups:
             return record  # type: ignore[return-value]
         wanted: dict[str, set[int]] = {}
         _missing(links, record, cache, wanted)
@@ -329,7 +342,34 @@ class RecordService:
             target_id = record.get(f.key)
             if target_id is not None:
                 data[f.key] = cache.rows[(f.to or "", target_id)]
+        self._look_up(conn, ce, record, data, cache)
         return data
+
+    def _look_up(self, conn: sa.Connection | None, ce: CompiledEntity, record: Mapping[str, Any],
+                 data: dict[str, Any], cache: _Links) -> None:
+        """Put each look-up's record (or None) into ``data``; found again only when the values it
+        reads changed since (a default filled the order date meanwhile)."""
+        for lookup in ce.lookups:
+            key = (ce.key, lookup.key, lookup.params(record))
+            if key not in cache.found:
+                cache.found[key] = self._find(conn, lookup, record, data)
+            data[lookup.key] = cache.found[key]
+
+    def _find(self, conn: sa.Connection | None, lookup: CompiledLookup, record: Mapping[str, Any],
+              data: Mapping[str, Any]) -> dict[str, Any] | None:
+        if lookup.when is not None:
+            try:
+                if not truthy(lookup.when(data)):
+                    return None
+            except RuleError:
+                return None
+        table = self.snapshot.tables[lookup.entity]
+        order = [table.c[k].desc() if desc else table.c[k].asc() for k, desc in lookup.order_by]
+        query = (sa.select(table).where(table.c.deleted_at.is_(None), lookup.clause(clock.today(), record=record))
+                 .order_by(*order, table.c.id.desc()).limit(1))
+        with self._reading(conn) as reading:
+            row = reading.execute(query).mappings().first()
+        return dict(row) if row is not None else None
 
     def _prefetch(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]],
                   cache: _Links, *, every_link: bool) -> None:
@@ -372,15 +412,17 @@ class RecordService:
         data = self._linked(conn, ce, record, cache)
         if new:
             for f, literal, formula in ce.defaults:
-                if _empty(record.get(f.key)):
+                if _unset(record, f.key):
                     if formula is None:
                         record[f.key] = literal
                     else:
-                        ok, value = self._eval(formula, data, errors, _join(prefix, f.key),
-                                               f"{ce.key}.{f.key}.default")
-                        record[f.key] = coerce_result(f, value) if ok else None
+                        if ce.lookups:
+                            self._look_up(conn, ce, record, data, cache)
+                        record[f.key] = self._default(ce, f, formula, data, errors, prefix)
                     if data is not record:
                         data[f.key] = record[f.key]
+            if ce.lookups:
+                self._look_up(conn, ce, record, data, cache)
         for f in ce.entity.table_fields:
             child = self.snapshot.compiled[f.of or ""]
             rows = record.get(f.key) or []
@@ -391,7 +433,7 @@ class RecordService:
             if data is not record:
                 data[f.key] = rows
         if ce.rollups:
-            values = self._rollup_values(conn, ce, record.get("id"))
+            values = self._rollup_values(conn, ce, record)
             record.update(values)
             if data is not record:
                 data.update(values)
@@ -400,6 +442,35 @@ class RecordService:
             if _empty(record.get(f.key)):
                 errors.add(_join(prefix, f.key), CATALOG["required"])
         self._judge(ce.checks, record, data, errors, prefix)
+
+    def _default(self, ce: CompiledEntity, f: Field, formula: Any, data: Any, errors: _Errors, prefix: str) -> Any:
+        ok, value = self._eval(formula, data, errors, _join(prefix, f.key), f"{ce.key}.{f.key}.default")
+        try:
+            return coerce_result(f, value) if ok else None
+        except (ValueError, ArithmeticError):
+            return None
+
+    def _follow(self, conn: sa.Connection, ce: CompiledEntity, before: Mapping[str, Any], after: dict[str, Any],
+                sent: Iterable[str], cache: _Links, errors: _Errors, prefix: str = "") -> None:
+        """Formula defaults follow the fields they read until someone sets them: when an edit
+        changes what a default reads, leaves the defaulted field alone, and the stored value is
+        still what the default gave before, the default is computed again (the priority of an
+        order whose customer changed from a B to an A customer)."""
+        sent = set(sent)
+        old_data: dict[str, Any] | None = None
+        new_data: dict[str, Any] | None = None
+        for f, _literal, formula in ce.defaults:
+            reads = ce.default_reads.get(f.key)
+            if formula is None or not reads or f.key in sent or all(before.get(k) == after.get(k) for k in reads):
+                continue
+            if old_data is None:
+                old_data = dict(self._linked(conn, ce, before, cache))
+            quiet = _Errors()
+            if self._default(ce, f, formula, old_data, quiet, prefix) != before.get(f.key):
+                continue  # set by someone: theirs to keep
+            if new_data is None:
+                new_data = dict(self._linked(conn, ce, after, cache))
+            after[f.key] = new_data[f.key] = self._default(ce, f, formula, new_data, errors, prefix)
 
     def _judge(self, checks: Iterable[Check], record: Mapping[str, Any], data: Any, errors: _Errors,
                prefix: str) -> None:
@@ -432,14 +503,16 @@ class RecordService:
         if data is not record:
             data[f.key] = record[f.key]
 
-    def _rollup_values(self, conn: sa.Connection | None, ce: CompiledEntity, record_id: int | None
+    def _rollup_values(self, conn: sa.Connection | None, ce: CompiledEntity, record: Mapping[str, Any]
                        ) -> dict[str, Any]:
-        """Aggregates over the records that link here (a new record has none yet)."""
-        if record_id is None:
+        """Aggregates over the records that link here (a new record has none yet) or match it."""
+        if record.get("id") is None and all(r.link is not None for r in ce.rollups):
             return {r.field.key: coerce_result(r.field, 0 if r.op in ("count", "sum") else None) for r in ce.rollups}
         query = self._rollup_query(ce, clock.today())
+        params = {"rollup_id": record.get("id"), **{f"rollup_{ours}": record.get(ours) for r in ce.rollups
+                                                     for _theirs, ours in r.match}}
         with self._reading(conn) as reading:
-            row = query.execute(reading, {"rollup_id": record_id}).mappings()[0]
+            row = query.execute(reading, params).mappings()[0]
         out = {}
         for r in ce.rollups:
             value = row[r.field.key]
@@ -459,7 +532,11 @@ class RecordService:
             for r in ce.rollups:
                 table = self.snapshot.tables[r.source]
                 measure = sa.func.count() if r.op == "count" else getattr(sa.func, r.op)(table.c[r.value_field])
-                sub = sa.select(measure).where(table.c[r.link] == record_id, table.c.deleted_at.is_(None))
+                sub = sa.select(measure).where(table.c.deleted_at.is_(None))
+                if r.link is not None:
+                    sub = sub.where(table.c[r.link] == record_id)
+                for theirs, ours in r.match:
+                    sub = sub.where(table.c[theirs] == sa.bindparam(f"rollup_{ours}", type_=ce.table.c[ours].type))
                 if r.where is not None:
                     sub = sub.where(r.where(today))
                 columns.append(sub.scalar_subquery().label(r.field.key))
@@ -475,13 +552,28 @@ class RecordService:
         """Recompute the roll-ups of the records our changed records link to (old and new targets)."""
         if not ce.feeds or depth > MAX_CASCADE:
             return
-        for target, link in ce.feeds:
-            ids = sorted({rec.get(link) for pair in pairs for rec in pair if rec.get(link) is not None})
-            for target_id in ids:
+        pairs = list(pairs)
+        for feed in ce.feeds:
+            for target_id in self._fed(conn, feed, pairs):
                 try:
-                    self._refresh(conn, self.snapshot.compiled[target], target_id, depth + 1, journal, known)
+                    self._refresh(conn, self.snapshot.compiled[feed.target], target_id, depth + 1, journal, known)
                 except NotFound:
                     continue  # the target was deleted meanwhile: nothing to roll up into
+
+    def _fed(self, conn: sa.Connection, feed: Feed, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+             ) -> list[Any]:
+        """The records of ``feed.target`` that the changed records (old and new values) roll up into."""
+        records = [rec for pair in pairs for rec in pair if rec]
+        if feed.link is not None:
+            return sorted({rec.get(feed.link) for rec in records if rec.get(feed.link) is not None})
+        table = self.snapshot.tables[feed.target]
+        keys = {tuple(rec.get(theirs) for theirs, _ours in feed.match) for rec in records}
+        matches = [sa.and_(*(table.c[ours] == value for (_theirs, ours), value in zip(feed.match, key, strict=True)))
+                   for key in keys]
+        if not matches:
+            return []
+        query = sa.select(table.c.id).where(table.c.deleted_at.is_(None), sa.or_(*matches)).order_by(table.c.id)
+        return list(conn.execute(query).scalars())
 
     def _refresh(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, depth: int, journal: list[_Entry],
                  known: _Links | None) -> None:
@@ -500,7 +592,7 @@ class RecordService:
         merged = dict(current)
         errors = _Errors()
         data = self._linked(conn, ce, merged, known if known is not None else _Links())
-        rollups = self._rollup_values(conn, ce, record_id)
+        rollups = self._rollup_values(conn, ce, current)
         merged.update(rollups)
         if data is not merged:
             data.update(rollups)
@@ -627,6 +719,37 @@ class RecordService:
         """The stored record (Python values, child rows nested) inside a caller's transaction."""
         return self._fetch(conn, self.compiled(entity_key), record_id, lock=lock)
 
+    def summary(self, entity_key: str, record: Mapping[str, Any], conn: sa.Connection | None = None) -> Text:
+        """A stored record in one line, for people: entity, number, title and summary fields
+        (``销售订单 SO-202612-00012 · 宁波鑫达五金 · 折合人民币 56,000.00``)."""
+        entity = self.snapshot.entities[entity_key]
+        zh: list[str] = [f"{entity.label.zh} {record.get('name') or '#' + str(record.get('id'))}"]
+        en: list[str] = [f"{entity.label.en} {record.get('name') or '#' + str(record.get('id'))}"]
+        keys = [k for k in (entity.title_field,) if k and k != "name"] + list(entity.summary_fields)
+        for key in dict.fromkeys(keys):
+            f = entity.by_key.get(key)
+            value = record.get(key)
+            if f is None or value is None or value == "":
+                continue
+            if f.type == "link":
+                target = self.snapshot.entities[f.to or ""]
+                with self._reading(conn) as reading:
+                    row = self.snapshot.compiled[target.key].statements.by_ids.execute(
+                        reading, {"ids": [value]}).mapping() if isinstance(value, int) else None
+                shown = str((row or {}).get(target.title_field or "name") or f"#{value}")
+                zh.append(shown)
+                en.append(shown)
+            elif f.options:
+                label = next((o.label for o in f.options if o.value == value), Text(str(value), str(value)))
+                zh.append(f"{f.label.zh} {label.zh}")
+                en.append(f"{f.label.en} {label.en}")
+            else:
+                shown = f"{value:,.{f.scale}f}" if f.value_type == "decimal" and f.scale is not None else \
+                    str(json_value(value))
+                zh.append(f"{f.label.zh} {shown}")
+                en.append(f"{f.label.en} {shown}")
+        return Text(" · ".join(zh), " · ".join(en))
+
     # -- reading ---------------------------------------------------------------------------
 
     def _load_children(self, conn: sa.Connection, ce: CompiledEntity, ids: Sequence[int]
@@ -739,6 +862,26 @@ class RecordService:
         errors.raise_if_any()
         return self.dump(ce, record)
 
+    def preview(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, record_id: int | None = None
+                ) -> tuple[dict[str, Any], FieldErrors]:
+        """The record as a create (or, with ``record_id``, an edit) of ``payload`` would store it —
+        defaults, look-ups, formulas — and the problems found, without raising or writing. A form
+        shows the server's own defaults and totals with it while the user types."""
+        ce = self.compiled(entity_key)
+        self._authorize(actor, ce, "create" if record_id is None else "update")
+        errors = _Errors()
+        cache = _Links()
+        with self.db.read() as conn:
+            if record_id is None:
+                record = self._parse(ce, payload, partial=False, internal=False, errors=errors)
+                self._complete(ce, record, new=True, errors=errors, conn=conn, cache=cache)
+            else:
+                current = self._fetch(conn, ce, record_id, actor=actor)
+                changes = self._parse(ce, payload, partial=True, internal=False, errors=errors)
+                record = self._merge(conn, ce, current, changes, payload, cache, errors)
+                self._complete(ce, record, new=False, errors=errors, conn=conn, cache=cache)
+        return self.dump(ce, record, hidden=self._hidden(ce, actor)), errors.items
+
     def create(self, entity_key: str, payload: Any, *, actor: Actor = SYSTEM, internal: bool = False,
                conn: sa.Connection | None = None, known: Mapping[tuple[str, int], Mapping[str, Any]] | None = None
                ) -> dict[str, Any]:
@@ -804,7 +947,7 @@ class RecordService:
             self._check_links(conn, ce, records, errors, prefixes, cache)
             self._check_unique(conn, ce, records, errors, prefixes)
             errors.raise_if_any()
-            names = next_names(self.db, conn, ce.entity.naming or default_pattern(ce.key), len(records), now)
+            names = self._names(conn, ce, records, now)
             rows = []
             for rec, name in zip(records, names, strict=True):
                 row = {f.key: rec.get(f.key) for f in ce.entity.stored_fields}
@@ -824,6 +967,23 @@ class RecordService:
             self._write_journal(conn, journal)
         hidden = self._hidden(ce, actor)
         return [self.dump(ce, r, hidden=hidden) for r in results] if hidden else dumped
+
+    def _names(self, conn: sa.Connection, ce: CompiledEntity, records: Sequence[Mapping[str, Any]], now: datetime
+               ) -> list[str]:
+        """The records' numbers, dated by the entity's ``naming_date`` field when it has one (an order
+        imported from last month is numbered in last month's series), else by ``now``."""
+        pattern = ce.entity.naming or default_pattern(ce.key)
+        key = ce.entity.naming_date
+        dated = [_moment(rec.get(key), now) if key else now for rec in records]
+        groups: dict[tuple[str, str, int], list[int]] = {}
+        for i, when in enumerate(dated):
+            groups.setdefault(split(pattern, when), []).append(i)
+        names = [""] * len(records)
+        for positions in groups.values():
+            for i, name in zip(positions, next_names(self.db, conn, pattern, len(positions), dated[positions[0]]),
+                               strict=True):
+                names[i] = name
+        return names
 
     def update(self, entity_key: str, record_id: int, patch: Any, *, actor: Actor = SYSTEM,
                expected_version: int | None = None, internal: bool = False, transition: str | None = None,
@@ -873,20 +1033,13 @@ class RecordService:
                     f"版本 {expected_version} 已过期，当前为 {current['version']}；请刷新后重试",
                     f"version {expected_version} is stale, the record is at version {current['version']}; "
                     "reload and try again"), current_version=current["version"])
-            merged = {k: v for k, v in current.items()}
-            for f in ce.entity.table_fields:
-                merged[f.key] = [dict(r) for r in current.get(f.key, [])]
-            for key, value in changes.items():
-                if key in merged and ce.entity.by_key[key].type == "table":
-                    merged[key] = self._merge_rows(ce.entity.by_key[key], current.get(key, []), value, errors)
-                else:
-                    merged[key] = value
+            cache = _Links()
+            merged = self._merge(conn, ce, current, changes, patch, cache, errors)
             step = None
             if transition is not None:
                 if workflow is None:
                     raise NotFound(Text(f"{ce.entity.label.zh}没有流程", f"{ce.entity.label.en} has no workflow"))
                 step = workflow.begin(transition, current, merged, actor, comment)
-            cache = _Links()
             self._prefetch(conn, ce, [merged], cache, every_link=False)
             self._complete(ce, merged, new=False, errors=errors, conn=conn, cache=cache)
             if step is not None:
@@ -901,6 +1054,11 @@ class RecordService:
                 step.raise_if_refused(errors)
             errors.raise_if_any()
             diff = self._diff(ce, current, merged)
+            if step is None and workflow is not None and not internal and not actor.system:
+                # an edit (not an action) of fields the record's state freezes: refused, saying why
+                for key, message in workflow.refused_edits(current.get(workflow.state_field), set(diff)).items():
+                    errors.add(key, message)
+                errors.raise_if_any()
             if not diff and step is None:
                 return self.dump(ce, current)
             values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}
@@ -921,6 +1079,33 @@ class RecordService:
             if journal is None:
                 self._write_journal(conn, pending)
         return self.dump(ce, stored, hidden=self._hidden(ce, actor))
+
+    def _merge(self, conn: sa.Connection, ce: CompiledEntity, current: Mapping[str, Any], changes: Mapping[str, Any],
+               patch: Any, cache: _Links, errors: _Errors) -> dict[str, Any]:
+        """The record as the edit would leave it: the changes over the stored values, rows of a
+        table merged by id, and formula defaults that follow what the edit changed (:meth:`_follow`)."""
+        merged = dict(current)
+        for f in ce.entity.table_fields:
+            merged[f.key] = [dict(r) for r in current.get(f.key, [])]
+        for key, value in changes.items():
+            if key in merged and ce.entity.by_key[key].type == "table":
+                merged[key] = self._merge_rows(ce.entity.by_key[key], current.get(key, []), value, errors)
+            else:
+                merged[key] = value
+        if not changes:
+            return merged
+        self._follow(conn, ce, current, merged, changes, cache, errors)
+        for f in ce.entity.table_fields:
+            if f.key not in changes:
+                continue
+            child = self.snapshot.compiled[f.of or ""]
+            stored = {r["id"]: r for r in current.get(f.key, [])}
+            sent = patch.get(f.key) if isinstance(patch, Mapping) else None
+            for i, row in enumerate(merged[f.key]):
+                given = sent[i] if isinstance(sent, list) and i < len(sent) else None
+                if row.get("id") in stored and isinstance(given, Mapping):
+                    self._follow(conn, child, stored[row["id"]], row, given, cache, errors, f"{f.key}[{i}]")
+        return merged
 
     @staticmethod
     def _write_versioned(conn: sa.Connection, ce: CompiledEntity, record_id: int, version: int,
@@ -1154,6 +1339,15 @@ def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
                               "a simultaneous change broke a constraint (a unique value was taken); nothing "
                               "was saved — try again"), constraint=str(exc.orig).splitlines()[0][:200])
 
+
+
+def _moment(value: Any, default: datetime) -> datetime:
+    """A date field's value as a moment of that local day (a datetime as it is)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, 12, tzinfo=LOCAL_ZONE)
+    return default
 
 
 def _join(prefix: str, key: str) -> str:

@@ -30,7 +30,7 @@ BABEL_LOCALES = {"zh": "zh_CN", "en": "en"}
 
 _ = gettext
 __all__ = ["_", "gettext", "lazy_gettext", "ngettext", "init_babel", "babel_locale", "format_value_date",
-           "format_value_datetime", "format_money", "format_number", "label"]
+           "format_value_datetime", "format_money", "format_number", "format_percent", "label"]
 
 
 def babel_locale(lang: str) -> str:
@@ -84,6 +84,16 @@ def format_number(value: Decimal | int | str | None, lang: str, scale: int | Non
         pattern = "#,##0" + ("." + "0" * scale if scale else "")
         return format_decimal(number, format=pattern, locale=babel_locale(lang))
     return format_decimal(number, locale=babel_locale(lang))
+
+
+def format_percent(value: Decimal | int | str | None, lang: str, scale: int | None = None) -> str:
+    """A ratio as a percentage: 0.5 → 50%, 0.1234 (scale 4) → 12.34%."""
+    if value in (None, ""):
+        return ""
+    digits = max((scale or 2) - 2, 0)
+    number = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-digits))
+    return format_decimal(number, format="#,##0" + ("." + "0" * digits if digits else ""),
+                          locale=babel_locale(lang)) + "%"
 
 
 def format_money(value: Decimal | str | None, currency: str | None, lang: str) -> str:

@@ -131,6 +131,16 @@ class TransitionStep:
 
 
 @dataclass(frozen=True)
+class Lock:
+    """Fields frozen while the record is in ``states``; ``message`` says how to re-open them."""
+
+    id: str
+    fields: frozenset[str]
+    states: frozenset[str]
+    message: Text
+
+
+@dataclass(frozen=True)
 class Workflow:
     key: str
     entity: str
@@ -141,6 +151,12 @@ class Workflow:
     transitions: Mapping[str, Transition]
     approvals: Mapping[str, dict[str, Any]]
     calendar: Calendar
+    locks: tuple[Lock, ...] = ()
+
+    def refused_edits(self, state: str | None, changed: set[str]) -> dict[str, Text]:
+        """The changed fields that a lock of ``state`` freezes, each with the lock's message."""
+        return {key: lock.message for lock in self.locks if state in lock.states
+                for key in sorted(lock.fields & changed)}
 
     def begin(self, action: str, current: Mapping[str, Any], merged: dict[str, Any], actor: Any,
               comment: str | None) -> TransitionStep:
@@ -296,6 +312,15 @@ def _compile_one(file: str, doc: dict[str, Any], snapshot: Any, engine: Engine, 
                     rule(who["rule"], f"{a['key']}.{step['key']}.approvers", f"{p}.approvers.rule")
         if "priority" in a:
             rule(a["priority"], f"{a['key']}.priority", f"$.approvals[{i}].priority")
+    locks = []
+    for i, lock in enumerate(doc.get("locks", ())):
+        for j, key in enumerate(lock["fields"]):
+            if key not in entity.by_key:
+                bad(f"$.locks[{i}].fields[{j}]", f"{key!r} is not a field of {entity.key}")
+        for j, key in enumerate(lock["states"]):
+            if key not in states:
+                bad(f"$.locks[{i}].states[{j}]", f"{key!r} is not a state")
+        locks.append(Lock(lock["id"], frozenset(lock["fields"]), frozenset(lock["states"]), Text.of(lock["message"])))
     calendar_key = doc.get("calendar")
     if calendar_key and calendar_key not in calendars:
         bad("$.calendar", f"calendar {calendar_key!r} is not defined; add a calendar document")
@@ -303,5 +328,5 @@ def _compile_one(file: str, doc: dict[str, Any], snapshot: Any, engine: Engine, 
         key=doc["key"], entity=entity.key, label=Text.of(doc["label"]), state_field=doc["state_field"],
         initial=doc["initial"], states=MappingProxyType(states), transitions=MappingProxyType(transitions),
         approvals=MappingProxyType(approvals),
-        calendar=calendars.get(calendar_key or "", Calendar()),
+        calendar=calendars.get(calendar_key or "", Calendar()), locks=tuple(locks),
     )

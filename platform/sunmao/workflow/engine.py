@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao import org
-from sunmao.errors import Conflict, Forbidden, NotFound, SunmaoError
+from sunmao.errors import Conflict, Forbidden, NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE
 from sunmao.records import SYSTEM, Actor, RecordService
@@ -85,11 +85,27 @@ class WorkflowService:
                     ) -> dict[str, Any]:
         record = self.records.update(wf.entity, record_id, dict(values or {}), actor=actor,
                                      expected_version=expected_version, transition=action, comment=comment, conn=conn)
+        if wf.transitions[action].to is not None:
+            # the record leaves the state its running approval was for (cancelled, sent back to
+            # draft for a revision): the open tasks go with it, nobody approves a stale request
+            self._withdraw(conn, wf, record_id, action, actor)
         self._effects(conn, wf, action, record, actor)
         approval = wf.transitions[action].approval
         if approval:
             record = self._start(conn, wf, approval, record_id, actor) or record
         return record
+
+    def _withdraw(self, conn: sa.Connection, wf: Workflow, record_id: int, action: str, actor: Actor) -> None:
+        """Close the record's running approvals, their open tasks cancelled, after a manual action."""
+        running = conn.execute(sa.select(run_table.c.id).where(
+            run_table.c.entity == wf.entity, run_table.c.record_id == record_id,
+            run_table.c.status == "running")).scalars().all()
+        for run_id in running:
+            self._cancel_open(conn, run_id)
+            conn.execute(run_table.update().where(run_table.c.id == run_id).values(
+                status="withdrawn", finished_at=_now()))
+            self._emit(conn, "workflow.withdrawn", {"entity": wf.entity, "record_id": record_id, "run_id": run_id,
+                                                    "action": action, "actor": actor.username})
 
     def _effects(self, conn: sa.Connection, wf: Workflow, action: str, record: Mapping[str, Any],
                  actor: Actor) -> None:
@@ -208,23 +224,34 @@ class WorkflowService:
             approvers = approvers[:1]
         due = wf.calendar.add_working_hours(now, step["sla_hours"]) if step.get("sla_hours") else None
         for uid in approvers:
-            self._add_task(conn, run, branch_key, index, step["key"], uid, "approve", now, due)
+            self._add_task(conn, run, branch_key, index, step["key"], uid, "approve", now, due,
+                           about=self._about(conn, wf, run, step))
         if step.get("cc"):
             for uid in self._resolve(conn, step["cc"], run, data):
                 self._add_task(conn, run, branch_key, index, step["key"], uid, "cc", now, None)
 
+    def _about(self, conn: sa.Connection, wf: Workflow, run: Mapping[str, Any], step: Mapping[str, Any]
+               ) -> dict[str, Any]:
+        """What a person told of a task needs to recognise it: the record's number and summary
+        (its title, its summary fields) and the step's label, in both languages."""
+        record = self.records.fetch(conn, wf.entity, run["record_id"])
+        return {"name": record.get("name"), "subject": self.records.summary(wf.entity, record, conn).as_dict(),
+                "step_label": step.get("label")}
+
     def _add_task(self, conn: sa.Connection, run: Mapping[str, Any], branch: str, index: int, step_key: str,
                   uid: int, kind: str, now: datetime, due: datetime | None, *, added_by: int | None = None,
-                  status: str = "pending") -> int:
+                  status: str = "pending", about: Mapping[str, Any] | None = None) -> int:
         delegate = org.delegate_for(conn, uid, now) if kind == "approve" else None
         task_id = conn.execute(task_table.insert().values(
             run_id=run["id"], entity=run["entity"], record_id=run["record_id"], branch=branch, step_index=index,
             step_key=step_key, kind=kind, assignee_id=delegate or uid, status=status if kind == "approve" else "cc",
             priority=run["priority"], created_at=now, due_at=due, delegated_from=uid if delegate else None,
             added_by=added_by)).inserted_primary_key[0]
+        if about is None:
+            about = self._about(conn, self.workflow(run["entity"]), run, self._branch(run, branch)["steps"][index])
         self._emit(conn, "workflow.task.created" if kind == "approve" else "workflow.task.cc", {
             "task_id": task_id, "entity": run["entity"], "record_id": run["record_id"], "step": step_key,
-            "assignee_id": delegate or uid, "due_at": due.isoformat() if due else None})
+            "assignee_id": delegate or uid, "due_at": due.isoformat() if due else None, **about})
         return task_id
 
     def _emit(self, conn: sa.Connection, topic: str, payload: dict[str, Any]) -> None:
@@ -259,6 +286,10 @@ class WorkflowService:
         """Approve or reject a task; close the step, the branch and the run as their modes say."""
         if decision not in ("approve", "reject"):
             raise SunmaoError(Text("决定只能是 approve 或 reject", "the decision must be approve or reject"))
+        if decision == "reject" and not (comment or "").strip():
+            raise ValidationFailed(Text("驳回需要填写原因", "a rejection needs a reason"),
+                                   errors={"comment": [Text("请写明驳回原因，提交人会收到通知",
+                                                            "say why: the submitter is told")]})
         with self.db.write() as conn:
             task, run = self._lock(conn, task_id)
             self._own_open_task(task, actor)
@@ -339,7 +370,27 @@ class WorkflowService:
         conn.execute(run_table.update().where(run_table.c.id == run["id"]).values(status=outcome,
                                                                                    finished_at=_now()))
         action = run["definition"]["on_approved" if outcome == "approved" else "on_rejected"]
-        self._system_transition(conn, wf, run["record_id"], action, actor.username)
+        record = self._system_transition(conn, wf, run["record_id"], action, actor.username)
+        if outcome == "rejected" and run["submitter_id"] is not None:
+            self._tell_submitter(conn, wf, run, record)
+
+    def _tell_submitter(self, conn: sa.Connection, wf: Workflow, run: Mapping[str, Any],
+                        record: Mapping[str, Any]) -> None:
+        """The submitter learns of a rejection: who rejected it, at which step, and why."""
+        task = conn.execute(sa.select(task_table.c.step_key, task_table.c.comment, sm.user.c.username).outerjoin(
+            sm.user, sm.user.c.id == task_table.c.decided_by).where(
+            task_table.c.run_id == run["id"], task_table.c.status == "rejected").order_by(
+            task_table.c.decided_at.desc()).limit(1)).mappings().first()
+        step = next((s for b in run["definition"]["branches"] for s in b["steps"]
+                     if task is not None and s["key"] == task["step_key"]), {})
+        label = step.get("label") or {"zh": task["step_key"] if task else "", "en": task["step_key"] if task else ""}
+        reason = (task["comment"] if task else None) or ""
+        who = (task["username"] if task else None) or "system"
+        self._emit(conn, "workflow.notify", {
+            "entity": wf.entity, "record_id": run["record_id"], "name": record.get("name"),
+            "user_ids": [run["submitter_id"]], "action": "rejected",
+            "message": {"zh": f"你提交的审批被 {who} 在“{label['zh']}”驳回：{reason}",
+                        "en": f"your request was rejected by {who} at “{label['en']}”: {reason}"}})
 
     def return_to(self, task_id: int, actor: Actor, step_key: str, comment: str | None = None) -> dict[str, Any]:
         """Send the request back to an earlier step of the same branch (its approvers decide again)."""
@@ -501,6 +552,7 @@ class WorkflowService:
                     counts["reminded"] += 1
                 self._emit(conn, "workflow.task.overdue", {
                     "task_id": task_id, "entity": task["entity"], "record_id": task["record_id"],
-                    "assignee_id": task["assignee_id"], "policy": policy})
+                    "assignee_id": task["assignee_id"], "policy": policy, "step": task["step_key"],
+                    **self._about(conn, self.workflow(task["entity"]), run, step)})
         return counts
 

@@ -265,9 +265,9 @@ def _process(ctx: _Ctx, conn: sa.Connection, req: Request, body: Any, order: dic
         answer["order"] = outcome["order"]
     if placed.action != "created" and placed.action != "none":
         answer["action"] = placed.action
-    if placed.holds:
-        answer["holds"] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)}
-                           for h in placed.holds]
+    for name, items in (("holds", placed.holds), ("warnings", placed.warnings)):
+        if items:
+            answer[name] = [{"code": h.code, "path": h.path, "message": h.text.get(ctx.lang)} for h in items]
     store.finish(conn, delivery, placed.status, http_status=status, response=answer, outcome=outcome,
                  verified=ctx.verified)
     return Answer(status, answer, delivery)

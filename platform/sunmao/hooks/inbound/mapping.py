@@ -52,6 +52,9 @@ class Mapped:
     customer: dict[str, Any] | None
     batch: str | None
     holds: list[Hold] = field(default_factory=list)
+    #: What was left empty because a lookup found nothing and the channel said to skip it: the
+    #: order is taken, and the delivery log says what is missing.
+    warnings: list[Hold] = field(default_factory=list)
     #: The live records the lookups found, whole, by (entity, id): the record service's rules and
     #: link checks read them from here instead of reading them again in the same transaction.
     rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
@@ -132,7 +135,7 @@ class _Mapper:
             except ConvertError as exc:
                 self.error(path, Text(f"{source.shown}：{exc.text.zh}", f"{source.shown}: {exc.text.en}"))
 
-    def resolve(self, conn: sa.Connection, holds: list[Hold]) -> None:
+    def resolve(self, conn: sa.Connection, holds: list[Hold], warnings: list[Hold]) -> None:
         """Replace every pending lookup by a record id, one query per entity and key field."""
         wanted: dict[tuple[str, str], set[Any]] = defaultdict(set)
         for _out, _key, p in self.pending:
@@ -154,13 +157,18 @@ class _Mapper:
                 out[key] = record_id
                 continue
             out.pop(key, None)
+            label = self.snapshot.entities[p.entity].label
+            by = self.snapshot.entities[p.entity].by_key[p.by].label
             if p.if_missing == "hold":
-                label = self.snapshot.entities[p.entity].label
-                by = self.snapshot.entities[p.entity].by_key[p.by].label
                 holds.append(Hold("unknown_record", Text(
                     f"{label.zh}{by.zh}“{p.value}”不存在（{p.shown}）：请先建立该{label.zh}，再重放此请求",
                     f"no {label.en.lower()} with {by.en.lower()} {p.value!r} ({p.shown}): create it, then replay "
                     "this delivery"), p.where))
+            else:
+                warnings.append(Hold("lookup_not_found", Text(
+                    f"{label.zh}{by.zh}“{p.value}”不存在（{p.shown}），该字段留空：请建立该{label.zh}或修正渠道映射",
+                    f"no {label.en.lower()} with {by.en.lower()} {p.value!r} ({p.shown}); the field was left "
+                    "empty: create it or fix the channel's mapping"), p.where))
 
 
 def _lookup_query(table: sa.Table, by: str) -> Prepared:
@@ -231,8 +239,9 @@ def map_order(channel: Channel, snapshot: Snapshot, conn: sa.Connection, order: 
         raise ValidationFailed(Text("订单数据不完整或格式不对，未创建任何记录",
                                     "the order is incomplete or malformed; nothing was created"), errors=m.errors)
     holds: list[Hold] = []
+    warnings: list[Hold] = []
     if m.pending:
-        m.resolve(conn, holds)
+        m.resolve(conn, holds, warnings)
     for line in lines:
         _apply_units(channel, snapshot, line)
-    return Mapped(record, lines, customer, batch, holds, m.rows)
+    return Mapped(record, lines, customer, batch, holds, warnings, m.rows)

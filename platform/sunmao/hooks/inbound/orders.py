@@ -37,12 +37,15 @@ class Placed:
     status: str
     holds: list[Hold] = field(default_factory=list)
     order: dict[str, Any] | None = None
+    warnings: list[Hold] = field(default_factory=list)
     customer: dict[str, Any] | None = None
     customer_created: bool = False
     action: str = "created"  # created | updated | merged | none
 
     def outcome(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "holds": [h.as_dict() for h in self.holds]}
+        if self.warnings:
+            out["warnings"] = [w.as_dict() for w in self.warnings]
         if self.order:
             out["order"] = {"id": self.order["id"], "name": self.order.get("name")}
         if self.customer:
@@ -96,14 +99,17 @@ def place_order(channel: Channel, snapshot: Snapshot, records: RecordService, co
     if decision is not None and decision.hold is not None:
         holds.append(decision.hold)
     if holds:
-        return Placed("held", holds, action="none")
+        return Placed("held", holds, action="none", warnings=mapped.warnings)
     existing = _existing_order(channel, snapshot, conn, mapped.record)
     if existing is not None:
-        return _update(channel, records, conn, mapped, existing)
-    if mapped.batch and channel.merge is not None and decision is not None and decision.existing_id is not None:
-        # items of one checkout arriving at once: one of them makes the order, the others join it
-        records.db.lock(conn, f"inbound-checkout:{channel.key}:{mapped.batch}")
-    return _place(channel, snapshot, records, conn, mapped, decision, now)
+        placed = _update(channel, records, conn, mapped, existing)
+    else:
+        if mapped.batch and channel.merge is not None and decision is not None and decision.existing_id is not None:
+            # items of one checkout arriving at once: one of them makes the order, the others join it
+            records.db.lock(conn, f"inbound-checkout:{channel.key}:{mapped.batch}")
+        placed = _place(channel, snapshot, records, conn, mapped, decision, now)
+    placed.warnings = mapped.warnings
+    return placed
 
 
 def _update(channel: Channel, records: RecordService, conn: sa.Connection, mapped: Mapped,

@@ -10,7 +10,7 @@ messages, which the page shows inline next to each field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -19,7 +19,7 @@ from sunmao.errors import FieldErrors, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.imports.dryrun import raise_with, validate_one
 from sunmao.meta.model import Entity
-from sunmao.records.compiled import CompiledEntity, coerce_result
+from sunmao.records.compiled import CompiledEntity
 from sunmao.records.messages import CATALOG
 from sunmao.records.values import json_value
 from sunmao.rules import RuleError
@@ -34,26 +34,38 @@ from sunmao.web.screens.routes import blueprint
 FORM_WIDGETS = ["form", "grid", "link", "attachment"]
 
 
-def initial_values(ce: CompiledEntity, args: Mapping[str, str]) -> dict[str, Any]:
-    """A new record's starting values: literal and formula defaults, then ``?field=value`` prefills."""
-    record: dict[str, Any] = {}
-    for f, literal, formula in ce.defaults:
-        if formula is None:
-            record[f.key] = json_value(literal)
-        else:
-            try:
-                record[f.key] = json_value(coerce_result(f, formula(record)))
-            except (RuleError, ValueError, ArithmeticError):
-                record[f.key] = None
+def prefills(ce: CompiledEntity, args: Mapping[str, str]) -> dict[str, Any]:
+    """``?field=value`` of a new-record link (a new order for customer 12): values the user chose."""
+    given: dict[str, Any] = {}
     for key, value in args.items():
         f = ce.entity.by_key.get(key)
         if f is not None and f.is_input and f.type not in ("table", "multiselect", "json"):
-            record[key] = int(value) if f.type == "link" and value.isdigit() else value
-    return record
+            given[key] = int(value) if f.type == "link" and value.isdigit() else value
+    return given
+
+
+def initial_values(ce: CompiledEntity, args: Mapping[str, str]) -> dict[str, Any]:
+    """A new record's starting values as the server would complete them: prefills, then every
+    default — literal, formula, look-up — and formula; values it cannot read yet stay empty."""
+    given = prefills(ce, args)
+    record, _problems = shell.records().preview(ce.key, given, actor=shell.actor())
+    return {**record, **given}
 
 
 def _child_defaults(ce: CompiledEntity) -> dict[str, Any]:
     return {f.key: json_value(literal) for f, literal, formula in ce.defaults if formula is None}
+
+
+def _formulas(ce: CompiledEntity) -> list[list[Any]]:
+    """[key, formula] of the computed fields in the order the server computes them (a total before
+    what reads it): a list, because the JSON of a mapping is written with its keys sorted."""
+    return [[f.key, f.formula] for f, _fn in ce.computed]
+
+
+def _follow(ce: CompiledEntity) -> dict[str, list[str]]:
+    """Formula defaults and the fields they read: the browser asks the server for them again when
+    one of those changes and the user has not set the value."""
+    return {key: sorted(reads) for key, reads in ce.default_reads.items() if reads}
 
 
 def grid_columns(snap: Snapshot, child: Entity, wanted: tuple[str, ...]) -> list[str]:
@@ -66,6 +78,7 @@ def build_sections(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, recor
                    lang: str) -> list[dict[str, Any]]:
     entity = ce.entity
     titles = titles_for(shell.records(), shell.actor(), entity, [record])
+    locked = shell.records().locked_fields(entity.key, shell.actor(), "update" if record.get("id") else "create")
     sections = []
     for s in layout.sections:
         views: list[FieldView] = []
@@ -73,6 +86,7 @@ def build_sections(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, recor
             f = entity.by_key[item.key]
             fv = field_view(snap, f, record.get(f.key), lang, titles, widget=item.widget, span=item.span,
                             fill=item.fill, record=record)
+            fv.read_only = fv.read_only or f.key in locked  # the role may not set it: shown, not editable
             if f.type == "table":
                 child = snap.entities[f.of or ""]
                 keys = grid_columns(snap, child, item.columns)
@@ -89,7 +103,7 @@ def build_sections(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, recor
 
 
 def form_meta(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, record_id: int | None,
-              version: int | None) -> dict[str, Any]:
+              version: int | None, given: Iterable[str] = ()) -> dict[str, Any]:
     """What the browser needs to run the form: formulas, rules, grid rows' defaults and fills."""
     entity = ce.entity
     grids = {}
@@ -100,14 +114,15 @@ def form_meta(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, record_id:
                 continue
             child_ce = snap.compiled[f.of or ""]
             grids[f.key] = {
-                "formulas": {c.key: c.formula for c in child_ce.entity.fields if c.type == "computed"},
+                "formulas": _formulas(child_ce),
                 "scales": {c.key: c.scale for c in child_ce.entity.fields if c.value_type == "decimal"},
-                "defaults": _child_defaults(child_ce), "fill": dict(item.fill),
+                "defaults": _child_defaults(child_ce), "fill": dict(item.fill), "follow": _follow(child_ce),
             }
     return {
         "entity": entity.key, "id": record_id, "version": version,
         "submit": f"/app/{entity.key}/{record_id}/edit" if record_id else f"/app/{entity.key}/new",
-        "formulas": {f.key: f.formula for f in entity.fields if f.type == "computed"},
+        "preview": f"/app/{entity.key}/_preview", "follow": _follow(ce), "given": sorted(given),
+        "formulas": _formulas(ce),
         "scales": {f.key: f.scale for f in entity.fields if f.value_type == "decimal"},
         "rules": [r.as_json() for r in layout.rules],
         "fill": {item.key: dict(item.fill) for s in layout.sections for item in s.fields
@@ -129,7 +144,8 @@ def _tz_offset() -> str:
     return f"{text[:3]}:{text[3:]}"
 
 
-def render_form(ce: CompiledEntity, record: dict[str, Any], record_id: int | None) -> tuple[str, int]:
+def render_form(ce: CompiledEntity, record: dict[str, Any], record_id: int | None,
+                given: Iterable[str] = ()) -> tuple[str, int]:
     snap = shell.snapshot()
     lang = language()
     layout = form_for(snap, ce.entity)
@@ -140,14 +156,14 @@ def render_form(ce: CompiledEntity, record: dict[str, Any], record_id: int | Non
     title = _("New %(entity)s", entity=label) if record_id is None else f"{label} {record.get('name') or ''}"
     return shell.render("screens/form.html", title=title, widgets=widgets, entity=ce.entity, sections=sections,
                         record=record, record_id=record_id,
-                        meta=form_meta(snap, ce, layout, record_id, record.get("version")))
+                        meta=form_meta(snap, ce, layout, record_id, record.get("version"), given))
 
 
 @blueprint.get("/app/<entity>/new")
 def new_form(entity: str) -> tuple[str, int]:
     ce = shell.compiled(entity)
     shell.require(ce.entity, "create")
-    return render_form(ce, initial_values(ce, request.args), None)
+    return render_form(ce, initial_values(ce, request.args), None, prefills(ce, request.args))
 
 
 @blueprint.get("/app/<entity>/<int:record_id>/edit")
@@ -225,6 +241,22 @@ def _save(ce: CompiledEntity, record_id: int | None) -> tuple[Response, int]:
         status = 200
     return jsonify({"id": saved["id"], "version": saved.get("version"),
                     "redirect": f"/app/{ce.key}/{saved['id']}"}), status
+
+
+@blueprint.post("/app/<entity>/_preview")
+def preview(entity: str) -> Response:
+    """The record as the server would complete it — defaults, look-ups, formulas — for the form's
+    fields that still follow others (nothing is written)."""
+    ce = shell.compiled(entity)
+    body = request.get_json(silent=True)
+    values = body.get("values") if isinstance(body, dict) else None
+    record_id = body.get("id") if isinstance(body, dict) else None
+    if not isinstance(values, dict) or (record_id is not None and (type(record_id) is not int
+                                                                   or not 0 < record_id < 2**63)):
+        raise ValidationFailed(errors={"_record": [Text("请求格式不正确", "the form data is malformed")]})
+    shell.require(ce.entity, "create" if record_id is None else "update")
+    record, _problems = shell.records().preview(entity, values, actor=shell.actor(), record_id=record_id)
+    return jsonify({"values": record})
 
 
 @blueprint.post("/app/<entity>/new")

@@ -17,7 +17,15 @@ from sunmao.meta.model import Entity, Field
 from sunmao.records import Actor, RecordService
 from sunmao.records.query import ListQuery
 from sunmao.snapshot import Snapshot
-from sunmao.web.i18n import DEFAULT_TIMEZONE, _, format_money, format_number, format_value_date, format_value_datetime
+from sunmao.web.i18n import (
+    DEFAULT_TIMEZONE,
+    _,
+    format_money,
+    format_number,
+    format_percent,
+    format_value_date,
+    format_value_datetime,
+)
 
 Titles = dict[tuple[str, Any], str]
 MONEY_HINTS = ("amount", "price", "cost", "credit_limit", "money")
@@ -89,6 +97,8 @@ def display(f: Field, value: Any, lang: str, titles: Titles | None = None, recor
     if t == "datetime":
         return format_value_datetime(value, lang)
     if t == "decimal":
+        if f.format == "percent":
+            return format_percent(value, lang, f.scale)
         if is_money(f) and record is not None and record.get("currency"):
             return format_money(value, str(record["currency"]), lang)
         return format_number(value, lang, f.scale)

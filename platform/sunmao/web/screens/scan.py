@@ -187,10 +187,12 @@ def ship_order(order_id: int, actor: Actor, *, expected_version: int | None = No
                 records.create_many("stock_move", [
                     {"product": pid, "qty": str(-qty), "kind": "out", "order": order_id, "shipment": shipment_id,
                      "note": note} for pid, qty in needs.items()], actor=actor, conn=conn)
-            for pid, qty in needs.items():
-                level = levels[pid]
-                records.update("stock_level", level.id, {"on_hand": str(_qty(level.on_hand) - qty)}, actor=actor,
-                               conn=conn)
+            if snap.entities["stock_level"].by_key["on_hand"].is_input:
+                # an app whose on-hand is not rolled up from the movements: lower it by hand
+                for pid, qty in needs.items():
+                    level = levels[pid]
+                    records.update("stock_level", level.id, {"on_hand": str(_qty(level.on_hand) - qty)},
+                                   actor=actor, conn=conn)
 
             customer = records.fetch(conn, "customer", order["customer"]) if order.get("customer") else {}
             courier_field = snap.entities["shipment"].by_key["courier"]
