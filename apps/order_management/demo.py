@@ -14,7 +14,11 @@ screens, reports and dashboards have something realistic to show:
   as history in the lifecycle state their age implies. A fifth of the customers (the
   key-account tier) place about 70 % of the orders; about 8 % are urgent;
 - one payment receipt per shipped order, paid as each tier's habits go (the customer score,
-  and so the A/B/C grade, is computed from these and the orders).
+  and so the A/B/C grade, is computed from these and the orders);
+- daily exchange rates (working days) of USD, EUR, JPY and HKD against the yuan over the same
+  months, which foreign-currency orders convert at;
+- the opening stock of every product as one stock movement each (on hand is the sum of the
+  movements), and its stock level in the main warehouse.
 
 Everything random comes from ``ctx.random`` and every date from ``ctx.today``, so one seed
 gives the same data on every machine.
@@ -23,19 +27,23 @@ gives the same data on every machine.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Any
 
 BATCH = 2500  # big batches: each batch refreshes the touched customers once
 N_DOMESTIC, N_ORDERS, HISTORY_DAYS = 200, 5000, 183
-USD_RATE = Decimal("7.10")
+USD_RATE = Decimal("7.10")  # the base of the demo's USD series (see _rates)
+#: currency → (base rate in CNY, amplitude, period in days, decimals): a smooth made-up series
+RATE_SERIES = {"USD": (7.10, 0.06, 37, 4), "EUR": (7.72, 0.11, 29, 4), "JPY": (0.0478, 0.0012, 23, 6),
+               "HKD": (0.9105, 0.0078, 37, 4)}
 CENT = Decimal("0.01")
 
 # key, code, name, type
 CHANNELS = [
     ("alibaba", "ALIBABA", "阿里巴巴国际站", "alibaba"),
-    ("web_shop", "WEBSHOP", "官网商城", "web_shop"),
+    ("web_shop", "WEB_SHOP", "官网商城", "web_shop"),  # the code the web-shop channel looks up
     ("wecom", "WECOM", "企业微信", "wecom"),
     ("agent", "AGENT", "代理商渠道", "agent"),
     ("offline", "OFFLINE", "线下直销", "offline"),
@@ -267,12 +275,21 @@ def generate(ctx: Any) -> None:
     for product, pid in zip(products, _create(ctx, "product", products), strict=True):
         product["_id"] = pid
 
+    rates = _rates(ctx.today)
+    _create(ctx, "exchange_rate", rates)
+    usd = {row["rate_date"]: row["rate"] for row in rates if row["currency"] == "USD"}
     orders = _orders(ctx, customers, products, channel_ids)
+    for order in orders:
+        if order["currency"] == "USD":
+            order["exchange_rate"] = _rate_on(usd, order["order_date"])
     for order, oid in zip(orders, _create(ctx, "order", orders, history=True), strict=True):
         order["_id"] = oid
     payments = _payments(rnd, orders, ctx.today)
     _create(ctx, "payment", payments)
     stock = _stock_levels(rnd, products, orders)
+    _create(ctx, "stock_move", [{"product": row["product"], "warehouse": row["warehouse"], "qty": row["_on_hand"],
+                                 "kind": "adjust", "note": "期初库存 / opening balance"}
+                                for row in stock if row["_on_hand"] > 0])
     _create(ctx, "stock_level", stock)
     ctx.log(f"demo data ready: {len(customers)} customers, {len(contacts)} contacts, "
             f"{len(products)} products, {len(orders)} orders, {len(payments)} payments, {len(stock)} stock levels")
@@ -463,8 +480,30 @@ def _stock_levels(rnd: Any, products: list[dict], orders: list[dict]) -> list[di
             on_hand += typical * rnd.randint(1, 6)
         spare = on_hand - waiting.get(pid, Decimal(0))  # what the waiting orders leave over
         reserved = typical if spare >= 2 * typical and rnd.random() < 0.5 else Decimal(0)
-        rows.append({"product": pid, "warehouse": "主仓", "on_hand": on_hand, "reserved": reserved})
+        rows.append({"product": pid, "warehouse": "主仓", "_on_hand": on_hand, "reserved": reserved})
     return rows
+
+
+def _rates(today: dt.date) -> list[dict]:
+    """Working-day rates of each foreign currency over the demo's months (no randomness: the
+    orders' own draws stay as they were)."""
+    rows = []
+    for k in range(HISTORY_DAYS + 7, -1, -1):
+        day = today - dt.timedelta(days=k)
+        if day.weekday() >= 5:
+            continue
+        for currency, (base, amplitude, period, places) in RATE_SERIES.items():
+            value = base + amplitude * math.sin(k / period) + amplitude / 3 * math.sin(k / 5.3)
+            rows.append({"currency": currency, "rate_date": day, "rate": _money(value, places),
+                         "source": "中国人民银行中间价（演示）"})
+    return rows
+
+
+def _rate_on(series: dict[dt.date, Decimal], day: dt.date) -> Decimal:
+    """The latest rate on or before ``day`` (a weekend order takes Friday's)."""
+    while day not in series:
+        day -= dt.timedelta(days=1)
+    return series[day]
 
 
 def _money(value: float, places: int) -> Decimal:

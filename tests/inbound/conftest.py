@@ -123,6 +123,7 @@ def shop(runtime: Runtime) -> Iterator[Shop]:
     ])
     products = records.create_many("product", PRODUCTS)
     customers = records.create_many("customer", CUSTOMERS)
+    records.create("exchange_rate", {"currency": "USD", "rate_date": "2026-01-01", "rate": "7.1000"})
     set_secret(runtime.db, "web_shop_webhook", SHOP_SECRET)
     set_secret(runtime.db, "wecom_form_token", WECOM_TOKEN)
     yield Shop(

@@ -57,7 +57,9 @@ def seed(runtime: Runtime, orders: int = 12, today: date | None = None) -> dict[
         "sku": p[0], "product_name": p[1], "spec": p[2], "category": p[3], "material": p[4], "unit": p[5],
         "price": p[6], "cost": p[7]}) for p in PRODUCTS]
     if "stock_level" in runtime.snapshot().entities:  # scan to ship deducts stock: start with plenty
-        records.create_many("stock_level", [{"product": p["id"], "on_hand": "5000"} for p in products])
+        records.create_many("stock_move", [{"product": p["id"], "qty": "5000", "kind": "adjust",
+                                            "note": "opening balance"} for p in products])
+        records.create_many("stock_level", [{"product": p["id"]} for p in products])
     created = []
     for i in range(orders):
         customer = customers[i % len(customers)]

@@ -51,15 +51,16 @@ def test_one_bad_row_imports_nothing_then_a_good_file_imports(oms: tuple[Runtime
     runtime, _data = oms
     sales = browse("sales")
     before = count(runtime, "customer")
-    rows = [["客户名称", "联系电话", "城市", "付款方式", "信用额度"],
-            ["台州精工阀门有限公司", "13900001111", "台州", "月结30天", 50000],
-            ["温州华力电器有限公司", "12345", "温州", "款到发货", 0],
-            ["金华永盛工具有限公司", "0579-82223333", "金华", "货到付款", "20,000"]]
+    # a sales user imports customers (credit limits are finance's: see test_sales_cannot_import_credit_limits)
+    rows = [["客户名称", "联系电话", "城市", "付款方式", "业务员"],
+            ["台州精工阀门有限公司", "13900001111", "台州", "月结30天", "王销售"],
+            ["温州华力电器有限公司", "12345", "温州", "款到发货", "王销售"],
+            ["金华永盛工具有限公司", "0579-82223333", "金华", "货到付款", "李销售"]]
     location = upload(sales, "customer", "客户.xlsx", xlsx(rows))
     page = sales.get(location)
     assert page.status_code == 200
     mapping = mapping_form(page.text)
-    assert set(mapping.values()) == {"company_name", "phone", "city", "payment_terms", "credit_limit"}
+    assert set(mapping.values()) == {"company_name", "phone", "city", "payment_terms", "sales_rep"}
     preview = sales.post_form(location, {**mapping, "step": "preview"})
     assert preview.status_code == 200 and "data-import-errors" in preview.text
     assert "电话号码格式不正确" in preview.text and 'data-row-number="2"' in preview.text
@@ -77,7 +78,20 @@ def test_one_bad_row_imports_nothing_then_a_good_file_imports(oms: tuple[Runtime
     assert count(runtime, "customer") == before + 3
     names = runtime.records().list("customer", None)["items"]
     imported = next(c for c in names if c["company_name"] == "金华永盛工具有限公司")
-    assert imported["credit_limit"] == "20000.00" and imported["payment_terms"] == "cod"
+    assert imported["sales_rep"] == "李销售" and imported["payment_terms"] == "cod"
+
+
+def test_sales_cannot_import_credit_limits(oms: tuple[Runtime, dict[str, Any]], browse: Any) -> None:
+    """A credit limit is finance's to set: an import by a sales user that carries one is refused, naming it."""
+    runtime, _data = oms
+    sales = browse("sales")
+    before = count(runtime, "customer")
+    rows = [["客户名称", "联系电话", "信用额度"], ["台州精工阀门有限公司", "13900001111", 500000]]
+    location = upload(sales, "customer", "客户.xlsx", xlsx(rows))
+    mapping = mapping_form(sales.get(location).text)
+    preview = sales.post_form(location, {**mapping, "step": "preview"})
+    assert "你的角色不能修改此字段" in preview.text and "data-commit" not in preview.text
+    assert count(runtime, "customer") == before
 
 
 def test_csv_upsert_by_business_key_and_remembered_mapping(oms: tuple[Runtime, dict[str, Any]],

@@ -37,6 +37,8 @@ def status(om: OM, order_id: int) -> str:
 
 def decide(om: OM, who: str, decision: str = "approve", comment: str | None = None) -> dict[str, Any]:
     task = om.inbox(who)[0]
+    if decision == "reject" and comment is None:
+        comment = "不同意"  # a rejection always carries its reason
     return om.flows.decide(task["id"], om.actors[who], decision, comment)
 
 
@@ -232,7 +234,7 @@ def test_parallel_decisions_on_postgres_exactly_one_applies(om: OM) -> None:
     def go(who: str, decision: str) -> None:
         barrier.wait()
         try:
-            om.flows.decide(tasks[who], om.actors[who], decision)
+            om.flows.decide(tasks[who], om.actors[who], decision, "并发决定")
             outcomes[who] = "applied"
         except Conflict:
             outcomes[who] = "conflict"
