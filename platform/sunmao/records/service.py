@@ -27,6 +27,7 @@ from sunmao.errors import Conflict as ConflictError
 from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
+from sunmao.records import stages, versions
 from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, coerce_result
 from sunmao.records.messages import CATALOG, translate
 from sunmao.records.naming import LOCAL_ZONE, default_pattern, next_names, split
@@ -190,6 +191,15 @@ class RecordService:
         sets = [(ce.entity.access[r].readonly | ce.entity.access[r].hidden) if r in ce.entity.access else frozenset()
                 for r in roles]
         return frozenset.intersection(*sets)
+
+    def read_scope(self, conn: sa.Connection, entity_key: str, actor: Actor) -> sa.ColumnElement[bool] | None:
+        """The SQL condition of the records of ``entity_key`` the actor may read (None: all of them), for
+        adapters that aggregate in SQL (dashboards): the same condition every list and get applies."""
+        return self._row_scope(conn, self.compiled(entity_key), actor)
+
+    def hidden_fields(self, entity_key: str, actor: Actor) -> frozenset[str]:
+        """The fields of ``entity_key`` the actor's roles may not read."""
+        return self._hidden(self.snapshot.compiled[entity_key], actor)
 
     def locked_fields(self, entity_key: str, actor: Actor, action: str = "update") -> frozenset[str]:
         """The fields the actor's roles may not set (a form shows them read-only)."""
@@ -1329,8 +1339,13 @@ class RecordService:
 
     def _write_journal(self, conn: sa.Connection, journal: list[_Entry]) -> None:
         if journal:
-            _AUDIT_INSERT.execute_many(conn, [audit for audit, _event in journal])
+            audits = [audit for audit, _event in journal]
+            _AUDIT_INSERT.execute_many(conn, audits)
             _OUTBOX_INSERT.execute_many(conn, [event for _audit, event in journal])
+            # every state change and every write passes here: the stage history and the data
+            # versions (what cached aggregates are keyed by) move with the write
+            stages.record(conn, self.snapshot, audits)
+            versions.bump(conn, {audit["entity"] for audit in audits})
 
 
 def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
