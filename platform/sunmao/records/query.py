@@ -72,13 +72,17 @@ def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
             continue
         key, _, op = param.partition("__")
         op = op or "eq"
-        if key not in types:
+        if "." in key and _linked_column(ce, key) is not None:
+            kind = _column_kind(_linked_column(ce, key))  # type: ignore[arg-type]
+        elif key not in types:
             raise _bad(param, f"不能按 {key} 筛选；可用：{', '.join(types)}",
                        f"cannot filter on {key!r}; filterable: {', '.join(types)}")
+        else:
+            kind = types[key]
         if op not in OPERATORS:
             raise _bad(param, f"未知运算 {op}；可用：{', '.join(OPERATORS)}",
                        f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
-        if types[key] in ("multiselect", "json") and op not in ("is_null",):
+        if kind in ("multiselect", "json") and op not in ("is_null",):
             raise _bad(param, "该字段只能按是否为空筛选", "this field can only be filtered with is_null")
         query.filters.append((key, op, raw))
     query.search = (args.get("q") or "").strip() or None
@@ -123,6 +127,26 @@ def _convert(ce: CompiledEntity, key: str, kind: str, raw: Any, param: str) -> A
         raise ValidationFailed(errors={param: [translate(m) for m in messages]}) from None
 
 
+#: The filter kind of a linked record's column, by its SQL type (the linked entity is not at hand here).
+_COLUMN_KINDS = (("UTCDateTime", "datetime"), ("Money", "decimal"), ("Date", "date"), ("Boolean", "boolean"),
+                 ("Integer", "integer"), ("JSON", "json"), ("String", "string"), ("Text", "string"))
+
+
+def _linked_column(ce: CompiledEntity, key: str) -> sa.Column | None:
+    """``link.field``: a stored column of the record a link field points at (``customer.grade=A``)."""
+    link, _, column = key.partition(".")
+    f = ce.entity.by_key.get(link)
+    if f is None or f.type != "link" or "." in column:
+        return None
+    target = ce.table.metadata.tables.get(f"t_{f.to}")
+    return target.c[column] if target is not None and column in target.c and column != "deleted_at" else None
+
+
+def _column_kind(col: sa.Column) -> str:
+    names = [cls.__name__ for cls in type(col.type).__mro__]
+    return next((kind for name, kind in _COLUMN_KINDS if name in names), "string")
+
+
 def build_filters(ce: CompiledEntity, query: ListQuery) -> list[sa.ColumnElement[bool]]:
     table = ce.table
     types = _field_types(ce)
@@ -130,22 +154,27 @@ def build_filters(ce: CompiledEntity, query: ListQuery) -> list[sa.ColumnElement
     if not ce.entity.child:
         where.append(table.c.deleted_at.is_(None))
     for key, op, raw in query.filters:
-        col = table.c[key]
+        linked = _linked_column(ce, key) if "." in key else None
+        col = linked if linked is not None else table.c[key]
+        kind = _column_kind(linked) if linked is not None else types[key]
         param = key if op == "eq" else f"{key}__{op}"
         if op == "is_null":
             flag = str(raw).lower() in ("1", "true", "yes")
-            where.append(col.is_(None) if flag else col.is_not(None))
+            condition = col.is_(None) if flag else col.is_not(None)
         elif op == "in":
-            values = [_convert(ce, key, types[key], v, param) for v in str(raw).split(",") if v != ""]
-            where.append(col.in_(values))
+            values = [_convert(ce, key, kind, v, param) for v in str(raw).split(",") if v != ""]
+            condition = col.in_(values)
         elif op == "like":
             text = str(raw)
             pattern = text if ("%" in text or "_" in text) else f"%{text}%"
-            where.append(col.ilike(pattern))
+            condition = col.ilike(pattern)
         else:
-            value = _convert(ce, key, types[key], raw, param)
-            where.append({"eq": col.__eq__, "ne": col.__ne__, "lt": col.__lt__, "le": col.__le__,
-                          "gt": col.__gt__, "ge": col.__ge__}[op](value))
+            value = _convert(ce, key, kind, raw, param)
+            condition = {"eq": col.__eq__, "ne": col.__ne__, "lt": col.__lt__, "le": col.__le__,
+                         "gt": col.__gt__, "ge": col.__ge__}[op](value)
+        if linked is not None:  # the records whose linked record matches
+            condition = table.c[key.partition(".")[0]].in_(sa.select(linked.table.c.id).where(condition))
+        where.append(condition)
     if query.search:
         keys = [k for k in ce.entity.search_fields if "." not in k] or \
             ([ce.entity.title_field] if ce.entity.title_field and not ce.search_links else [])
