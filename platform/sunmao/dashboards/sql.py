@@ -379,7 +379,7 @@ def aggregate_select(query: Query, env: Env, extra: Sequence[Cond] = (),
 def rows_select(query: Query, env: Env, extra: Sequence[Cond] = (), paths: Sequence[Path] = ()) -> sa.Select:
     """The SELECT of a record list (tables, Gantt charts): ``id`` and each path, labelled by its text."""
     b = Builder(query, env)
-    wanted = list(dict.fromkeys(list(query.columns) + list(paths)))
+    wanted = list({p.text: p for p in list(query.columns) + list(paths)}.values())
     columns = [b.top.c.id.label("id")] + [b.column(p).label(p.text) for p in wanted]
     stmt = sa.select(*columns).select_from(b.from_).where(*b.where(extra))
     order = []

@@ -38,6 +38,7 @@ JOB_MODULES: tuple[str, ...] = (
     "sunmao.workflow.jobs",
     "sunmao.notices",
     "sunmao.imports.jobs",
+    "sunmao.dashboards.report",
 )
 
 

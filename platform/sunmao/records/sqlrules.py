@@ -161,7 +161,9 @@ def _value(rule: Any, table: sa.Table, path: str, record_fields: Mapping[str, An
         return lambda today: join(*(_as_bool(p(today)) for p in parts))
     if op in ("!", "!!"):
         inner = _value(args[0], table, f"{where}[0]", record_fields)
-        return lambda today: sa.not_(_as_bool(inner(today))) if op == "!" else _as_bool(inner(today))
+        # typed Boolean: inside an `or` the negation must not be read as a value again ("is not empty")
+        return lambda today: sa.type_coerce(sa.not_(_as_bool(inner(today))), sa.Boolean) if op == "!" \
+            else _as_bool(inner(today))
     if op == "in":
         if len(args) != 2 or not isinstance(args[1], list):
             raise SqlRuleError(where, "in takes a field and a literal list of values")

@@ -99,7 +99,23 @@ def home() -> Response | tuple[str, int]:
     for tool in tool_items:
         if tool.key == "inbox":
             tool.badge = _waiting()
-    return render("screens/home.html", title=_("Home"), items=items, tool_items=tool_items)
+    board = _home_board()
+    return render("screens/home.html", title=_("Home"), items=items, tool_items=tool_items,
+                  widgets=["dashboard"] if board else [], **board)
+
+
+def _home_board() -> dict:
+    """The board the dashboards feature gives the user's roles as their home page (metadata ``home_for``)."""
+    from sunmao.web.app import context
+
+    snap = context().snapshot
+    dashboards = snap.features.get("dashboards") if snap is not None else None
+    home = dashboards.home_for(g.user.roles) if dashboards is not None else None
+    if home is None:
+        return {}
+    from sunmao.dashboards.web import board_context
+
+    return board_context(home.key)
 
 
 def _waiting() -> int | None:

@@ -96,6 +96,10 @@ def tools() -> list[NavItem]:
     out = []
     if workflows():
         out.append(NavItem(_("Review inbox"), "/app/inbox", "inbox"))
+    snap = context().snapshot
+    boards = snap.features.get("dashboards") if snap is not None else None
+    if boards is not None and any(b.open_to(g.user.roles) for b in boards.boards.values()):
+        out.append(NavItem("看板" if language() == "zh" else "Dashboards", "/dashboards", "dashboards"))
     out.append(NavItem(_("Scan to ship"), "/app/scan", "scan"))
     out.append(NavItem(_("Import"), "/app/import", "import"))
     out.append(NavItem(_("Recycle bin"), "/app/trash", "trash"))
