@@ -48,3 +48,6 @@ def rows_of(runtime: Runtime, key: str, wid: str, actor: Any = None, state: dict
     service = DashboardService(runtime.records())
     found = service.board(key, actor or SYSTEM)
     return service.data(found, found.widget(wid), actor or SYSTEM, state or service.state(found, {})).rows
+
+
+from tests.outbound.conftest import robots  # noqa: E402, F401 - the fixture is used by name
