@@ -105,7 +105,7 @@
       fig.layout.font = Object.assign({}, fig.layout.font, {color: "#d9e2ec"});
       ["xaxis", "yaxis"].forEach(function (a) { fig.layout[a] = Object.assign({gridcolor: "#243b53"}, fig.layout[a]); });
     }
-    var options = {responsive: true, displaylogo: false, displayModeBar: !wall,
+    var options = {responsive: true, displaylogo: false, displayModeBar: !wall, topojsonURL: "/dashboards/topojson/",
                    modeBarButtons: [["toImage"]], toImageButtonOptions: {filename: layout.key + "-" + id, scale: 2}};
     window.Plotly.react(holder, fig.data, fig.layout, options).then(function () {
       if (!holder.dataset.bound) {

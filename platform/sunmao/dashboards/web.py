@@ -28,7 +28,7 @@ from sunmao.records import Actor
 from sunmao.web.app import language
 
 blueprint = Blueprint("dashboards", __name__, template_folder="templates")
-PUBLIC = ("dashboards.plotly_js_file",)
+PUBLIC = ("dashboards.plotly_js_file", "dashboards.empty_topojson")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
 
@@ -79,6 +79,18 @@ def plotly_js_file() -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response.make_conditional(request)
+
+
+@blueprint.get("/dashboards/topojson/<name>.json")
+def empty_topojson(name: str) -> Response:
+    """plotly.js asks its CDN for a base map before drawing a geo chart even when it is hidden; the map
+    widget draws our own Natural Earth shapes, so the base map it is given (config.topojsonURL) is empty."""
+    layers = ("land", "ocean", "coastlines", "lakes", "rivers", "countries", "subunits")
+    body = {"type": "Topology", "arcs": [],
+            "objects": {k: {"type": "GeometryCollection", "geometries": []} for k in layers}}
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def layout(board: Board, lang: str, state: Mapping[str, Any]) -> dict[str, Any]:
