@@ -53,3 +53,27 @@ def test_guessing_is_rate_limited(oms: tuple[Runtime, dict[str, Any]], browse: A
     assert _post(visitor, number, "1234", ip="10.1.0.99").status_code == 429
     ip_statuses = [_post(visitor, f"SO-2000-{n:05d}", "1234", ip="10.2.0.1").status_code for n in range(22)]
     assert ip_statuses[:20] == [404] * 20 and ip_statuses[20:] == [429, 429]  # per IP, across numbers
+
+
+def test_a_shipped_order_asks_the_portal_question_once(oms: tuple[Runtime, dict[str, Any]], browse: Any) -> None:
+    """The portal view's survey: a 0–10 answer becomes one survey record of the order (NPS reads it)."""
+    from sunmao.records import SYSTEM
+
+    runtime, data = oms
+    order = data["orders"][1]
+    visitor = browse()
+    draft = _post(visitor, order["name"], "1234", ip="10.0.0.7")
+    assert "data-portal-survey" not in draft.text  # a draft: no question
+    with runtime.db.write() as conn:  # as if shipped: the question is asked in shipped, paid and closed
+        table = runtime.snapshot().tables["order"]
+        conn.execute(table.update().where(table.c.id == order["id"]).values(status="shipped"))
+    page = _post(visitor, order["name"], "1234", ip="10.0.0.8")
+    assert "data-portal-survey" in page.text
+    action = re.search(r'action="(/portal/o/[^"]+/survey)"', page.text).group(1)
+    answered = visitor.client.post(action, data={"score": "9", "comment": "交期准",
+                                                 "csrf_token": visitor.csrf(page.text)})
+    assert answered.status_code == 200 and "data-portal-survey" not in answered.text
+    [survey] = runtime.records().list("survey", actor=SYSTEM)["items"]
+    assert (survey["order"], survey["score"], survey["source"]) == (order["id"], 9, "portal")
+    assert survey["comment"] == "交期准"
+    assert survey["customer"] == order["customer"]

@@ -110,7 +110,22 @@ def _summary(view: Any, record: Mapping[str, Any], lang: str) -> dict[str, Any]:
             keys = list(flow.states)
             stage["step"] = keys.index(state.key) + 1
     return {"name": record.get("name"), "fields": [f for f in fields if f[1]], "columns": columns, "lines": lines,
-            "stage": stage}
+            "stage": stage, "survey": _survey_question(view, record, lang)}
+
+
+def _survey_question(view: Any, record: Mapping[str, Any], lang: str) -> str | None:
+    """The portal view's question, while the record is in one of its states and not yet answered here."""
+    survey = view.portal.get("survey")
+    flow = context().snapshot.features.get("workflows", {}).get(view.entity)
+    if not survey or (flow is not None and survey.get("states") and record.get(flow.state_field)
+                      not in survey["states"]):
+        return None
+    table = context().snapshot.tables[survey["entity"]]
+    with context().runtime.db.read() as conn:
+        answered = conn.execute(sa.select(table.c.id).where(table.c[survey["link"]] == record["id"],
+                                                            table.c[survey["score"]].is_not(None),
+                                                            table.c.deleted_at.is_(None)).limit(1)).first()
+    return None if answered else Text.of(survey["question"]).get(lang)
 
 
 def _page(**values: Any) -> Any:
@@ -140,8 +155,9 @@ def lookup() -> Any:
     phone = _phone(record, view.portal["phone"]) if record is not None else ""
     if record is None or not phone or not hmac.compare_digest(phone[-4:], last4):
         return _page(order=None, error=_("No order matches this number and phone."), number=number, status=404)
-    return _page(order=_summary(view, record, lang), error=None, number=number,
-                 link=signed_link(view.entity, record["id"]))
+    link = signed_link(view.entity, record["id"])
+    return _page(order=_summary(view, record, lang), error=None, number=number, link=link,
+                 token=link.rsplit("/", 1)[-1])
 
 
 @blueprint.get("/portal/o/<token>")
@@ -163,7 +179,30 @@ def signed(token: str) -> Any:
             record = None
     if record is None:
         return _page(order=None, error=_("No order matches this number and phone."), number="", status=404)
-    return _page(order=_summary(view, record, lang), error=None, number=record.get("name"), link=None)
+    return _page(order=_summary(view, record, lang), error=None, number=record.get("name"), link=None, token=token)
+
+
+@blueprint.post("/portal/o/<token>/survey")
+def answer_survey(token: str) -> Any:
+    """The customer's answer to the portal question: one record of the survey entity, by the system."""
+    view = _view()
+    try:
+        entity, record_id = _serializer().loads(token, max_age=LINK_DAYS * 24 * 3600)
+    except BadSignature:
+        return _page(order=None, error=_("No order matches this number and phone."), number="", status=404)
+    survey = (view.portal.get("survey") if view is not None else None) or {}
+    try:
+        score = int(request.form.get("score", ""))
+    except ValueError:
+        score = -1
+    if not survey or entity != view.entity or not 0 <= score <= 10:
+        return signed(token)
+    values = {**survey.get("values", {}), survey["link"]: int(record_id), survey["score"]: score}
+    if survey.get("comment"):
+        values[survey["comment"]] = (request.form.get("comment") or "").strip()[:1000] or None
+    if _survey_question(view, context().records.get(entity, int(record_id), actor=SYSTEM), language()):
+        context().records.create(survey["entity"], values, actor=SYSTEM)
+    return signed(token)
 
 
 __all__ = ["blueprint", "signed_link", "Text"]
