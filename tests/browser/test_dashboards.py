@@ -3,12 +3,88 @@
 
 from __future__ import annotations
 
+import random
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from sunmao.records import SYSTEM
+from sunmao.records.stages import replace_history
+from sunmao.runtime import Runtime
+from tests.browser.conftest import _free_port
+from tests.screens import demo
+
 pytestmark = pytest.mark.browser
+PATH = ["draft", "submitted", "approved", "scheduled", "in_production", "qc", "ready_to_ship", "shipped", "paid"]
+
+
+def _history(runtime: Runtime, data: dict[str, Any], rnd: random.Random) -> None:
+    """Sixty orders over two months, each as far along its path as its age says, with its stage history;
+    an export customer, safety stock, and customer feedback — something for every widget to show."""
+    records = runtime.records()
+    products = data["products"]
+    buyer = records.create("customer", {"company_name": "Midwest Fastener Supply LLC", "country": "United States",
+                                        "phone": "+1 312 555 0147", "payment_terms": "advance"})
+    customers = data["customers"] + [buyer]
+    now = datetime.now(UTC)
+    payloads, paths = [], []
+    for i in range(60):
+        age = rnd.randint(0, 60)
+        customer = customers[i % len(customers)]
+        steps = min(len(PATH) - 1, age // 4 + rnd.randint(0, 2))
+        state = PATH[steps] if rnd.random() > 0.05 else "on_hold"
+        ordered = (now - timedelta(days=age)).date()
+        payloads.append({
+            "customer": customer["id"], "order_date": ordered.isoformat(),
+            "due_date": (ordered + timedelta(days=rnd.randint(10, 40))).isoformat(), "status": state,
+            "currency": "USD" if customer is buyer else "CNY", "exchange_rate": "7.10" if customer is buyer else None,
+            "channel": data["channels"][0]["id"] if i % 3 == 0 else None, "sales_rep": "sales" if i % 2 else None,
+            "qc_status": "passed" if steps >= 6 else "pending",
+            "shipped_at": (now - timedelta(days=max(age - 20, 0))).isoformat() if steps >= 7 else None,
+            "waybill_no": f"SF{1000 + i}" if steps >= 7 else None,
+            "lines": [{"product": products[(i + j) % len(products)]["id"], "qty": str(rnd.randint(5, 400)),
+                       "unit_price": products[(i + j) % len(products)]["price"]} for j in range(1 + i % 3)]})
+        paths.append((now - timedelta(days=age), steps if state != "on_hold" else 3, state))
+    created = records.create_many("order", payloads, actor=SYSTEM, history=True)
+    with runtime.db.write() as conn:
+        for order, (start, steps, state) in zip(created, paths, strict=True):
+            moment, stays = start, []
+            for k in range(steps + 1):
+                stays.append((PATH[k], moment, None, None))
+                moment += timedelta(hours=rnd.randint(2, 40))
+            if state == "on_hold":
+                stays.append(("on_hold", moment, "hold", None))
+            replace_history(conn, runtime.snapshot(), "order", order["id"], [s for s in stays if s[1] <= now])
+    for level in records.list("stock_level")["items"]:
+        records.update("stock_level", level["id"], {"safety_stock": str(rnd.choice([800, 3000, 6000]))}, actor=SYSTEM)
+    for order in created[::4]:
+        records.create("survey", {"order": order["id"], "score": rnd.choice([6, 8, 9, 10, 10]),
+                                  "kind": rnd.choice(["survey", "survey", "survey", "complaint"])}, actor=SYSTEM)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A server of its own: the shared one keeps its small, all-draft data for the screen tests."""
+    from waitress.server import create_server
+
+    from sunmao.web import create_wsgi
+
+    runtime = Runtime(f"sqlite:///{tmp_path_factory.mktemp('boards') / 'sunmao.db'}", check_interval=0.5)
+    runtime.setup()
+    demo.install(runtime)
+    demo.users(runtime)
+    data = demo.seed(runtime, orders=6)
+    _history(runtime, data, random.Random(16))
+    port = _free_port()
+    httpd = create_server(create_wsgi(runtime), host="127.0.0.1", port=port, threads=8)
+    threading.Thread(target=httpd.run, daemon=True).start()
+    yield {"url": f"http://127.0.0.1:{port}", "runtime": runtime, "data": data}
+    httpd.close()
+    runtime.db.dispose()
 
 
 def _watch(tab: Any) -> list[str]:
@@ -24,7 +100,7 @@ def _drawn(tab: Any, board: str) -> None:
     assert count > 0
     tab.page.wait_for_function(
         "() => [...document.querySelectorAll('[data-widget] [data-body]')].every(b => "
-        "b.querySelector('.main-svg, .number-card, table, .denied'))", timeout=30000)
+        "b.querySelector('.main-svg, .number-card, table, .denied, .empty'))", timeout=30000)
     assert tab.page.locator(".denied").count() == 0
 
 
@@ -60,3 +136,12 @@ def test_phone_and_drill_down(tab: Any) -> None:
     page.page.locator('[data-widget="open_orders"] .number-card').click()
     page.page.wait_for_url("**/app/order?*")
     assert "status__in=" in page.page.url
+
+
+def test_a_chart_downloads_as_png(tab: Any) -> None:
+    page = tab()
+    page.login("manager")
+    _drawn(page, "war_room")
+    with page.page.expect_download() as download:
+        page.page.locator('[data-widget="by_stage"] [data-png]').click()
+    assert download.value.suggested_filename == "war_room-by_stage.png"

@@ -48,13 +48,14 @@ def test_every_widget_of_every_board_answers(app: Runtime) -> None:
             response = api.get(f"/dashboards/{board.key}/w/{w.id}?period=all")
             assert response.status_code == 200, (board.key, w.id, response.get_data(as_text=True)[:500])
             body = response.get_json()
-            assert "denied" not in body and ({"figure", "number", "table"} & set(body)), (board.key, w.id, body)
+            drawn = {"figure", "number", "table", "empty"} & set(body)
+            assert "denied" not in body and drawn, (board.key, w.id, body)
 
 
 def _bars(api: Api, board: str, widget: str, query: str = "period=all") -> list[tuple[Any, str]]:
     body = api.get(f"/dashboards/{board}/w/{widget}?{query}").get_json()
     trace = body["figure"]["data"][0]
-    values = trace.get("y") if trace.get("orientation") != "h" else trace.get("x")
+    values = trace.get("values") or (trace.get("y") if trace.get("orientation") != "h" else trace.get("x"))
     return list(zip(values, trace["customdata"], strict=True))
 
 
@@ -87,8 +88,27 @@ def test_a_sales_rep_board_counts_their_orders_only(app: Runtime) -> None:
 
 def test_board_filters_follow_into_the_drill_down(app: Runtime) -> None:
     api = client(app, "manager")
-    bars = _bars(api, "war_room", "by_stage", "period=last_7_days&grade=A")
+    first = api.get("/api/v1/order?status__ne=draft&sort=-order_date&limit=1").get_json()["items"][0]
+    grade = api.get(f"/api/v1/customer/{first['customer']}").get_json()["grade"]
+    bars = _bars(api, "war_room", "by_channel", f"period=last_7_days&grade={grade}")  # follows every filter
+    assert bars
     for value, link in bars:
         params = dict(parse_qsl(urlsplit(link).query))
-        assert params["customer.grade"] == "A" and "order_date__ge" in params
+        assert params["customer.grade"] == grade and "order_date__ge" in params
         assert api.get(f"/api/v1/order?{urlsplit(link).query}&limit=1").get_json()["total"] == value
+
+
+def test_a_table_exports_to_excel_with_what_the_role_sees(app: Runtime) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    api = client(app, "production")
+    shown = api.get("/dashboards/production_home/w/late").get_json()["table"]
+    response = api.get("/dashboards/production_home/w/late.xlsx")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == shown["columns"] and len(rows) - 1 == len(shown["rows"])
+    assert client(app, "sales").get("/dashboards/production_home/w/late.xlsx").status_code == 403

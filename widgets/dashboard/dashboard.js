@@ -105,8 +105,8 @@
       fig.layout.font = Object.assign({}, fig.layout.font, {color: "#d9e2ec"});
       ["xaxis", "yaxis"].forEach(function (a) { fig.layout[a] = Object.assign({gridcolor: "#243b53"}, fig.layout[a]); });
     }
-    var options = {responsive: true, displaylogo: false, displayModeBar: !wall, topojsonURL: "/dashboards/topojson/",
-                   modeBarButtons: [["toImage"]], toImageButtonOptions: {filename: layout.key + "-" + id, scale: 2}};
+    // no mode bar: the cell's own PNG button calls plotly's toImage (Plotly.downloadImage)
+    var options = {responsive: true, displaylogo: false, displayModeBar: false, topojsonURL: "/dashboards/topojson/"};
     window.Plotly.react(holder, fig.data, fig.layout, options).then(function () {
       if (!holder.dataset.bound) {
         holder.dataset.bound = "1";
@@ -125,6 +125,7 @@
     var body = cell.querySelector("[data-body]");
     cell.classList.toggle("clickable", Boolean(data.drill));
     if (data.denied) { body.replaceChildren(text("p", "muted small denied", data.denied)); return; }
+    if (data.empty) { body.replaceChildren(text("p", "muted small empty", data.empty)); return; }
     if (data.table) drawTable(body, data.table);
     else if (data.number) drawNumber(body, data);
     else if (data.figure) drawFigure(body, data, id);

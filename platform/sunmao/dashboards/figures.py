@@ -67,6 +67,15 @@ def option_color(group: Group, value: Any) -> str | None:
     return None
 
 
+def in_option_order(group: Group, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a select field in the order of its options (a workflow's stages in their order)."""
+    f = group.path.field
+    if f is None or not f.options or group.bucket:
+        return rows
+    order = {o.value: i for i, o in enumerate(f.options)}
+    return sorted(rows, key=lambda r: order.get(r.get("g0"), len(order)))
+
+
 def tick_format(m: Measure) -> str:
     if m.format == "percent":
         return ".1%"
@@ -122,6 +131,7 @@ def chart(widget: Widget, rows: list[dict[str, Any]], lang: str, titles: Mapping
     assert query is not None
     groups, measures = query.groups, shown(query.measures)
     first = measures[0]
+    rows = in_option_order(groups[0], rows) if not query.sort else rows
     labels = [group_label(groups[0], r.get("g0"), lang, titles) for r in rows]
     links = [drill(r) for r in rows]
     kind = widget.type
@@ -168,6 +178,9 @@ def chart(widget: Widget, rows: list[dict[str, Any]], lang: str, titles: Mapping
     axis = {"tickformat": tick_format(first)}
     layout: dict[str, Any] = {"barmode": "stack" if widget.options.get("stacked") else "group",
                               "showlegend": len(traces) > 1}
+    if len(traces) > 1:  # above the plot: rotated date labels below never run into it
+        layout["legend"] = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}
+        layout["margin"] = {**TEMPLATE["layout"]["margin"], "t": 30}
     layout["xaxis" if horizontal else "yaxis"] = axis
     if horizontal:
         layout["yaxis"] = {"autorange": "reversed", "automargin": True}

@@ -55,6 +55,8 @@ def figure(widget: Any, rows: Sequence[Mapping[str, Any]], links: Sequence[Any],
     targets: dict[str, Any] = {}
     missing = []
     for row, link in zip(rows, links, strict=True):
+        if row.get("g0") in (None, ""):
+            continue  # no address: nothing to place, nothing to report
         key = index.get(normalize(row.get("g0")))
         if key is None:
             missing.append(str(row.get("g0")))

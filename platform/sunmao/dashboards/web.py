@@ -254,6 +254,8 @@ def payload(svc: DashboardService, board: Board, widget: Widget, who: Actor, sta
             out["drill"] = svc.drill(board, widget, state, {})
         elif widget.type == "gantt":
             out["figure"] = figures.gantt(widget, rows, lang, _titles(svc, widget, rows))
+        elif not rows:
+            out["empty"] = "没有数据" if lang == "zh" else "No data"
         else:
             out["figure"] = figures.chart(widget, rows, lang, _titles(svc, widget, rows),
                                           lambda r: svc.drill(board, widget, state, r))
