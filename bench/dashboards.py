@@ -10,7 +10,7 @@ each, 3,000 customers, 600 products and stock levels, and four stage rows per or
 - ours, warm: the same, served from the cache (the data versions are still read per widget);
 - hand: the same aggregates written by hand as SQL text, run on the same connection pool.
 
-Run: .venv/bin/python bench/dashboards.py   (BENCH_ORDERS=100000 for a quicker run;
+Run: .venv/bin/python bench/dashboards.py   (BENCH_ORDERS=100000 for a quicker run; BENCH_DB=sqlite|postgres;
 TEST_POSTGRES_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test for PostgreSQL)
 """
 
@@ -191,8 +191,12 @@ def run(url: str, label: str) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite")
+    which = os.environ.get("BENCH_DB", "both")  # sqlite, postgres or both
+    if which in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            run(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite")
+    if which not in ("postgres", "both"):
+        return
     try:
         admin = sa.create_engine(PG_URL)
         schema = f"bench_{uuid.uuid4().hex[:8]}"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Any
@@ -291,6 +292,11 @@ def generate(ctx: Any) -> None:
                                  "kind": "adjust", "note": "期初库存 / opening balance"}
                                 for row in stock if row["_on_hand"] > 0])
     _create(ctx, "stock_level", stock)
+    # drawn last, from a generator of their own: everything above stays as it was
+    later = random.Random(rnd.random())
+    if hasattr(ctx, "stage_history"):
+        ctx.stage_history("order", [(o["_id"], _stays(later, o, ctx.today)) for o in orders])
+    _create(ctx, "survey", _feedback(later, orders))
     ctx.log(f"demo data ready: {len(customers)} customers, {len(contacts)} contacts, "
             f"{len(products)} products, {len(orders)} orders, {len(payments)} payments, {len(stock)} stock levels")
 
@@ -480,7 +486,8 @@ def _stock_levels(rnd: Any, products: list[dict], orders: list[dict]) -> list[di
             on_hand += typical * rnd.randint(1, 6)
         spare = on_hand - waiting.get(pid, Decimal(0))  # what the waiting orders leave over
         reserved = typical if spare >= 2 * typical and rnd.random() < 0.5 else Decimal(0)
-        rows.append({"product": pid, "warehouse": "主仓", "_on_hand": on_hand, "reserved": reserved})
+        rows.append({"product": pid, "warehouse": "主仓", "_on_hand": on_hand, "reserved": reserved,
+                     "safety_stock": typical * 2})
     return rows
 
 
@@ -712,3 +719,63 @@ def _external_id(rnd: Any, channel: str, day: dt.date, counters: dict[str, int])
         return f"{day:%y%m%d}{rnd.randint(100000, 999999)}{n:04d}"
     prefix = {"web_shop": "WS", "wecom": "WC", "agent": "DL", "offline": "PO"}[channel]
     return f"{prefix}{day:%Y%m%d}{n:05d}"
+
+
+# ---------------------------------------------------------------- stage history and feedback
+
+#: The usual path of an order, and how long each step takes (hours, low–high) before the next.
+PATH = [("draft", 0.2, 6), ("submitted", 0.5, 30), ("approved", 4, 48), ("scheduled", 12, 72),
+        ("in_production", 48, 240), ("qc", 4, 30), ("ready_to_ship", 4, 72), ("shipped", 0, 0), ("paid", 24, 240),
+        ("closed", 0, 0)]
+
+
+def _stays(rnd: Any, order: dict, today: dt.date) -> list[tuple[str, dt.datetime, str | None]]:
+    """How an imported order got to its state: the states of its path with plausible times, a revision
+    now and then, squeezed to end before now; shipped when it says it was."""
+    cst = dt.timezone(dt.timedelta(hours=8))
+    start = dt.datetime.combine(order["order_date"], dt.time(8, 30), cst) + dt.timedelta(minutes=rnd.randint(0, 480))
+    final = order["status"]
+    keys = [k for k, _lo, _hi in PATH]
+    last = keys.index(final) if final in keys else (3 if final == "on_hold" else 1)
+    stays: list[tuple[str, dt.datetime, str | None]] = []
+    at = start
+    actions = {"submitted": "submit", "approved": "approve", "scheduled": "schedule", "in_production":
+               "start_production", "qc": "finish_production", "ready_to_ship": "qc_pass", "shipped": "ship",
+               "paid": "record_payment", "closed": "close"}
+    for state, low, high in PATH[: last + 1]:
+        if state == "shipped" and order.get("shipped_at"):
+            at = max(at, order["shipped_at"])
+        stays.append((state, at, actions.get(state)))
+        if state == "submitted" and rnd.random() < 0.03:  # sent back for a correction, then submitted again
+            at += dt.timedelta(hours=rnd.uniform(1, 8))
+            stays.append(("draft", at, "revise"))
+            at += dt.timedelta(hours=rnd.uniform(0.5, 4))
+            stays.append(("submitted", at, "submit"))
+        at += dt.timedelta(hours=rnd.uniform(low, high))
+    if final in ("on_hold", "cancelled"):
+        stays.append((final, at, "hold" if final == "on_hold" else "cancel"))
+    now = dt.datetime.combine(today, dt.time(8, 0), cst)
+    end = stays[-1][1]
+    if end > now and end > start:  # squeeze the path so that it ends before now
+        ratio = max((now - start) / (end - start), 0)
+        stays = [(s, start + (t - start) * ratio, a) for s, t, a in stays]
+    return stays
+
+
+def _feedback(rnd: Any, orders: list[dict]) -> list[dict]:
+    """Scores (0–10) for about a quarter of the delivered orders, and a few complaints and returns."""
+    rows = []
+    scores = {"A": [7, 8, 9, 9, 10, 10, 10], "B": [5, 7, 8, 8, 9, 9, 10], "C": [2, 5, 6, 7, 8, 9, 10]}
+    for order in orders:
+        if order["status"] not in SHIPPED:
+            continue
+        roll = rnd.random()
+        if roll < 0.25:
+            rows.append({"order": order["_id"], "kind": "survey", "source": "portal",
+                         "score": rnd.choice(scores[order["_customer"]["_tier"]])})
+        elif roll < 0.265:
+            rows.append({"order": order["_id"], "kind": "complaint", "comment": rnd.choice(
+                ["包装破损", "交期延误", "表面划伤", "数量短缺"])})
+        elif roll < 0.27:
+            rows.append({"order": order["_id"], "kind": "return", "comment": "尺寸超差，退货"})
+    return rows

@@ -47,6 +47,16 @@ class DemoContext:
     log: Callable[[str], None] = print
     counts: dict[str, int] = field(default_factory=dict)
 
+    def stage_history(self, entity_key: str, histories: list[tuple[int, list[tuple[str, Any, str | None]]]]) -> None:
+        """The stage history of history-imported records: ``(record id, [(state, entered at, action)])``
+        each, in order (they were created in their last state; this says how they got there)."""
+        from sunmao.records.stages import replace_history
+
+        with self.records.db.write() as conn:
+            for record_id, stays in histories:
+                replace_history(conn, self.records.snapshot, entity_key, record_id,
+                                [(state, at, action, None) for state, at, action in stays])
+
     def bulk_create(self, entity_key: str, rows: list[dict[str, Any]], *, history: bool = False) -> list[int]:
         """Create records through the record service; ``history`` keeps their given workflow state."""
         created = self.records.create_many(entity_key, rows, actor=SYSTEM, history=history)

@@ -120,6 +120,9 @@ class Builder:
 
     def condition(self, path: Path, op: str, value: Any, table: Any = None) -> Any:
         """``path op value`` over ``table`` (the base by default), a linked field through ``IN``."""
+        if table is None and path.hops and path.hops[0][0] == "parent":  # the parent is joined already
+            return path_condition(self.snapshot, self.top, path.hops[1:], path.column, path.value_type, op, value,
+                                  self.env)
         table = self.base if table is None else table
         return path_condition(self.snapshot, table, path.hops, path.column, path.value_type, op, value, self.env)
 
