@@ -145,3 +145,24 @@ def test_a_chart_downloads_as_png(tab: Any) -> None:
     with page.page.expect_download() as download:
         page.page.locator('[data-widget="by_stage"] [data-png]').click()
     assert download.value.suggested_filename == "war_room-by_stage.png"
+
+
+def test_wall_keeps_its_figures_through_a_network_blip_and_rotates(tab: Any) -> None:
+    page = tab(width=1920, height=1080)
+    page.login("manager")
+    page.goto("/dashboards/wall/war_room?period=all&refresh=10&seconds=14")
+    page.page.wait_for_function("() => document.querySelectorAll('.main-svg').length >= 5", timeout=30000)
+    drawn = page.page.locator(".main-svg").count()
+    page.page.route("**/dashboards/*/w/*", lambda route: route.abort())  # the network drops
+    page.page.wait_for_function("() => document.querySelector('[data-board-status]').classList.contains('stale')",
+                                timeout=30000)
+    assert page.page.locator(".main-svg").count() == drawn  # nothing went blank
+    assert "网络中断" in page.page.locator("[data-board-status]").inner_text()
+    page.page.unroute("**/dashboards/*/w/*")
+    page.errors.clear()  # the refused fetches were logged on purpose
+    page.page.wait_for_function("() => document.querySelector('[data-wall-title]').textContent === '经营指标'",
+                                timeout=30000)  # the playlist moved on to the KPI board
+    page.page.wait_for_function("() => document.querySelectorAll('.main-svg, .number-card').length >= 6",
+                                timeout=30000)
+    page.page.wait_for_timeout(500)
+    page.shot("dashboard-kpi-wall")

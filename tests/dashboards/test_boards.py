@@ -112,3 +112,19 @@ def test_a_table_exports_to_excel_with_what_the_role_sees(app: Runtime) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == shown["columns"] and len(rows) - 1 == len(shown["rows"])
     assert client(app, "sales").get("/dashboards/production_home/w/late.xlsx").status_code == 403
+
+
+@pytest.mark.parametrize(("username", "key"), [("sales", "sales_home"), ("finance", "finance_home"),
+                                               ("production", "production_home"), ("manager", "war_room")])
+def test_each_role_home_page_shows_its_board(app: Runtime, username: str, key: str) -> None:
+    page = client(app, username).get("/app").get_data(as_text=True)
+    assert "data-board" in page and f'"key": "{key}"' in page
+    assert "/dashboards/plotly.min.js" in page
+
+
+def test_plotly_js_is_served_from_the_installed_package(app: Runtime) -> None:
+    import plotly.offline
+
+    response = client(app, "manager").get("/dashboards/plotly.min.js")
+    assert response.status_code == 200 and response.data == plotly.offline.get_plotlyjs().encode()
+    assert "max-age" in response.headers["Cache-Control"] and response.headers.get("ETag")

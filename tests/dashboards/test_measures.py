@@ -126,3 +126,67 @@ def test_stage_durations_in_hours_and_working_hours(om: OM) -> None:
     assert row["in_draft"] == pytest.approx(60 + 60)
     assert row["revised"] == 0
     assert datetime.now(UTC) > fri
+
+
+def test_every_chart_type_builds_its_figure(om: OM, fixed: list[dict[str, Any]]) -> None:
+    from sunmao.dashboards.service import DashboardService
+    from sunmao.dashboards.web import payload
+
+    count = {"key": "n", "op": "count", "label": {"zh": "订单数", "en": "Orders"}}
+    by_status = {"entity": "order", "group_by": [{"field": "status"}], "measures": [count]}
+    widgets = [
+        widget("area", {"entity": "order", "group_by": [{"field": "order_date", "bucket": "month"}],
+                        "measures": [count]}, "area"),
+        widget("funnel", by_status, "funnel"),
+        widget("heat", {"entity": "order", "group_by": [{"field": "order_date", "bucket": "month"},
+                                                        {"field": "customer.grade"}], "measures": [count]}, "heatmap"),
+        widget("donut", by_status, "pie", options={"hole": 0.5}),
+        widget("stack", {"entity": "order", "group_by": [{"field": "status"}, {"field": "customer.grade"}],
+                         "measures": [count]}, "bar", options={"stacked": True}),
+        widget("gauge", {"entity": "order", "measures": [count]}, "gauge", options={"target": 4, "max": 10}),
+        widget("gantt", {"entity": "order", "columns": ["name", "order_date", "due_date", "status"]}, "gantt",
+               options={"start": "order_date", "end": "due_date", "color": "status", "label": "name"}),
+        widget("card", {"entity": "order", "measures": [count]}, "number", options={"target": 6}),
+        widget("map", {"entity": "order", "group_by": [{"field": "customer.province"}], "measures": [count]}, "map"),
+    ]
+    publish_board(om.runtime, board("types", widgets))
+    service = DashboardService(om.runtime.records())
+    found = service.board("types", SYSTEM)
+    state = service.state(found, {})
+    for w in found.widgets:
+        body = payload(service, found, w, SYSTEM, state, "zh")
+        assert "denied" not in body, body
+        if w.type == "number":
+            assert body["number"]["value"] == 5 and body["number"]["target"]["met"] is False
+            assert body["drill"] == "/app/order?"
+            continue
+        traces = body["figure"]["data"]
+        assert traces, w.id
+    heat = payload(service, found, found.widget("heat"), SYSTEM, state, "zh")["figure"]["data"][0]
+    assert heat["type"] == "heatmap" and sum(v or 0 for row in heat["z"] for v in row) == 5
+    gantt = payload(service, found, found.widget("gantt"), SYSTEM, state, "zh")["figure"]["data"]
+    assert {t["orientation"] for t in gantt} == {"h"} and sum(len(t["y"]) for t in gantt) == 5
+    # 30 days from order date to due date, drawn as a bar of 31 whole days (the due date included)
+    assert gantt[0]["x"][0] == 31 * 86400000
+
+
+def test_cached_results_follow_writes_and_roles(om: OM, fixed: list[dict[str, Any]]) -> None:
+    from sunmao.dashboards.service import CACHE, DashboardService
+
+    publish_board(om.runtime, board("cache", [widget("n", {"entity": "order", "measures": [
+        {"key": "n", "op": "count"}]}, "number")]))
+    CACHE.clear()
+    service = DashboardService(om.runtime.records())
+    found = service.board("cache", SYSTEM)
+    state = service.state(found, {})
+    first = service.data(found, found.widget("n"), SYSTEM, state)
+    again = service.data(found, found.widget("n"), SYSTEM, state)
+    assert (first.cached, again.cached, again.rows) == (False, True, first.rows)
+    om.order()  # a write to orders moves their data version
+    after = service.data(found, found.widget("n"), SYSTEM, state)
+    assert not after.cached and after.rows[0]["n"] == first.rows[0]["n"] + 1
+    # another reader's scope is another key: sales1 sees the unassigned orders and their own, not sales2's
+    om.order(sales_rep="sales2", by="sales2")
+    mine = service.data(found, found.widget("n"), om.actors["sales1"], state)
+    assert not mine.cached and mine.rows[0]["n"] == after.rows[0]["n"]
+    assert service.data(found, found.widget("n"), SYSTEM, state).rows[0]["n"] == after.rows[0]["n"] + 1

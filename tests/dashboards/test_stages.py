@@ -59,3 +59,18 @@ def test_a_record_without_audit_gets_its_current_state(om: OM) -> None:
     [row] = stays(om.runtime, order["id"])
     assert row["state"] == "draft" and row["left_at"] is None
     assert row["entered_at"] <= datetime.now(UTC)
+
+
+def test_the_backfill_command(om: OM, monkeypatch: object, db_url: str) -> None:
+    from click.testing import CliRunner
+
+    from sunmao.cli import main
+
+    om.order()
+    with om.runtime.db.write() as conn:
+        conn.execute(stage.delete())
+    monkeypatch.setenv("DATABASE_URL", db_url)  # type: ignore[attr-defined]
+    result = CliRunner().invoke(main, ["stages", "backfill"])
+    assert result.exit_code == 0, result.output
+    assert "order: 1 stage rows written" in result.output
+    assert "order: 0 stage rows written" in CliRunner().invoke(main, ["stages", "backfill"]).output

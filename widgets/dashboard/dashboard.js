@@ -179,7 +179,12 @@
         var next = playlist[(position + 1) % playlist.length];
         fetch("/dashboards/" + next + "/layout?" + (layout.query || ""), {credentials: "same-origin"})
           .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-          .then(function (data) { position = (position + 1) % playlist.length; data.playlist = playlist; buildWall(data); })
+          .then(function (data) {
+            position = (position + 1) % playlist.length;
+            data.playlist = playlist;
+            data.refresh = Math.min(data.refresh, layout.refresh);  // the wall's own pace, if it was given one
+            buildWall(data);
+          })
           .catch(function () { failures += 1; setStatus(); });  // stay on this board; try again next turn
       }, Math.max(10, layout.seconds || 60) * 1000);
     }

@@ -166,8 +166,11 @@ def wall(key: str) -> str:
     svc = service()
     board = svc.board(key, actor())
     lang = language()
-    return render_template("dashboards/wall.html", lang=lang, title=board.label.get(lang),
-                           layout=layout(board, lang, svc.state(board, request.args)))
+    shown = layout(board, lang, svc.state(board, request.args))
+    for name in ("refresh", "seconds"):  # a wall may refresh and rotate faster than the board says (≥ 10 s)
+        if (request.args.get(name) or "").isdigit():
+            shown[name] = max(10, int(request.args[name]))
+    return render_template("dashboards/wall.html", lang=lang, title=board.label.get(lang), layout=shown)
 
 
 def _titles(svc: DashboardService, widget: Widget, rows: list[dict[str, Any]]) -> dict[tuple[str, Any], str]:
