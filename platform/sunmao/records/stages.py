@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from sunmao.records import versions
 from sunmao.storage import system as sm
 from sunmao.storage.prepared import Prepared
 from sunmao.storage.types import IdType, UTCDateTime
@@ -150,6 +151,7 @@ def backfill(db: Any, snapshot: Snapshot, entity: str | None = None, *, rebuild:
             if rows:
                 conn.execute(stage.insert(), rows)
             count += len(rows)
+            versions.bump(conn, [key])  # aggregates of the entity's durations are stale now
         written[key] = count
     return written
 
@@ -170,3 +172,4 @@ def replace_history(conn: sa.Connection, snapshot: Snapshot, entity: str, record
                      "left_by": nxt[3] if nxt else None, "action": action})
     if rows:
         conn.execute(stage.insert(), rows)
+    versions.bump(conn, [entity])
