@@ -45,6 +45,13 @@ class ValidationFailed(SunmaoError):
     title = Text("数据校验未通过", "The data is not valid")
 
 
+class RecordLocked(ValidationFailed):
+    """An edit of fields the record's workflow state freezes; ``errors`` carries each lock's message."""
+
+    kind = "locked"
+    title = Text("记录当前状态下不能这样修改", "The record cannot be changed this way in its current state")
+
+
 class NotFound(SunmaoError):
     status = 404
     kind = "not-found"

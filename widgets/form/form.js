@@ -203,7 +203,8 @@
     var key = field.getAttribute("data-field");
     var box = field.closest("[data-grid]");
     var follow = box ? (meta.grids[box.getAttribute("data-grid")] || {}).follow : meta.follow;
-    if (reads(follow, key) || (!box && reads(meta.follow, key))) {
+    // a default of the row that reads this cell, or a default of the record that reads this field or grid
+    if (reads(follow, key) || reads(meta.follow, box ? box.getAttribute("data-grid") : key)) {
       clearTimeout(previewTimer);
       previewTimer = setTimeout(preview, 200);
     }

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from sunmao import clock
 from sunmao.errors import Conflict as ConflictError
-from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, RecordLocked, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
 from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, coerce_result
@@ -1056,9 +1056,10 @@ class RecordService:
             diff = self._diff(ce, current, merged)
             if step is None and workflow is not None and not internal and not actor.system:
                 # an edit (not an action) of fields the record's state freezes: refused, saying why
-                for key, message in workflow.refused_edits(current.get(workflow.state_field), set(diff)).items():
-                    errors.add(key, message)
-                errors.raise_if_any()
+                refused = workflow.refused_edits(current.get(workflow.state_field), set(diff))
+                if refused:
+                    raise RecordLocked(next(iter(refused.values())),
+                                       errors={key: [message] for key, message in refused.items()})
             if not diff and step is None:
                 return self.dump(ce, current)
             values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}
