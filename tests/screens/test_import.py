@@ -1,4 +1,5 @@
-"""Excel and CSV import: preview with per-row errors, all-or-nothing commit, upsert, remembered mapping."""
+"""Excel and CSV import in the screens: match, check, all-or-nothing or the good rows, templates,
+long files as a job with progress, and Excel out that imports back as it is."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def xlsx(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def upload(user: Any, entity: str, name: str, data: bytes, key_field: str = "") -> str:
-    response = user.post_form("/app/import", {"entity": entity, "key_field": key_field,
+def upload(user: Any, entity: str, name: str, data: bytes, template: str = "") -> str:
+    response = user.post_form("/app/import", {"entity": entity, "template": template,
                                               "file": (io.BytesIO(data), name)},
                               content_type="multipart/form-data")
     assert response.status_code == 302, response.text[:800]
@@ -34,7 +35,7 @@ def upload(user: Any, entity: str, name: str, data: bytes, key_field: str = "") 
 def mapping_form(page: str) -> dict[str, str]:
     """The mapping as the page pre-selected it (what the user would submit unchanged)."""
     out = {}
-    for m in re.finditer(r'<select name="(map_\d+)"[^>]*>(.*?)</select>', page, re.S):
+    for m in re.finditer(r'<select name="((?:map|missing)_[\w.]+|key_field)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected>', m.group(2))
         out[m.group(1)] = chosen.group(1) if chosen else ""
     return out
@@ -46,93 +47,46 @@ def count(runtime: Runtime, entity: str) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.deleted_at.is_(None))).scalar()
 
 
-def test_one_bad_row_imports_nothing_then_a_good_file_imports(oms: tuple[Runtime, dict[str, Any]],
-                                                            browse: Any) -> None:
+def test_bad_rows_import_nothing_then_the_good_rows_on_request(oms: tuple[Runtime, dict[str, Any]],
+                                                               browse: Any) -> None:
     runtime, _data = oms
     sales = browse("sales")
     before = count(runtime, "customer")
-    rows = [["客户名称", "联系电话", "城市", "付款方式", "信用额度"],
+    rows = [["客户名录（2026）"], [],
+            ["客户名称", "联系电话", "城市", "付款方式", "信用额度"],
             ["台州精工阀门有限公司", "13900001111", "台州", "月结30天", 50000],
             ["温州华力电器有限公司", "12345", "温州", "款到发货", 0],
-            ["金华永盛工具有限公司", "0579-82223333", "金华", "货到付款", "20,000"]]
+            ["金华永盛工具有限公司", "0579-82223333", "金华", "货到付款", "20,000"],
+            ["丽水恒达机械有限公司", "0578-2223333", "丽水", "月底结", "3万"],
+            ["衢州东方轴承有限公司", "13900002222", "衢州", "款到发货", "一千五"],
+            ["湖州南方五金有限公司", "13900003333", "湖州", "货到付款", "10000"]]
     location = upload(sales, "customer", "客户.xlsx", xlsx(rows))
     page = sales.get(location)
-    assert page.status_code == 200
+    assert page.status_code == 200 and "表头在第 3 行" in page.text
     mapping = mapping_form(page.text)
-    assert set(mapping.values()) == {"company_name", "phone", "city", "payment_terms", "credit_limit"}
+    assert {v for k, v in mapping.items() if k.startswith("map_")} == {
+        "company_name", "phone", "city", "payment_terms", "credit_limit"}
     preview = sales.post_form(location, {**mapping, "step": "preview"})
-    assert preview.status_code == 200 and "data-import-errors" in preview.text
-    assert "电话号码格式不正确" in preview.text and 'data-row-number="2"' in preview.text
-    assert "data-commit" not in preview.text
+    assert preview.status_code == 200 and "data-import-errors" in preview.text, preview.text[-3000:]
+    named = re.findall(r'<li data-problem-row="(\d+)">([^<]*)</li>', preview.text)
+    assert [int(n) for n, _t in named] == [5, 7, 7, 8]
+    texts = [t for _n, t in named]
+    assert texts[0].startswith("第 5 行 B 列：联系电话：电话号码格式不正确")
+    assert texts[1] == "第 7 行 D 列：付款方式“月底结”不是可选值（可选：款到发货、月结30天、月结60天、货到付款）"
+    assert texts[2].startswith("第 7 行 E 列：信用额度“3万”不是数字（可填 1200、1,200.50 或 一千二百）")
+    assert texts[3].startswith("第 8 行 E 列：信用额度“一千五”不是数字")
+    states = dict(re.findall(r'data-row-number="(\d+)" data-row-state="(\w+)"', preview.text))
+    assert states == {"4": "good", "5": "bad", "6": "good", "7": "bad", "8": "bad", "9": "good"}
+    assert "data-commit-good" in preview.text and "data-commit " not in preview.text
     forced = sales.post_form(location, {**mapping, "step": "commit"})
     assert "data-import-errors" in forced.text and "data-import-done" not in forced.text
     assert count(runtime, "customer") == before  # nothing imported
-    rows[2][1] = "0577-86661234"
-    location = upload(sales, "customer", "客户-改.xlsx", xlsx(rows))
-    mapping = mapping_form(sales.get(location).text)
-    preview = sales.post_form(location, {**mapping, "step": "preview"})
-    assert preview.status_code == 200 and "data-commit" in preview.text
-    done = sales.post_form(location, {**mapping, "step": "commit"})
-    assert done.status_code == 200 and "data-import-done" in done.text
+    good = sales.post_form(location, {**mapping, "step": "commit_good"})
+    assert good.status_code == 200 and "data-import-done" in good.text, good.text[-2000:]
     assert count(runtime, "customer") == before + 3
-    names = runtime.records().list("customer", None)["items"]
-    imported = next(c for c in names if c["company_name"] == "金华永盛工具有限公司")
+    names = {c["company_name"] for c in runtime.records().list("customer", ListQuery(limit=500))["items"]}
+    assert {"台州精工阀门有限公司", "金华永盛工具有限公司", "湖州南方五金有限公司"} <= names
+    assert not names & {"温州华力电器有限公司", "丽水恒达机械有限公司", "衢州东方轴承有限公司"}
+    imported = next(c for c in runtime.records().list("customer", ListQuery(limit=500))["items"]
+                    if c["company_name"] == "金华永盛工具有限公司")
     assert imported["credit_limit"] == "20000.00" and imported["payment_terms"] == "cod"
-
-
-def test_csv_upsert_by_business_key_and_remembered_mapping(oms: tuple[Runtime, dict[str, Any]],
-                                                          browse: Any) -> None:
-    runtime, data = oms
-    tech = browse("tech")
-    existing = data["products"][0]
-    csv_text = "产品编码,产品名称,单位,单价RMB\n" + f"{existing['sku']},{existing['product_name']},件,0.95\n" + \
-        "SCR-M4x10,十字盘头螺钉,件,0.05\n"
-    location = upload(tech, "product", "产品.csv", csv_text.encode("utf-8-sig"), key_field="sku")
-    mapping = mapping_form(tech.get(location).text)
-    price_column = next(k for k, v in mapping.items() if v == "") if "" in mapping.values() else None
-    assert price_column is not None  # 单价RMB matches no label by itself
-    mapping[price_column] = "price"
-    done = tech.post_form(location, {**mapping, "key_field": "sku", "step": "commit"})
-    assert done.status_code == 200 and "data-import-done" in done.text, done.text[-2000:]
-    assert runtime.records().get("product", existing["id"])["price"] == "0.95"
-    assert any(p["sku"] == "SCR-M4x10" for p in runtime.records().list("product", None)["items"])
-    # Next time, the column chosen by hand is matched again.
-    location = upload(tech, "product", "产品2.csv", csv_text.encode("utf-8"), key_field="sku")
-    assert mapping_form(tech.get(location).text)[price_column] == "price"
-
-
-def test_import_needs_create_permission(browse: Any) -> None:
-    warehouse = browse("warehouse")
-    response = warehouse.post_form("/app/import", {"entity": "customer", "file": (io.BytesIO(b"a\n1\n"), "x.csv")},
-                                   content_type="multipart/form-data")
-    assert response.status_code == 403
-
-
-def test_a_large_file_is_imported_by_a_job_with_progress(oms: tuple[Runtime, dict[str, Any]], browse: Any,
-                                                         monkeypatch: Any) -> None:
-    from sunmao.imports import jobs as import_jobs
-    from sunmao.jobs.registry import JobContext, get_job
-    from sunmao.jobs.tables import job_run
-
-    runtime, _data = oms
-    monkeypatch.setattr(import_jobs, "BACKGROUND_ROWS", 5)  # a "large" file, small enough for a test
-    tech = browse("tech")
-    rows = [["产品编码", "产品名称", "单位", "单价"]] + \
-        [[f"BG-{i:03d}", f"后台导入件{i}", "件", "1.50"] for i in range(12)]
-    location = upload(tech, "product", "大批量.xlsx", xlsx(rows), key_field="sku")
-    mapping = mapping_form(tech.get(location).text)
-    mapping.update({k: "price" for k, v in mapping.items() if v == ""})
-    queued = tech.post_form(location, {**mapping, "key_field": "sku", "step": "commit"})
-    assert queued.status_code == 200 and 'data-import-status="queued"' in queued.text
-    assert 'http-equiv="refresh"' in queued.text  # the page follows the job by itself
-    upload_id = location.rsplit("/", 1)[1]
-    with runtime.db.read() as conn:
-        runs = conn.execute(sa.select(job_run.c.job, job_run.c.args)).mappings().all()
-    assert {"job": "imports.commit", "args": {"upload_id": upload_id}} in [dict(r) for r in runs]
-    assert not any(p["sku"].startswith("BG-") for p in runtime.records().list("product", ListQuery(limit=500))["items"])
-    get_job("imports.commit").fn(JobContext(runtime, None, 1), upload_id=upload_id)  # what the runner does
-    status = tech.get(f"{location}/status")
-    assert 'data-import-status="done"' in status.text and "新建 12 条" in status.text
-    assert 'http-equiv="refresh"' not in status.text
-    skus = {p["sku"] for p in runtime.records().list("product", ListQuery(limit=500))["items"]}
-    assert {f"BG-{i:03d}" for i in range(12)} <= skus
