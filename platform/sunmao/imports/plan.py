@@ -105,7 +105,8 @@ def plan_json(prepared: Prepared, **extra: Any) -> dict[str, Any]:
     return {"columns": {str(i): p for i, p in plan.columns.items()}, "key_field": plan.key_field,
             "if_missing": {p: r.if_missing for p, r in plan.links.items()},
             "template": prepared.template.key if prepared.template else None,
-            "sheet": prepared.table.sheet, "header_row": prepared.table.header_row, **extra}
+            "sheet": prepared.table.sheet, "header_row": prepared.table.header_row,
+            "rows": len(prepared.table.rows), **extra}
 
 
 def prepare_stored(service: RecordService, entity_key: str, data: bytes, filename: str, stored: Mapping[str, Any]

@@ -84,7 +84,8 @@ class Group:
     values: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, int] = field(default_factory=dict)  # parent path → column that gave it
     children: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (sheet row, child values)
-    links: list[tuple[str, int, dict[str, Any], Any, int | None]] = field(default_factory=list)
+    #: (link path, sheet row, values of the linked record, the link cell's own value, child index, column)
+    links: list[tuple[str, int, dict[str, Any], Any, int | None, int]] = field(default_factory=list)
     existing: int | None = None
     action: str = "create"  # create | update | unchanged
     bad: bool = False
@@ -191,7 +192,7 @@ class _Run:
                 raw = row.cells[i] if i < len(row.cells) else None
                 if i in self.plan.cleans and raw not in (None, ""):
                     raw = CLEANERS[self.plan.cleans[i]](raw)
-                value, error = convert(t.field, raw, t.label if t.sub or t.table else t.field.label, self.today)
+                value, error = convert(t.field, raw, t.field.label, self.today)
                 if error is not None:
                     self.problem(row.number, i, error)
                     bad = True
@@ -234,12 +235,12 @@ class _Run:
                         f"in row {first}"), group)
             for path, (subs, direct, column) in links.items():
                 if "." not in path and not any(link[0] == path for link in group.links):
-                    group.links.append((path, row.number, subs, direct, column))
+                    group.links.append((path, row.number, subs, direct, None, column))
             if child or child_links:
                 index = len(group.children)
                 group.children.append((row.number, child))
-                for path, (subs, direct, _column) in child_links.items():
-                    group.links.append((path, row.number, subs, direct, index))
+                for path, (subs, direct, column) in child_links.items():
+                    group.links.append((path, row.number, subs, direct, index, column))
         self.out.child_rows = sum(len(g.children) for g in groups)
         return groups
 
@@ -273,9 +274,8 @@ class _Run:
     def resolve(self, resolver: Resolver, groups: list[Group]) -> dict[int, NewRecord]:
         """Put link ids into the groups; returns the new linked records by id()."""
         for g in groups:
-            for path, row, subs, direct, where in g.links:
+            for path, row, subs, direct, where, column in g.links:
                 found: Found = resolver.resolve(path, subs, direct, row)
-                column = self.column_of(path)
                 if found.problem is not None:
                     self.problem(row, column, found.problem, g)
                     continue
@@ -303,7 +303,7 @@ class _Run:
                 self.out.linked_created[new.entity] = self.out.linked_created.get(new.entity, 0) + 1
             except SunmaoError as exc:
                 new.failed = True
-                path = next(p for p, _r, _s, _d, _w in users[0].links if self.service.snapshot.entities[
+                path = next(p for p, _r, _s, _d, _w, _c in users[0].links if self.service.snapshot.entities[
                     self._link_field(p).to or ""].key == new.entity)
                 for field_path, messages in getattr(exc, "errors", {}).items() or {"_record": [exc.title]}.items():
                     column = self.column_of(f"{path}.{field_path}") or self.column_of(path)
