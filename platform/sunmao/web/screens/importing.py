@@ -264,7 +264,7 @@ def record_export(entity: str, record_id: int) -> Response:
     service = shell.records()
     record = service.get(entity, record_id, actor=shell.actor())
     titles = titles_for(service, shell.actor(), ce.entity, [record])
-    readable = set(service.readable_fields(entity, shell.actor()))
+    readable = set(service.readable_fields(entity, shell.actor())) | {"name"}
     data = record_workbook(service.snapshot, ce.entity, [record], language(), titles, readable)
     filename = f'{record.get("name") or entity}-{datetime.now(UTC):%Y%m%d}.xlsx'
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
