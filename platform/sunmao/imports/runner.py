@@ -467,7 +467,7 @@ def run_import(service: RecordService, actor: Actor, table: Table, plan: Plan, t
         second.problems = first.problems + second.problems
         bad = {id(g) for g in first.groups if g.bad}
         second.groups = second.groups + [g for g in first.groups if id(g) in bad]
-        second.total_rows = first.total_rows
+        second.total_rows, second.child_rows = first.total_rows, first.child_rows
         return second
     if only_rows is not None:
         keep = set(only_rows)

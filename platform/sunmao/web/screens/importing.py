@@ -60,6 +60,7 @@ WORDS = {k: Text(*v) for k, v in {
     "done": ("已导入：新建 {created} 条，更新 {updated} 条，未变 {unchanged} 条。",
              "Imported: {created} added, {updated} updated, {unchanged} unchanged."),
     "linked": ("同时新建了 {n} 条{entity}。", "{n} {entity} records were created too."),
+    "linked_preview": ("将同时新建 {n} 条{entity}。", "{n} {entity} records will be created too."),
     "failed": ("没有导入任何内容：请按下方提示改正文件后重新上传。",
                "Nothing was imported: correct the file as shown below and upload it again."),
     "open_list": ("打开列表", "Open the list"), "skipped": ("已跳过的行", "Rows skipped"),
@@ -133,7 +134,7 @@ def import_mapping(upload_id: str) -> tuple[str, int]:
     row = jobs.load(db, upload_id, shell.actor().id)
     prepared = prepare_stored(shell.records(), row["entity"], jobs.file_of(db, row), row["filename"], row["mapping"])
     table = prepared.table
-    samples = [[str(r.cells[i]) for r in table.rows[:3] if i < len(r.cells) and r.cells[i] not in (None, "")]
+    samples = [[_cell(r.cells[i]) for r in table.rows[:3] if i < len(r.cells) and r.cells[i] not in (None, "")]
                for i in range(len(table.headers))]
     lang = language()
     link_labels = {t.path: t.label.get(lang) for t in prepared.targets.values() if t.field.type == "link"}
