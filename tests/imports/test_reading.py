@@ -96,7 +96,7 @@ def test_macros_and_external_links_are_read_as_data() -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
         for item in source.infolist():
             target.writestr(item, source.read(item.filename))
-        target.writestr("xl/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nSub AutoOpen()\nShell \"calc\"\nEnd Sub")
+        target.writestr("xl/vbaProject.bin", b'Attribute VB_Name = "Module1"\nSub AutoOpen()\nShell "calc"\nEnd Sub')
         target.writestr("xl/externalLinks/externalLink1.xml", "<externalLink/>")
     sheet = read_sheet(buffer.getvalue(), "宏.xlsm")
     assert sheet.rows[1] == ["甲", 1.0]
