@@ -29,10 +29,10 @@ PREVIEW_ROWS = 300
 WORDS = {k: Text(*v) for k, v in {
     "import": ("导入 Excel", "Import from Excel"),
     "intro": ("上传 Excel（.xlsx、.xls）或 CSV。标题行、空行、合计行和表格下方的说明会自动跳过；"
-              "同一订单号的多行合成一张单据。确认预览之前不会保存任何内容。",
+              "关键列（如单号）相同的多行合成一条记录。确认预览之前不会保存任何内容。",
               "Upload an Excel (.xlsx, .xls) or CSV file. Title rows, blank rows, totals and notes below the table "
-              "are skipped; rows sharing a key (an order number) become one record. Nothing is saved before you "
-              "confirm the preview."),
+              "are skipped; rows sharing a key column (such as a document number) become one record. Nothing is "
+              "saved before you confirm the preview."),
     "into": ("导入到", "Import into"), "file": ("文件", "File"), "template": ("导入模板", "Import template"),
     "auto": ("（按表头自动识别）", "(recognised by the headers)"),
     "upload": ("上传并匹配列", "Upload and match columns"),
