@@ -231,6 +231,7 @@ def setup(with_demo: bool) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "sunmao.hooks.inbound.cli",
     "sunmao.jobs.worker", "sunmao.jobs.secrets_cli", "sunmao.hooks.outbound.cli",
+    "sunmao.imports.cli",
 )
 
 for _spec in COMMAND_MODULES:

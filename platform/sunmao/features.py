@@ -20,6 +20,7 @@ FEATURES: tuple[str, ...] = (
     "sunmao.printing:compile_prints",
     "sunmao.hooks.inbound.compiler:compile_channels",
     "sunmao.jobs.schedule:compile_jobs", "sunmao.hooks.outbound.model:compile_webhooks",
+    "sunmao.imports.template:compile_imports",
 )
 
 

@@ -39,6 +39,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "sunmao.admin.routes",
     "sunmao.hooks.inbound.web",
     "sunmao.jobs.web",
+    "sunmao.imports.web",
 )
 
 
