@@ -284,7 +284,7 @@
     var source = document.getElementById("form-meta");
     if (!form || !source) return;
     meta = JSON.parse(source.textContent);
-    if (window.SunmaoRules && window.jsonLogic) SunmaoRules.install(jsonLogic, {timeZone: "Asia/Shanghai"});
+    if (window.SunmaoRules && window.jsonLogic) SunmaoRules.install(jsonLogic, {timeZone: meta.time_zone || "Asia/Shanghai"});
     (meta.given || []).forEach(function (key) {
       var el = form.querySelector('[data-field="' + key + '"][data-input]');
       if (el) el.setAttribute("data-touched", "");
