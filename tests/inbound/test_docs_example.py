@@ -75,10 +75,11 @@ def test_the_shopify_example_makes_the_order_the_page_shows(shop: Shop, tmp_path
     assert (order["external_order_id"], order["order_date"], order["due_date"]) == \
         ("5820139012345", "2026-12-07", "2026-12-28")
     assert order["advance_payment_required"] is False
-    assert [(line["description"], line["discount_pct"], line["amount"]) for line in order["lines"]] == [
-        ("刹车片支架 适用大众朗逸 前轮左", "10.00", "925.20"), ("轴承座 UCP204", "0.00", "1810.00")]
-    assert Decimal(order["amount"]) == Decimal("2735.20")  # Shopify's subtotal; shipping is in the remarks
-    assert order["remarks"] == "Shopify #1001；运费 12.00；店铺实收 2747.20 CNY；买家留言：请用纸箱包装"
+    assert [(line["description"], line["amount"]) for line in order["lines"]] == [
+        ("刹车片支架 适用大众朗逸 前轮左", "1028.00"), ("轴承座 UCP204", "1810.00")]
+    assert [Decimal(order[k]) for k in ("goods_amount", "shipping_fee", "order_discount", "amount")] == [
+        Decimal("2838.00"), Decimal("12.00"), Decimal("102.80"), Decimal("2747.20")]  # amount = Shopify's total_price
+    assert order["remarks"] == "Shopify #1001；买家留言：请用纸箱包装"
     customer = records.get("customer", order["customer"])
     assert (customer["company_name"], customer["phone"]) == ("杭州信达机械有限公司", "13957102233")
 
