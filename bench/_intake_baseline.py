@@ -191,6 +191,9 @@ orders = sa.Table(
     sa.Column("payment_terms", sa.String(20)),
     sa.Column("advance_payment_required", sa.Boolean),
     sa.Column("priority", sa.String(10)),
+    sa.Column("goods_amount", Number(2)),
+    sa.Column("shipping_fee", Number(2)),
+    sa.Column("order_discount", Number(2)),
     sa.Column("amount", Number(2)),
     sa.Column("amount_cny", Number(2)),
     sa.Column("total_qty", Number(2)),
@@ -347,17 +350,20 @@ def line_values(product_id: int, cost: Decimal | None, unit: str | None, descrip
 
 
 def order_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """Amount, quantity and cost: exact sums over the lines."""
+    """Goods amount, quantity and cost: exact sums over the lines."""
     return {key: sum((line[field] for line in lines), Decimal("0.00"))
-            for key, field in (("amount", "amount"), ("total_qty", "qty"), ("cost", "cost_amount"))}
+            for key, field in (("goods_amount", "amount"), ("total_qty", "qty"), ("cost", "cost_amount"))}
 
 
 def order_formulas(lines: list[dict[str, Any]], *, exchange_rate: Decimal, due_date: date, grade: str | None,
-                   today: date) -> dict[str, Any]:
-    """Every computed value of an order, from its lines and its customer's grade."""
+                   today: date, shipping_fee: Decimal = Decimal("0.00"), order_discount: Decimal = Decimal("0.00")
+                   ) -> dict[str, Any]:
+    """Every computed value of an order, from its lines, its charges and its customer's grade."""
     values = order_totals(lines)
+    values["amount"] = js_round(float(values["goods_amount"]) + float(shipping_fee) - float(order_discount), 2)
     amount_cny = js_round(float(values["amount"]) * float(exchange_rate), 2)
-    gross_margin = at_scale(float(amount_cny) - float(values["cost"]), 2)
+    goods_cny = js_round((float(values["goods_amount"]) - float(order_discount)) * float(exchange_rate), 2)
+    gross_margin = at_scale(float(goods_cny) - float(values["cost"]), 2)
     margin_rate = js_round(float(gross_margin) / float(amount_cny), 4) if amount_cny > 0 else Decimal("0.0000")
     days_to_due = due_date.toordinal() - today.toordinal()
     urgency = max(0.0, min(30.0, 30.0 - days_to_due))
@@ -382,6 +388,7 @@ def customer_scores(payments_due: int, payments_on_time: int, orders_12m: int, a
 
 #: What a new order starts with (order.json's defaults; status: the workflow's first state).
 ORDER_DEFAULTS = {"exchange_rate": Decimal("1.0000"), "advance_payment_required": False, "intake_status": "normal",
+                  "shipping_fee": Decimal("0.00"), "order_discount": Decimal("0.00"),
                   "status": "draft", "qc_status": "pending", "payment_status": "pending", "shipping_address": None,
                   "remarks": None, "hold_reason": None, "possible_duplicate_of": None, "checkout_id": None}
 

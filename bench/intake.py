@@ -239,7 +239,8 @@ def ours_wsgi() -> Any:
 
 #: The order's values compared (besides its customer, channel, suspected original and lines).
 ORDER_FIELDS = ("order_date", "due_date", "currency", "exchange_rate", "payment_terms", "advance_payment_required",
-                "priority", "amount", "amount_cny", "total_qty", "has_special_process", "cost", "gross_margin",
+                "priority", "goods_amount", "shipping_fee", "order_discount", "amount", "amount_cny", "total_qty",
+                "has_special_process", "cost", "gross_margin",
                 "margin_rate", "days_to_due", "priority_score", "shipping_address", "remarks", "intake_status",
                 "hold_reason", "checkout_id", "status", "qc_status", "payment_status")
 LINE_FIELDS = ("description", "qty", "unit", "unit_price", "discount_pct", "amount", "cost_amount",

@@ -232,6 +232,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sunmao.hooks.inbound.cli",
     "sunmao.jobs.worker", "sunmao.jobs.secrets_cli", "sunmao.hooks.outbound.cli",
     "sunmao.dashboards.cli",
+    "sunmao.imports.cli",
 )
 
 for _spec in COMMAND_MODULES:

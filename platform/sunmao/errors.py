@@ -45,6 +45,13 @@ class ValidationFailed(SunmaoError):
     title = Text("数据校验未通过", "The data is not valid")
 
 
+class RecordLocked(ValidationFailed):
+    """An edit of fields the record's workflow state freezes; ``errors`` carries each lock's message."""
+
+    kind = "locked"
+    title = Text("记录当前状态下不能这样修改", "The record cannot be changed this way in its current state")
+
+
 class NotFound(SunmaoError):
     status = 404
     kind = "not-found"
@@ -55,6 +62,13 @@ class Conflict(SunmaoError):
     status = 409
     kind = "conflict"
     title = Text("记录已被他人修改", "The record was changed by someone else")
+
+
+class NotReplayable(Conflict):
+    """A stored request that was already handled: doing it again would do it twice."""
+
+    kind = "not-replayable"
+    title = Text("该请求已处理，不能重放", "This request was already handled and cannot be replayed")
 
 
 class TransitionRefused(SunmaoError):

@@ -21,6 +21,7 @@ FEATURES: tuple[str, ...] = (
     "sunmao.hooks.inbound.compiler:compile_channels",
     "sunmao.jobs.schedule:compile_jobs", "sunmao.hooks.outbound.model:compile_webhooks",
     "sunmao.dashboards.model:compile_dashboards",
+    "sunmao.imports.template:compile_imports",
 )
 
 

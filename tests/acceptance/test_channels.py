@@ -80,3 +80,26 @@ def test_the_demo_rates_cover_every_currency() -> None:
     order = json.loads((resources.app_path("order_management") / "entities" / "order.json").read_text())
     currencies = {o["value"] for f in order["fields"] if f["key"] == "currency" for o in f["options"]}
     assert currencies - {"CNY"} == set(rates) and all(Decimal(str(v[0])) > 0 for v in rates.values())
+
+
+def test_a_shops_change_to_an_approved_order_is_held_for_a_person(shop: Shop) -> None:  # noqa: F811
+    """Past review the shop cannot change an order by itself: the change is held (answered 2xx, so
+    the shop does not retry and switch its webhook off), the order stays as approved, and after the
+    order is withdrawn to revise, replaying the held delivery applies it."""
+    from sunmao import accounts
+    from sunmao.hooks.inbound.intake import replay
+    from sunmao.workflow import WorkflowService
+
+    first = shop.web_shop(woo_order(4201, lines=[("BLT-M8-30", 1000, 0.35)]))
+    order_id = first.json["order"]["id"]
+    sales = accounts.create_user(shop.runtime.db, "sales9", "correct horse battery", ["sales"]).actor
+    flows = WorkflowService(shop.runtime.db, shop.runtime.snapshot())
+    assert flows.transition("order", order_id, "submit", sales)["status"] == "approved"
+    changed = woo_order(4201, lines=[("BLT-M8-30", 9000, 0.35)], modified="2099-01-01T00:00:00")
+    held = shop.web_shop(changed)
+    assert held.status_code == 202 and held.json["status"] == "held", held.json
+    assert "Withdraw to revise" in held.json["holds"][0]["message"]
+    assert shop.order(order_id)["lines"][0]["qty"] == "1000.00"
+    flows.transition("order", order_id, "revise", sales, comment="客户改了数量")
+    done = replay(shop.runtime.db, shop.runtime.snapshot(), held.json["delivery"])
+    assert done.status == 200 and shop.order(order_id)["lines"][0]["qty"] == "9000.00"

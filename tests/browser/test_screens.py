@@ -144,7 +144,7 @@ def test_import_one_bad_row_then_a_good_file(tab: Any, server: dict[str, Any], t
         page.click("button[name=step][value=preview]")
         if attempt == 0:
             page.wait_for_selector("[data-import-errors]")
-            bad = page.locator('tr[data-row-number="2"] td.problems')
+            bad = page.locator('tr[data-row-number="3"] td.problems')  # the sheet's own row number
             assert "电话号码格式不正确" in bad.inner_text()
             t.shot("import-preview-errors-desktop")
             assert page.locator("[data-commit]").count() == 0

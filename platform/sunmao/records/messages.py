@@ -14,6 +14,7 @@ CATALOG: dict[str, Text] = {
     "unknown": Text("未知字段", "Unknown field."),
     "Unknown field.": Text("未知字段", "Unknown field."),
     "read_only": Text("此字段只读，不能写入", "This field is read-only."),
+    "role_read_only": Text("你的角色不能修改此字段", "your role may not change this field"),
     "invalid_string": Text("应为文本", "Not a valid text."),
     "invalid_integer": Text("应为整数", "Not a valid whole number."),
     "invalid_decimal": Text("应为数字", "Not a valid number."),

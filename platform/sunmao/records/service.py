@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from sunmao import clock
 from sunmao.errors import Conflict as ConflictError
-from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, RecordLocked, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
 from sunmao.records import stages, versions
@@ -272,7 +272,7 @@ class RecordService:
             elif f.type == "computed" or (f.read_only and not internal):
                 errors.add(_join(prefix, key), CATALOG["read_only"])
             elif key in locked:
-                errors.add(_join(prefix, key), Text("你的角色不能修改此字段", "your role may not change this field"))
+                errors.add(_join(prefix, key), CATALOG["role_read_only"])
             else:
                 clean[key] = value
         internal_only = {f.key: clean.pop(f.key) for f in entity.fields if f.read_only and f.key in clean}
@@ -1028,8 +1028,10 @@ class RecordService:
         """``journal``: the caller's pending audit entries and events (a roll-up refresh joins
         those of the write that caused it: one multi-row insert each); otherwise written here."""
         errors = _Errors()
-        changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors,
-                              locked=self._locked(ce, actor, "update"))
+        # a field the actor's roles may not change may still come back unchanged (a record
+        # exported and imported again, a form that sends what it shows): only a change is refused
+        locked = self._locked(ce, actor, "update")
+        changes = self._parse(ce, patch, partial=True, internal=internal, errors=errors)
         workflow = self._workflow(ce)
         if workflow is not None and workflow.state_field in changes and transition is None:
             errors.add(workflow.state_field, Text("状态只能通过流程操作改变", "the state changes only through a "
@@ -1064,11 +1066,15 @@ class RecordService:
                 step.raise_if_refused(errors)
             errors.raise_if_any()
             diff = self._diff(ce, current, merged)
+            for key in sorted(locked & changes.keys() & diff.keys()):
+                errors.add(key, CATALOG["role_read_only"])
+            errors.raise_if_any()
             if step is None and workflow is not None and not internal and not actor.system:
                 # an edit (not an action) of fields the record's state freezes: refused, saying why
-                for key, message in workflow.refused_edits(current.get(workflow.state_field), set(diff)).items():
-                    errors.add(key, message)
-                errors.raise_if_any()
+                refused = workflow.refused_edits(current.get(workflow.state_field), set(diff))
+                if refused:
+                    raise RecordLocked(next(iter(refused.values())),
+                                       errors={key: [message] for key, message in refused.items()})
             if not diff and step is None:
                 return self.dump(ce, current)
             values = {f.key: merged.get(f.key) for f in ce.entity.stored_fields}

@@ -62,7 +62,7 @@ def _by_key(table: sa.Table, key_field: str) -> Prepared:
                                            table.c.deleted_at.is_(None)).order_by(table.c.id).limit(_MAX_CANDIDATES))
 
 
-def _find(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchRule, key: str,
+def find_matches(conn: sa.Connection, snapshot: Snapshot, table: sa.Table, rule: MatchRule, key: str,
           rows: dict[int, dict[str, Any]]) -> list[int]:
     """The ids of the live customers whose ``rule`` key is ``key``; whole rows go to ``rows`` when
     the indexed key column answers."""
@@ -104,7 +104,7 @@ def decide(spec: CustomerMap, snapshot: Snapshot, conn: sa.Connection, values: d
         key = match_key(rule.kind, values.get(rule.field))
         if key is None:
             continue
-        ids = _find(conn, snapshot, table, rule, key, rows)
+        ids = find_matches(conn, snapshot, table, rule, key, rows)
         if not ids:
             continue
         if rule.certain and len(ids) == 1:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sunmao.errors import RecordLocked
 from sunmao.i18n import Text
 from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot
@@ -118,7 +119,13 @@ def _update(channel: Channel, records: RecordService, conn: sa.Connection, mappe
     patch = dict(mapped.record)
     if channel.lines is not None:
         patch[channel.lines.field] = mapped.lines  # the provider's lines replace ours
-    updated = records.update(channel.entity, order_id, patch, actor=channel.actor, conn=conn)
+    try:
+        updated = records.update(channel.entity, order_id, patch, actor=channel.actor, conn=conn)
+    except RecordLocked as exc:
+        # the change came after the order went past review: a person decides (revise, then replay),
+        # and the sender gets a 2xx — a refused webhook is retried, then switched off by the shop
+        return Placed("held", [Hold("record_locked", exc.detail or exc.title, next(iter(exc.errors), ""))],
+                      action="none")
     return Placed("processed", order=updated, action="updated")
 
 

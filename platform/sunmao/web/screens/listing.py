@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
+from sunmao.imports.export import number_format, write_workbook
 from sunmao.meta.model import Entity, Field
 from sunmao.records.compiled import CompiledEntity
 from sunmao.records.query import ListQuery, parse_query
@@ -155,6 +156,11 @@ def view_page(key: str) -> Any:
     if view is None or view.type == "portal":
         raise NotFound(Text(f"没有名为 {key} 的视图", f"there is no view named {key!r}"))
     ce = shell.compiled(view.entity)
+    if view.type == "scan":
+        from sunmao.web.screens.scan import render_scan
+
+        shell.require(ce.entity, "read")
+        return render_scan(view)
     if view.type == "kanban":
         from sunmao.web.screens.boards import render_kanban
 
@@ -295,36 +301,7 @@ def export(entity: str, fmt: str) -> Response:
         data = buffer.getvalue().encode("utf-8")
         mimetype = "text/csv; charset=utf-8"
     else:
-        data = _xlsx(ce.entity.label.get(lang), header, rows())
+        data = write_workbook(ce.entity.label.get(lang), header, rows(), [number_format(f) for f in fields])
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _xlsx(title: str, header: list[str], rows: Iterator[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "export")
-    bold = Font(bold=True)
-    cells = []
-    for h in header:
-        c = WriteOnlyCell(ws, value=h)
-        c.font = bold
-        cells.append(c)
-    ws.append(cells)
-    for row in rows:
-        out = []
-        for value in row:
-            c = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                c.data_type = "s"  # text is text: a leading "=" never becomes a formula
-            elif isinstance(value, date):
-                c.number_format = "yyyy-mm-dd" if not isinstance(value, datetime) else "yyyy-mm-dd hh:mm"
-            out.append(c)
-        ws.append(out)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()

@@ -19,7 +19,7 @@ from sunmao.records.compiled import CompiledEntity
 from sunmao.snapshot import Snapshot
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
-from sunmao.web.screens.layouts import views_of
+from sunmao.web.screens.layouts import scan_views, views_of
 from sunmao.web.screens.widgets import assets
 
 BASE_WIDGETS = ("shell",)
@@ -100,7 +100,12 @@ def tools() -> list[NavItem]:
     boards = snap.features.get("dashboards") if snap is not None else None
     if boards is not None and any(b.open_to(g.user.roles) for b in boards.boards.values()):
         out.append(NavItem("看板" if language() == "zh" else "Dashboards", "/dashboards", "dashboards"))
-    out.append(NavItem(_("Scan to ship"), "/app/scan", "scan"))
+    lang = language()
+    who = g.get("user")
+    scans = [v for v in scan_views(snap) if who is not None and who.actor.can(snap.entities[v.entity], "read")] \
+        if snap is not None else []
+    out += [NavItem(v.label.get(lang), f"/app/views/{v.key}", v.key) for v in scans] or \
+        [NavItem(_("Scan"), "/app/scan", "scan")]
     out.append(NavItem(_("Import"), "/app/import", "import"))
     out.append(NavItem(_("Recycle bin"), "/app/trash", "trash"))
     return out
