@@ -11,7 +11,7 @@ goes through :meth:`DashboardService.data`, which checks the reader's rights fir
 
 Results are cached per process, keyed by the snapshot version, the widget, the board filters,
 the reader's scope (its SQL with values) and the data versions of every entity read
-(``records/versions.py``, moved in the transaction of each write): a write to an order changes
+(``records/versions.py``: the latest audit entry of each, written with each write): a write to an order changes
 the key, so nobody is served an aggregate older than their last save. ``cache_seconds`` bounds
 the age of results that depend on the clock (time in a stage until now).
 """

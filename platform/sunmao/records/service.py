@@ -27,7 +27,7 @@ from sunmao.errors import Conflict as ConflictError
 from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, RecordLocked, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
-from sunmao.records import stages, versions
+from sunmao.records import stages
 from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, coerce_result
 from sunmao.records.messages import CATALOG, translate
 from sunmao.records.naming import LOCAL_ZONE, default_pattern, next_names, split
@@ -1348,10 +1348,9 @@ class RecordService:
             audits = [audit for audit, _event in journal]
             _AUDIT_INSERT.execute_many(conn, audits)
             _OUTBOX_INSERT.execute_many(conn, [event for _audit, event in journal])
-            # every state change and every write passes here: the stage history and the data
-            # versions (what cached aggregates are keyed by) move with the write
+            # every state change and every write passes here: the stage history moves with the write
+            # (and the audit entries are what cached aggregates are keyed by: records/versions.py)
             stages.record(conn, self.snapshot, audits)
-            versions.bump(conn, {audit["entity"] for audit in audits})
 
 
 def _integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:

@@ -1,11 +1,15 @@
-"""A data version per entity: a counter moved by every write, in the write's transaction.
+"""The data version of an entity: what cached derivations of its rows are keyed by.
 
 Whatever is derived from an entity's rows and kept for later (a dashboard's cached aggregate)
-is keyed by the versions of the entities it read: a write moves the counter, so the next
-reader looks under a new key and computes again. The counter is bumped in the same
-transaction as the change, so a reader that sees the new version also sees the new rows
-(the reader reads the versions first). On PostgreSQL concurrent writers of one entity queue
-on the counter row only between their last statement and their commit.
+is keyed by the versions of the entities it read: after a write the next reader finds a new
+key and computes again. A version is the pair
+
+- the id of the entity's latest audit entry — every write through the record service writes
+  one, in the write's own transaction, so a reader that sees the new id also sees the new rows;
+  one indexed look-up per entity, and no row that every writer must update (concurrent writers
+  of one entity never queue on a counter);
+- a counter for what changes derived data without a record write (a back-fill of the stage
+  history), moved only by those rare jobs.
 """
 
 from __future__ import annotations
@@ -38,15 +42,21 @@ def _bump(dialect: str) -> Prepared:
 
 
 def bump(conn: sa.Connection, entities: Iterable[str]) -> None:
-    """Move the version of each entity written (in the writer's transaction)."""
+    """Move the counter of each entity whose derived data changed without a record write."""
     statement = _bump(conn.dialect.name)
     for entity in sorted(set(entities)):  # a fixed order: two writers never wait on each other in a circle
         statement.execute(conn, {"e": entity})
 
 
-def read(conn: sa.Connection, entities: Iterable[str]) -> tuple[tuple[str, int], ...]:
-    """The current versions of ``entities`` (0 for one never written), in a stable order."""
+def read(conn: sa.Connection, entities: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
+    """(entity, latest audit id, counter) of each entity, in a stable order (0 for none)."""
     wanted = sorted(set(entities))
-    found = dict(conn.execute(sa.select(data_version.c.entity, data_version.c.version)
-                              .where(data_version.c.entity.in_(wanted))).all())
-    return tuple((e, int(found.get(e, 0))) for e in wanted)
+    if not wanted:
+        return ()
+    audit = sm.audit
+    latest = [sa.select(sa.func.max(audit.c.id)).where(audit.c.entity == e).scalar_subquery().label(f"a{i}")
+              for i, e in enumerate(wanted)]  # one index probe each (ix_sm_audit_entity_id)
+    marks = conn.execute(sa.select(*latest)).one()
+    counters = dict(conn.execute(sa.select(data_version.c.entity, data_version.c.version)
+                                 .where(data_version.c.entity.in_(wanted))).all())
+    return tuple((e, int(marks[i] or 0), int(counters.get(e, 0))) for i, e in enumerate(wanted))

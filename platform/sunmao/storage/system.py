@@ -66,6 +66,7 @@ audit = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("diff", JSONType, nullable=False),
     sa.Index("ix_sm_audit_record", "entity", "record_id"),
+    sa.Index("ix_sm_audit_entity_id", "entity", "id"),  # an entity's latest entry: its data version
 )
 
 outbox = sa.Table(
@@ -126,3 +127,6 @@ def create_system_tables(conn: sa.Connection) -> None:
     for module in FEATURE_TABLE_MODULES:
         importlib.import_module(module)
     system_metadata.create_all(conn, checkfirst=True)
+    for table in system_metadata.sorted_tables:  # indexes added since a table was created
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
