@@ -117,6 +117,7 @@ FEATURE_TABLE_MODULES: tuple[str, ...] = (
     "sunmao.web.screens.tables", "sunmao.imports.tables", "sunmao.portal.tables",
     "sunmao.hooks.inbound.tables",
     "sunmao.jobs.tables", "sunmao.hooks.outbound.tables",
+    "sunmao.designer.tables",
 )
 
 
