@@ -36,3 +36,12 @@ def save(drafts: Drafts, draft_id: int, address: str, change: Any, who: Designer
     from sunmao.i18n import Text
 
     drafts.edit(draft_id, who, {address: edited(drafts, draft_id, address, change)}, summary=Text("改", "edit"))
+
+
+@pytest.fixture
+def order_app(runtime: Runtime) -> Runtime:
+    """The bundled order app, installed (no records)."""
+    from tests.screens import demo
+
+    demo.install(runtime)
+    return runtime

@@ -40,6 +40,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "sunmao.hooks.inbound.web",
     "sunmao.jobs.web",
     "sunmao.imports.web",
+    "sunmao.designer.api",
 )
 
 
