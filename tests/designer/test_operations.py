@@ -73,7 +73,9 @@ def test_conversions_offer_each_type_with_what_happens_to_the_values(lab: Runtim
     doc = next(f for f in lab.revision_documents(1)["lab"]["entities/widget.json"]["fields"] if f["key"] == "notes")
     found = conversions(lab, "widget", doc)
     by = {t["type"]: t for t in found["targets"]}
-    assert found["filled"] == 3 and "text" not in by
+    assert found["filled"] == 3 and "text" not in by and "boolean" not in by  # no value would survive as yes/no
     assert by["string"]["converts"] and by["string"]["text"]["zh"] == "全部 3 个值都能转为文本"
-    assert by["date"]["failed"] == 2 and "第 2、3 行" in by["date"]["text"]["zh"]
-    assert by["integer"]["failed"] == 2 and by["select"]["values"] == ["12", "2026-11-02", "下周"]
+    assert by["date"]["failed"] == 2 and "第 2、3 号记录" in by["date"]["text"]["zh"]
+    assert by["integer"]["failed"] == 2
+    assert by["select"]["converts"] and by["select"]["values"] == ["12", "2026-11-02", "下周"]
+    assert by["select"]["text"]["zh"] == "现有的 3 个不同值将成为选项，全部 3 个值保留"

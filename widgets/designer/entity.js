@@ -41,7 +41,7 @@
   // -- the field list ----------------------------------------------------------------------------
   function rowFor(f) {
     var row = D.el("div", {"class": "dz-frow", "data-id": f.id, role: "button", tabindex: "0"}, [
-      D.el("span", {"class": "grip", text: "⋮⋮", "aria-hidden": "true"}),
+      D.el("span", {"class": "grip", text: "⠿", "aria-hidden": "true"}),
       D.el("span", {}, [D.el("span", {"class": "lbl"}), D.el("span", {"class": "k"})]),
       D.el("span", {"class": "dz-type"})]);
     row.addEventListener("click", function () { select(f.id); });
@@ -323,7 +323,7 @@
       var colour = D.el("input", {type: "color", value: o.color || "#888888", title: W.colour, "data-option-color": i});
       colour.addEventListener("input", function () { o.color = colour.value; changed(""); });
       box.appendChild(D.el("div", {"class": "dz-option", "data-option": i}, [
-        D.el("span", {"class": "grip", text: "⋮"}),
+        D.el("span", {"class": "grip", text: "⠿"}),
         input(o.value, function (v) { o.value = v; changed(""); }, {placeholder: W.option_value, "data-option-value": i}),
         input(o.label.zh, function (v) { o.label.zh = v; changed(""); }, {placeholder: W.label_zh, "data-option-zh": i}),
         input(o.label.en, function (v) { o.label.en = v; changed(""); }, {placeholder: W.label_en, "data-option-en": i}),
@@ -458,7 +458,7 @@
     doc.permissions = doc.permissions || [];
     var keys = doc.fields.map(function (f) { return f.key; });
     var table = D.el("table", {"class": "dz-perms card"});
-    table.appendChild(D.el("tr", {}, [W.role, W.read, W.create_perm, W.update, W["delete"], W.scope, W.hidden_fields,
+    table.appendChild(D.el("tr", {}, [W.role, W.read, W.create_perm, W.update_perm, W["delete"], W.scope, W.hidden_fields,
       W.readonly_fields, W.row_rule, ""].map(function (h) { return D.el("th", {text: h}); })));
     function changed() { save({zh: "修改权限", en: "permissions"}); }
     doc.permissions.forEach(function (p, i) {

@@ -89,6 +89,8 @@ def describe(a: Any, b: Any, path: Path = ()) -> list[Change]:
         name = identity_key(a, b)
         if name is not None:
             return _describe_items(name, a, b, path)
+        if len(a) == len(b) and all(isinstance(x, Mapping) for x in (*a, *b)):  # form sections: by position
+            return [c for i, (x, y) in enumerate(zip(a, b, strict=True)) for c in describe(x, y, (*path, i))]
     return [Change(path, a, b)]
 
 

@@ -119,9 +119,31 @@ def _is_manifest_list(kind: str | None, change: Change) -> bool:
     return kind == "app" and change.path[:1] == ("documents",)
 
 
+def _scalars(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str | int | float | bool) for x in value)
+
+
+def _list_line(change: Change, p: Text, where: str) -> Line:
+    """A list of names (columns, a section's fields): what joined, what left, or the order."""
+    added = [x for x in change.new if x not in change.old]
+    removed = [x for x in change.old if x not in change.new]
+    zh, en = [], []
+    if added:
+        zh.append(f"加入 {'、'.join(map(str, added))}")
+        en.append(f"added {', '.join(map(str, added))}")
+    if removed:
+        zh.append(f"移除 {'、'.join(map(str, removed))}")
+        en.append(f"removed {', '.join(map(str, removed))}")
+    if not zh:
+        zh, en = ["顺序调整"], ["reordered"]
+    return Line(Text(f"{p.zh}：{'；'.join(zh)}", f"{p.en}: {'; '.join(en)}"), where, "changed")
+
+
 def _line(change: Change, prefix: Text | None = None) -> Line:
     where = render(change.path)
     p = prefix or Text(where, where)
+    if _scalars(change.old) and _scalars(change.new):
+        return _list_line(change, p, where)
     if change.moved:
         return Line(Text(f"{p.zh}：顺序调整", f"{p.en}: reordered"), where, "moved")
     if change.old is MISSING:

@@ -386,13 +386,15 @@ def conversions(runtime: Runtime, entity_key: str, field_doc: Mapping[str, Any])
             values = [(r[0], r[1]) for r in conn.execute(sa.select(table.c.id, table.c[published.key])
                                                          .order_by(table.c.id))]
     filled = [(rid, v) for rid, v in values if v is not None and v != ""]
+    distinct = sorted({str(v) for _rid, v in filled if not isinstance(v, list)})
     targets = []
     for target in CONVERTIBLE:
         if target == current:
             continue
         probe = {**field_doc, "type": target}
-        if target in ("select", "multiselect") and not probe.get("options"):
-            probe["options"] = [{"value": "-", "label": {"zh": "-", "en": "-"}}]
+        choices = target in ("select", "multiselect") and not probe.get("options")
+        if choices:  # the editor makes the distinct stored values the options
+            probe["options"] = [{"value": v[:64], "label": {"zh": v, "en": v}} for v in distinct or ["-"]]
         if target == "decimal":
             probe.setdefault("scale", 2)
         f = build_field(probe)
@@ -402,21 +404,26 @@ def conversions(runtime: Runtime, entity_key: str, field_doc: Mapping[str, Any])
                 convert(value, f)
             except ConversionError as exc:
                 failed.append({"id": rid, "value": str(value)[:80], "reason": str(exc)})
+        if filled and len(failed) == len(filled):
+            continue  # no stored value would survive: not offered
         ids = "、".join(str(x["id"]) for x in failed[:MAX_LISTED_ROWS])
-        a, b = type_word(current), type_word(target)
+        b = type_word(target)
         if not filled:
-            text = Text(f"现在没有数据，{a.zh}改为{b.zh}不影响任何行", "no values yet: nothing to convert")
-        elif not failed:
-            text = Text(f"全部 {len(filled)} 个值都能转为{b.zh}", f"all {len(filled)} values convert to {b.en}")
+            text = Text(f"现在没有数据，改为{b.zh}不影响任何记录", "no values yet: nothing to convert")
+        elif failed:
+            text = Text(f"{len(filled)} 个值中有 {len(failed)} 个无法转为{b.zh}（第 {ids} 号记录），"
+                        "发布前需修正这些记录或归档该字段",
+                        f"{len(failed)} of {len(filled)} values do not convert to {b.en} (records "
+                        f"{ids.replace('、', ', ')}); fix those records or archive the field before publishing")
+        elif choices:
+            text = Text(f"现有的 {len(distinct)} 个不同值将成为选项，全部 {len(filled)} 个值保留",
+                        f"the {len(distinct)} distinct values become the options; all {len(filled)} values stay")
         else:
-            text = Text(f"{len(filled)} 个值中有 {len(failed)} 个无法转为{b.zh}（第 {ids} 行），"
-                        "发布前需修正或归档该字段",
-                        f"{len(failed)} of {len(filled)} values do not convert to {b.en} "
-                        f"(rows {ids.replace('、', ', ')}); fix them or archive the field before publishing")
+            text = Text(f"全部 {len(filled)} 个值都能转为{b.zh}", f"all {len(filled)} values convert to {b.en}")
         entry: dict[str, Any] = {"type": target, "label": b.as_dict(), "converts": not failed, "failed": len(failed),
                                  "rows": failed[:MAX_LISTED_ROWS], "text": text.as_dict()}
         if target in ("select", "multiselect"):
-            entry["values"] = sorted({str(v) for _rid, v in filled if not isinstance(v, list)})[:50]
+            entry["values"] = distinct[:50]
         targets.append(entry)
     return {"field": field_doc["id"], "type": current, "rows": len(values), "filled": len(filled), "targets": targets}
 

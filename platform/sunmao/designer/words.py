@@ -140,7 +140,7 @@ W = {
     "role": Text("角色", "Role"),
     "read": Text("查看", "Read"),
     "create_perm": Text("新建", "Create"),
-    "update": Text("修改", "Update"),
+    "update_perm": Text("修改", "Update"),
     "delete": Text("删除", "Delete"),
     "scope": Text("数据范围", "Rows"),
     "scope_all": Text("全部", "all"),
