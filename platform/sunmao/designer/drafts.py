@@ -34,9 +34,9 @@ Address = str
 def split(address: Address) -> tuple[str, str]:
     app, sep, path = address.partition("/")
     if not sep or not app or not path or ".." in path.split("/") or path.startswith("/"):
-        raise SunmaoError(Text(f"文档地址 {address!r} 无效，应为 应用/路径，如 order_management/entities/order.json",
+        raise SunmaoError(Text(f"文档地址 {address!r} 无效，应为 应用/路径，如 my_app/entities/thing.json",
                                f"{address!r} is not a document address; use app/path, e.g. "
-                               "order_management/entities/order.json"))
+                               "my_app/entities/thing.json"))
     return app, path
 
 

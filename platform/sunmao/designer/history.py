@@ -119,14 +119,27 @@ def _is_manifest_list(kind: str | None, change: Change) -> bool:
     return kind == "app" and change.path[:1] == ("documents",)
 
 
-def _scalars(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(x, str | int | float | bool) for x in value)
+def _names(value: Any) -> list[Any] | None:
+    """A list's items as names — scalars, or objects named by ``field`` (a form's items) — else None."""
+    if not isinstance(value, list):
+        return None
+    names = []
+    for x in value:
+        if isinstance(x, str | int | float | bool):
+            names.append(x)
+        elif isinstance(x, Mapping) and isinstance(x.get("field"), str):
+            names.append(x["field"])
+        else:
+            return None
+    return names
 
 
-def _list_line(change: Change, p: Text, where: str) -> Line:
+def _list_line(old: list[Any], new: list[Any], p: Text, where: str) -> Line | None:
     """A list of names (columns, a section's fields): what joined, what left, or the order."""
-    added = [x for x in change.new if x not in change.old]
-    removed = [x for x in change.old if x not in change.new]
+    if old == new:
+        return None  # the same names: something inside an item changed
+    added = [x for x in new if x not in old]
+    removed = [x for x in old if x not in new]
     zh, en = [], []
     if added:
         zh.append(f"加入 {'、'.join(map(str, added))}")
@@ -142,8 +155,11 @@ def _list_line(change: Change, p: Text, where: str) -> Line:
 def _line(change: Change, prefix: Text | None = None) -> Line:
     where = render(change.path)
     p = prefix or Text(where, where)
-    if _scalars(change.old) and _scalars(change.new):
-        return _list_line(change, p, where)
+    old, new = _names(change.old), _names(change.new)
+    if old is not None and new is not None:
+        line = _list_line(old, new, p, where)
+        if line is not None:
+            return line
     if change.moved:
         return Line(Text(f"{p.zh}：顺序调整", f"{p.en}: reordered"), where, "moved")
     if change.old is MISSING:

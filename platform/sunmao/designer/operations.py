@@ -111,7 +111,7 @@ class _Renamer:
     def document(self, doc: Any, scope: str | None) -> Any:
         self.root = scope
         lines = doc.get("lines") if isinstance(doc, dict) else None  # a channel's order lines
-        self.rows = self._child(scope, lines.get("field", "lines")) if isinstance(lines, dict) else None
+        self.rows = self._child(scope, lines.get("field")) if isinstance(lines, dict) else None
         return self.walk(doc, scope)
 
     def _child(self, scope: str | None, key: Any) -> str | None:
