@@ -4,7 +4,9 @@ On a fresh database (SQLite file by default, or ``--url`` for PostgreSQL) with t
 demo data, each change below is made in a draft, checked (meta-schemas, static checks, snapshot
 compile and the dry-run migration plan, with every stored value converted in memory where a type
 changes), then published (the migration, the revision, the version switch, recomputed formulas).
-Prints the seconds of each check and publish, and the plan's first line.
+The baseline is the same documents published straight through ``Runtime.publish`` (a dry run, then
+the publish) on a twin database seeded the same way — what ``sunmao app install`` does. Prints the
+seconds of each, the ratio of the designer's publish to the baseline's, and the plan's first line.
 
 1. add a select field to orders (a column added);
 2. rename an order field (a column renamed, references rewritten in five documents);
@@ -12,7 +14,7 @@ Prints the seconds of each check and publish, and the plan's first line.
 4. change a choice field to text on every order (each value converted, the column replaced);
 5. archive a field, then roll back (a column archived, then restored with its data).
 
-Run: ``.venv/bin/python bench/designer.py [--url postgresql+psycopg://...]``.
+Run: ``.venv/bin/python bench/designer.py [--url postgresql+psycopg://... --twin postgresql+psycopg://...]``.
 """
 
 from __future__ import annotations
@@ -51,20 +53,26 @@ def timed(fn: Any) -> tuple[Any, float]:
     return value, time.perf_counter() - started
 
 
-def run(runtime: Runtime, label: str, change: Any) -> None:
+def run(runtime: Runtime, twin: Runtime, label: str, change: Any) -> None:
+    """The change through the designer on ``runtime`` (draft, check, publish), and the same
+    documents straight through ``Runtime.publish`` on ``twin`` (dry run, publish): the baseline."""
     drafts = Drafts(runtime)
     d = drafts.create(WHO, title=label)
     change(drafts, d.id)
     info = drafts.info(d.id)
-    report, check_s = timed(lambda: check_documents(runtime, drafts.documents(d.id), info.base_version))
+    documents = drafts.documents(d.id)
+    report, check_s = timed(lambda: check_documents(runtime, documents, info.base_version))
+    _dry, dry_s = timed(lambda: twin.publish(documents, dry_run=True))
     first = (report.steps[0].text.en if report.steps else report.refused[0].text.en if report.refused else "-")
     if not report.ok:
         first = report.problems[0].message if report.problems else first
-        print(f"{label:<38} check {check_s:6.2f} s   refused: {first[:90]}")
+        print(f"{label:<38} check {check_s:5.2f} s (dry run {dry_s:5.2f} s)   refused: {first[:80]}")
         drafts.discard(d.id, WHO)
         return
     done, publish_s = timed(lambda: publish_draft(runtime, drafts, d.id, WHO, label))
-    print(f"{label:<38} check {check_s:6.2f} s   publish {publish_s:6.2f} s   v{done.result.version}: {first[:70]}")
+    _base, base_s = timed(lambda: twin.publish(documents))
+    print(f"{label:<38} check {check_s:5.2f} s (dry run {dry_s:5.2f} s)   publish {publish_s:5.2f} s "
+          f"(Runtime.publish {base_s:5.2f} s, {publish_s / base_s:4.2f}×)   v{done.result.version}: {first[:60]}")
 
 
 def edit(field_change: Any) -> Any:
@@ -77,46 +85,48 @@ def edit(field_change: Any) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=None, help="database URL (default: a new SQLite file)")
+    parser.add_argument("--url", default=None, help="database URL (default: new SQLite files)")
+    parser.add_argument("--twin", default=None, help="a second, empty database for the baseline (with --url)")
     args = parser.parse_args()
-    url = args.url or f"sqlite:///{tempfile.mkdtemp()}/designer.db"
-    runtime = Runtime(url, check_interval=0)
-    runtime.setup()
-    packages.install(runtime, app_path("order_management"))
-    _counts, seeded = timed(lambda: seed_demo(runtime, app_path("order_management"), 20261125, date.today()))
+    urls = [args.url, args.twin] if args.url else [f"sqlite:///{tempfile.mkdtemp()}/{n}.db" for n in ("a", "b")]
+    runtime, twin = (Runtime(url, check_interval=0) for url in urls)
+    for rt in (runtime, twin):
+        rt.setup()
+        packages.install(rt, app_path("order_management"))
+        _counts, seeded = timed(lambda rt=rt: seed_demo(rt, app_path("order_management"), 20261125, date.today()))
     with runtime.db.read() as conn:
         orders = conn.execute(sa.text("select count(*) from t_order")).scalar()
         lines = conn.execute(sa.text("select count(*) from t_order_line")).scalar()
-    print(f"{runtime.db.dialect}: {orders} orders, {lines} lines (seeded in {seeded:.0f} s)")
+    print(f"{runtime.db.dialect}: {orders} orders, {lines} lines (seeded in {seeded:.0f} s, twice)")
 
     def coating(doc: dict) -> None:
         doc["fields"].append({"id": "f_coat", "key": "coating_color", "type": "select",
                               "label": {"zh": "涂层颜色", "en": "Coating colour"},
                               "options": [{"value": v, "label": {"zh": v, "en": v}} for v in ("black", "red")]})
-    run(runtime, "add a select field", edit(coating))
+    run(runtime, twin, "add a select field", edit(coating))
 
     def rename(drafts: Drafts, draft_id: int) -> None:
         apps, words = rename_field(drafts.documents(draft_id), "order", "f_remarks", "notes")
         drafts.replace_all(draft_id, WHO, apps, summary=words)
-    run(runtime, "rename a field", rename)
-
-    run(runtime, "text to date (rows in the way)", edit(
+    run(runtime, twin, "rename a field", rename)
+    run(runtime, twin, "text to date (rows in the way)", edit(
         lambda doc: next(f for f in doc["fields"] if f["key"] == "notes").update(type="date")))
-
-    with runtime.db.write() as conn:
-        conn.execute(sa.text("update t_order set coating_color = 'black'"))
-    run(runtime, "choice to text (every row converted)", edit(
+    for rt in (runtime, twin):
+        with rt.db.write() as conn:
+            conn.execute(sa.text("update t_order set coating_color = 'black'"))
+    run(runtime, twin, "choice to text (every row converted)", edit(
         lambda doc: next(f for f in doc["fields"] if f["key"] == "coating_color").update(type="string")))
     before = runtime.current_version(fresh=True)
-    run(runtime, "archive a field (data kept)", edit(
+    run(runtime, twin, "archive a field (data kept)", edit(
         lambda doc: doc["fields"].remove(next(f for f in doc["fields"] if f["key"] == "coating_color"))))
-
     drafts = Drafts(runtime)
     d = rollback_draft(runtime, drafts, WHO, before)
     report, check_s = timed(lambda: check_documents(runtime, drafts.documents(d.id), d.base_version))
     done, publish_s = timed(lambda: publish_draft(runtime, drafts, d.id, WHO, "roll back"))
-    print(f"{'roll back (restore the field)':<38} check {check_s:6.2f} s   publish {publish_s:6.2f} s   "
-          f"v{done.result.version}: {report.steps[0].text.en[:70]}")
+    _base, base_s = timed(lambda: twin.rollback(before))
+    print(f"{'roll back (restore the field)':<38} check {check_s:5.2f} s{'':18}publish {publish_s:5.2f} s "
+          f"(Runtime.rollback {base_s:4.2f} s, {publish_s / base_s:4.2f}×)   v{done.result.version}: "
+          f"{report.steps[0].text.en[:60]}")
 
 
 if __name__ == "__main__":
