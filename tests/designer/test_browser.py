@@ -466,3 +466,51 @@ def test_the_entity_editor_stays_quick_with_150_fields(tab: Any, plant: dict[str
           f"label typing {typing:.2f} ms per keystroke")
     assert search < 50 and typing < 50
     ops.shot("designer-150-fields-desktop")
+
+
+# -- two designers: the second is told what changed, merges, decides the one conflict -------------------------
+
+def test_two_designers_merge_and_decide_a_conflict(tab: Any, plant: dict[str, Any]) -> None:
+    from sunmao.designer.audit import Designer
+    from sunmao.designer.drafts import Drafts
+    from sunmao.designer.publishing import publish_draft
+    from sunmao.i18n import Text
+
+    runtime = plant["runtime"]
+    drafts = Drafts(runtime)
+    customer = "order_management/entities/customer.json"
+    first = drafts.create(Designer("manager"), title="客户改名（经理）")
+    mine = drafts.create(Designer(OPS), title="客户资料与等级说明")
+    doc = drafts.document(first.id, customer)
+    doc["label"]["zh"] = "客户档案"
+    drafts.edit(first.id, Designer("manager"), {customer: doc}, summary=Text("客户档案", "customer file"))
+    doc = drafts.document(mine.id, customer)
+    doc["label"]["zh"] = "客户资料"
+    doc["fields"].append({"id": "f_grade_note", "key": "grade_note", "type": "text",
+                          "label": {"zh": "等级说明", "en": "Grade note"}})
+    drafts.edit(mine.id, Designer(OPS), {customer: doc}, summary=Text("客户资料", "customer data"))
+    publish_draft(runtime, drafts, first.id, Designer("manager"), "客户改名为客户档案")
+
+    ops = tab()
+    ops.login(OPS)
+    ops.goto("/designer")
+    ops.shot("designer-home-desktop")
+    ops.goto(f"/designer/drafts/{mine.id}/check")
+    page = ops.page
+    expect(page.locator("[data-dz-moved]")).to_be_visible(timeout=30000)
+    expect(page.locator("[data-dz-since]")).to_contain_text("客户档案")
+    expect(page.locator("[data-dz-publish]")).to_be_disabled()
+    page.click("[data-dz-merge]")
+    conflict = page.locator("[data-conflict]")
+    expect(conflict).to_have_count(1, timeout=30000)
+    expect(conflict).to_contain_text("$.label.zh")
+    ops.shot("designer-conflict-desktop")
+    conflict.locator('[data-choose="theirs"]').click()
+    expect(page.locator("[data-dz-verdict]")).to_have_attribute("data-ok", "1", timeout=30000)
+    version = check_and_publish(ops, mine.id, "客户等级说明")
+    published = runtime.revision_documents(version)["order_management"]["entities/customer.json"]
+    assert published["label"]["zh"] == "客户档案" and published["fields"][-1]["key"] == "grade_note"
+
+    staff = tab()
+    staff.login("sales")
+    expect(staff.page.locator("#nav")).to_contain_text("客户档案")

@@ -22,8 +22,8 @@
         D.el("strong", {text: c.document}), " ", D.el("code", {text: c.path}),
         D.el("div", {"class": "sides"}, [
           D.el("div", {}, [W.base_value, pre(c.base, c.base_missing)]),
-          D.el("div", {}, [fromPackage ? W.ours_plant : W.ours, pre(c.ours, c.ours_missing)]),
-          D.el("div", {}, [fromPackage ? W.theirs_package : W.theirs, pre(c.theirs, c.theirs_missing)])]),
+          D.el("div", {}, [fromPackage ? W.ours_plant_side : W.ours_side, pre(c.ours, c.ours_missing)]),
+          D.el("div", {}, [fromPackage ? W.theirs_package_side : W.theirs_side, pre(c.theirs, c.theirs_missing)])]),
         choices]));
     });
   }
