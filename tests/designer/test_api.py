@@ -138,3 +138,16 @@ def test_export_zip_is_byte_stable_and_imports_as_a_draft(lab: Runtime, design: 
                                   headers=design._headers())
     assert imported.status_code == 201 and imported.json["origin"]["kind"] == "package"
     assert design.post(f"/api/v1/_design/drafts/{imported.json['id']}/check").json["changes"] == []
+
+
+def test_addresses_stay_inside_the_draft_and_json_is_json(design: Api) -> None:
+    draft = design.post("/api/v1/_design/drafts", json={}).json["id"]
+    view = {"kind": "view", "key": "v", "entity": "widget", "type": "list", "label": {"zh": "视", "en": "V"}}
+    for address in ("lab/../etc/passwd.json", "lab/views/v.txt", "Lab/views/v.json", "nope/views/v.json"):
+        put = design.client.put(f"/api/v1/_design/drafts/{draft}/documents/{address}", json={"document": view},
+                                headers=design._headers())
+        assert put.status_code in (400, 404), (address, put.status_code)
+    nan = design.client.put(f"/api/v1/_design/drafts/{draft}/documents/lab/views/v.json",
+                            data='{"document": {"kind": "view", "x": NaN}}',
+                            headers={**design._headers(), "Content-Type": "application/json"})
+    assert nan.status_code == 400 and "malformed JSON" in nan.json["detail"]

@@ -59,12 +59,16 @@ def body() -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise SunmaoError(Text(f"JSON 格式错误：{exc}", f"malformed JSON: {exc}")) from None
     if not isinstance(data, dict):
         raise SunmaoError(Text("请发送一个 JSON 对象", "send a JSON object"))
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def if_match() -> int | None:

@@ -10,6 +10,7 @@ names an older ``rev`` is refused with the current one (two tabs never overwrite
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,16 +25,19 @@ from sunmao.designer.jsonpath import MISSING
 from sunmao.designer.tables import draft, draft_document, draft_edit
 from sunmao.errors import Conflict, NotFound, PreconditionFailed, SunmaoError
 from sunmao.i18n import Text
+from sunmao.meta.model import IDENTIFIER
 from sunmao.runtime import Runtime
 
 MANIFEST = "app.json"
 #: A document's address in a draft: ``<app key>/<path in the package>``.
 Address = str
+#: A document's path in its package: folders and a ``.json`` file, nothing that leaves the package.
+PATH = re.compile(r"^[a-z0-9_][a-z0-9_./-]{0,200}\.json$")
 
 
 def split(address: Address) -> tuple[str, str]:
     app, sep, path = address.partition("/")
-    if not sep or not app or not path or ".." in path.split("/") or path.startswith("/"):
+    if not sep or not IDENTIFIER.match(app) or not PATH.match(path) or ".." in path.split("/"):
         raise SunmaoError(Text(f"文档地址 {address!r} 无效，应为 应用/路径，如 my_app/entities/thing.json",
                                f"{address!r} is not a document address; use app/path, e.g. "
                                "my_app/entities/thing.json"))
@@ -244,6 +248,9 @@ class Drafts:
             after = copy.deepcopy(current)
             for address, doc in puts.items():
                 app, path = split(address)
+                if app not in current:
+                    raise SunmaoError(Text(f"草稿中没有应用 {app}；可用：{'、'.join(current)}",
+                                           f"the draft has no app {app}; there is {', '.join(current)}"))
                 if doc is MISSING:
                     after.get(app, {}).pop(path, None)
                 else:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from sunmao import accounts
 from sunmao.runtime import Runtime
-from tests.browser.conftest import SCREENSHOTS, Page, chromium, open_tabs  # noqa: F401 - the chromium fixture
+from tests.browser.conftest import Page, open_tabs
 from tests.screens import demo
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,8 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
-def tab(chromium: Any, plant: dict[str, Any]) -> Iterator[Any]:  # noqa: F811 - chromium is the imported fixture
+def tab(chromium: Any, plant: dict[str, Any]) -> Iterator[Any]:
+    """Tabs on this module's plant (not the shared demo server: these scenarios publish)."""
     yield from open_tabs(chromium, plant["url"])
 
 
