@@ -19,7 +19,8 @@ run: $(STAMP)
 	$(VENV)/bin/sunmao setup
 	$(VENV)/bin/sunmao run
 
-## Run the test suite (PostgreSQL, Redis and Chromium tests skip when absent, fail with CI=true)
+## Run the test suite. Tests that need Chromium, node, PostgreSQL or Redis skip when those are absent
+## (the run starts by naming what is missing and how to install it; README.md) and fail with CI=true
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -27,6 +27,13 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """At the start of a run, what is missing for a full one and how to get it (nothing when all is there)."""
+    from tests.services import report_header
+
+    return report_header()
+
+
 def require_service(name: str, reason: str) -> None:
     """Skip locally, fail in CI."""
     if IN_CI:

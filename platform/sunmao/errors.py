@@ -64,6 +64,13 @@ class Conflict(SunmaoError):
     title = Text("记录已被他人修改", "The record was changed by someone else")
 
 
+class NotReplayable(Conflict):
+    """A stored request that was already handled: doing it again would do it twice."""
+
+    kind = "not-replayable"
+    title = Text("该请求已处理，不能重放", "This request was already handled and cannot be replayed")
+
+
 class TransitionRefused(SunmaoError):
     """A workflow action whose conditions do not hold; ``errors`` names each failed condition."""
 

@@ -27,6 +27,8 @@ def customers(server: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                            "payment_terms": "net_30", "phone": "13700000001"}, actor=SYSTEM),
         "prepay": records.create("customer", {"company_name": "温州预付五金有限公司", "payment_terms": "advance",
                                               "phone": "13700000002"}, actor=SYSTEM),
+        "key2": records.create("customer", {"company_name": "嘉兴恒力重点客户有限公司", "grade_override": "A",
+                                            "payment_terms": "net_60", "phone": "13700000003"}, actor=SYSTEM),
     }
 
 
@@ -75,7 +77,8 @@ def test_a_value_the_user_chose_is_kept(tab: Any, server: dict[str, Any], custom
     page = _order_form(t, "万向重点")
     expect(page.locator("#f-priority")).to_have_value("urgent")
     page.select_option("#f-priority", "normal")  # this order is not urgent, whatever the grade says
-    _pick(page, '[data-field-wrap="customer"]', "温州预付")
-    page.wait_for_timeout(500)  # a preview would have come back by now
+    _pick(page, '[data-field-wrap="customer"]', "恒力重点")  # another A customer: the terms follow, not the priority
+    expect(page.locator("#f-payment_terms")).to_have_value("net_60")
     expect(page.locator("#f-priority")).to_have_value("normal")
-    assert _save(t, server)["priority"] == "normal"
+    saved = _save(t, server)
+    assert (saved["priority"], saved["customer"]) == ("normal", customers["key2"]["id"])

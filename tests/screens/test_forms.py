@@ -76,4 +76,6 @@ def test_form_rules_are_enforced_on_the_server(oms: tuple[Runtime, dict[str, Any
 def test_default_form_for_an_entity_without_a_form(browse: Any) -> None:
     page = browse("sales").get("/app/customer/new")
     assert page.status_code == 200
-    assert 'data-field="company_name"' in page.text and 'data-field="credit_limit"' in page.text
+    assert 'data-field="company_name"' in page.text and 'data-field="payment_terms"' in page.text
+    # a credit limit is finance's: shown to sales, not editable by them
+    assert 'data-field-wrap="credit_limit"' in page.text and 'data-field="credit_limit"' not in page.text

@@ -141,7 +141,7 @@ def test_scan_ships_deducts_stock_and_prints_the_label(shop: tuple[Runtime, dict
     shipment = shipments[0]
     assert shipment["order"] == order["id"] and shipment["waybill_no"] == body["waybill"]
     assert shipment["courier"] == "local" and shipment["packages"] == 3 and shipment["label"]
-    assert body["shipment"]["id"] == shipment["id"]
+    assert body["document"]["id"] == shipment["id"]
 
     needs = _needs(order)
     after = _stock(runtime)

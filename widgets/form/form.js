@@ -10,6 +10,7 @@
 (function () {
   "use strict";
   var form, meta, numberFormat = {}, previewTimer = null, previewSeq = 0;
+  var writing = 0;  // > 0 while the form itself sets a value: its events are not the user's
 
   function fmt(value, scale) {
     if (value === null || value === undefined || value === "" || (typeof value === "number" && !isFinite(value))) {
@@ -44,6 +45,15 @@
   }
 
   function write(el, value) {
+    writing++;
+    try {
+      put(el, value);
+    } finally {
+      writing--;
+    }
+  }
+
+  function put(el, value) {
     var type = el.getAttribute("data-type");
     if (type === "boolean") { el.checked = !!value; return; }
     if (type === "multiselect") {
@@ -284,14 +294,14 @@
     var source = document.getElementById("form-meta");
     if (!form || !source) return;
     meta = JSON.parse(source.textContent);
-    if (window.SunmaoRules && window.jsonLogic) SunmaoRules.install(jsonLogic, {timeZone: "Asia/Shanghai"});
+    if (window.SunmaoRules && window.jsonLogic) SunmaoRules.install(jsonLogic, {timeZone: meta.time_zone || "Asia/Shanghai"});
     (meta.given || []).forEach(function (key) {
       var el = form.querySelector('[data-field="' + key + '"][data-input]');
       if (el) el.setAttribute("data-touched", "");
     });
-    form.addEventListener("change", function (event) { if (event.isTrusted) touched(event.target); });
+    form.addEventListener("change", function (event) { if (!writing) touched(event.target); });
     form.addEventListener("input", function (event) {
-      if (event.isTrusted) touched(event.target);
+      if (!writing) touched(event.target);
       var holder = event.target.closest("[data-field-wrap], td");
       if (holder && holder.classList.contains("has-error")) {
         holder.classList.remove("has-error");

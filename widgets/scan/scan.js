@@ -1,4 +1,4 @@
-/* Scan to ship: one POST per scan; the server matches the code, checks the ship gate and ships.
+/* A scan page: one POST per scan; the server matches the code and takes the scan view's action.
  * The input keeps focus so a USB scanner (keyboard + Enter) can scan package after package. */
 (function () {
   "use strict";
@@ -56,9 +56,9 @@
       if (busy || !code) return;
       busy = true;
       var packages = form.querySelector("[name=packages]");
-      var weight = form.querySelector("[name=weight_kg]");
-      var payload = {code: code, action: root.getAttribute("data-action"),
-                     packages: packages ? packages.value : 1, weight_kg: weight ? weight.value.trim() : ""};
+      var weight = form.querySelector("[name=weight]");
+      var payload = {code: code, action: root.getAttribute("data-action"), view: root.getAttribute("data-view"),
+                     packages: packages ? packages.value : 1, weight: weight ? weight.value.trim() : ""};
       Sunmao.api("/app/scan", {json: payload}).then(function (r) {
         busy = false;
         show(r.ok, r);

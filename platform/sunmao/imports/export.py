@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from sunmao import clock
 from sunmao.i18n import Text
 from sunmao.imports.layout import column_letter
 from sunmao.imports.targets import NAME
@@ -24,7 +24,7 @@ from sunmao.meta.model import Entity, Field
 from sunmao.snapshot import Snapshot
 
 Titles = Mapping[tuple[str, Any], str]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = clock.BUSINESS_ZONE
 WIDTH_SAMPLE = 500
 YES_NO = (Text("是", "Yes"), Text("否", "No"))
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
 
+from sunmao import clock
 from sunmao.i18n import Text
 from sunmao.jobs.dbutil import utcnow
 from sunmao.jobs.registry import registered_jobs
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from sunmao.runtime import Runtime
     from sunmao.snapshot import Snapshot
 
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
+DEFAULT_TIME_ZONE = clock.TIME_ZONE
 DEFAULT_MISFIRE_GRACE = 300.0
 CRON_HELP = ("use five fields 'minute hour day-of-month month day-of-week' (e.g. '30 2 * * *' for 02:30 "
              "every day), or six with seconds last")

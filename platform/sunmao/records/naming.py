@@ -12,16 +12,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sunmao import clock
 from sunmao.storage import Database
 from sunmao.storage.prepared import Prepared
 from sunmao.storage.system import series
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+LOCAL_ZONE = clock.BUSINESS_ZONE
 _PLACEHOLDER = re.compile(r"\{(YYYY|YY|MM|DD|#+)\}")
 
 

@@ -14,17 +14,17 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from marshmallow import fields as mf
 
+from sunmao import clock
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field
 from sunmao.records.messages import LocalMessage, codes
 from sunmao.storage.db import json_serializer
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+LOCAL_ZONE = clock.BUSINESS_ZONE
 MAX_JSON_BYTES = 64 * 1024
 MAX_TEXT = 100_000
 MAX_ROWS = 2_000
@@ -73,7 +73,7 @@ class DateField(mf.Field):
 
 
 class DateTimeField(mf.Field):
-    """Aware datetimes; a time without offset is read in Asia/Shanghai, then stored UTC."""
+    """Aware datetimes; a time without offset is read in the business time zone, then stored UTC."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         if isinstance(value, datetime):

@@ -1,7 +1,7 @@
 """JavaScript value semantics, in Python, for the standard JSONLogic operators.
 
 Rules run in two places: here on the server and in the browser with json-logic-js. A rule
-that says ``{"<": [{"var": "qty"}, "10"]}`` must give the same answer in both, so the standard
+that says ``{"<": [{"var": "count"}, "10"]}`` must give the same answer in both, so the standard
 operators follow the ECMAScript abstract operations that json-logic-js relies on: ToNumber,
 parseFloat, ToString (including Number-to-String formatting), ToPrimitive, loose and strict
 equality, the abstract relational comparison, and JSONLogic truthiness.

@@ -23,6 +23,8 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sunmao import clock
+
 from .errors import OpError, RuleCompileError, RuleError, RuleEvalError, json_path_key
 from .nodes import CompileContext, Node, OpSpec, const_node, guarded
 from .ops_custom import Calendar, CustomConfig, custom_ops
@@ -30,7 +32,7 @@ from .ops_std import const_var_parts, standard_ops
 
 __all__ = ["Engine", "CompiledRule", "Arity", "DEFAULT_TIME_ZONE", "MAX_DEPTH", "MAX_NODES"]
 
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
+DEFAULT_TIME_ZONE = clock.TIME_ZONE
 MAX_DEPTH = 32
 MAX_NODES = 2000
 

@@ -77,7 +77,7 @@ class LocalNumbering:
             with self.db.write() as conn:
                 number = naming.next_names(self.db, conn, self.pattern, 1, now)[0]
         return Waybill(number, {"courier": Text("自有编号", "Local numbering").as_dict(),
-                                "order": str(order.get("name") or order.get("id") or "")})
+                                "record": str(order.get("name") or order.get("id") or "")})
 
     def cancel(self, number: str) -> None:
         """Nothing to tell anyone: a local number is simply never used again."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from sunmao import clock
 from sunmao.meta.model import Field
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+LOCAL_ZONE = clock.BUSINESS_ZONE
 _TRUE = {"1", "true", "yes", "y", "是", "t"}
 _FALSE = {"0", "false", "no", "n", "否", "f"}
 

@@ -22,10 +22,11 @@ from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
 
+from sunmao import clock
 from sunmao.i18n import Text
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = clock.TIME_ZONE
 BABEL_LOCALES = {"zh": "zh_CN", "en": "en"}
 
 _ = gettext

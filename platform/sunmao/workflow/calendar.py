@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sunmao import clock
+
 
 @dataclass(frozen=True)
 class Calendar:
     key: str = "default"
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    zone: ZoneInfo = field(default_factory=lambda: clock.BUSINESS_ZONE)
     day_start: time = time(9, 0)
     day_end: time = time(18, 0)
     holidays: frozenset[date] = frozenset()
@@ -20,7 +22,7 @@ class Calendar:
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Calendar:
         return cls(
-            key=doc["key"], zone=ZoneInfo(doc.get("time_zone", "Asia/Shanghai")),
+            key=doc["key"], zone=ZoneInfo(doc.get("time_zone") or clock.TIME_ZONE),
             day_start=time.fromisoformat(doc.get("day_start", "09:00")),
             day_end=time.fromisoformat(doc.get("day_end", "18:00")),
             holidays=frozenset(date.fromisoformat(d) for d in doc.get("holidays", ())),

@@ -33,12 +33,15 @@ def lookup_warnings(snapshot: Any, conn: sa.Connection) -> list[Text]:
             if hit is None:
                 entity = snapshot.entities[source.lookup.entity]
                 by = entity.by_key[source.lookup.by].label
+                held = source.lookup.if_missing == "hold"
                 found.append(Text(
-                    f"渠道 {channel.key}：没有{by.zh}为“{source.constant}”的{entity.label.zh}，该渠道订单的"
-                    f"“{target.field.label.zh}”会留空（{source.where}）",
+                    f"渠道 {channel.key}：没有{by.zh}为“{source.constant}”的{entity.label.zh}，该渠道的每个请求"
+                    + ("都会暂挂，直到建立该记录" if held else f"的“{target.field.label.zh}”都会留空")
+                    + f"（{source.where}）",
                     f"channel {channel.key}: no {entity.label.en.lower()} has {by.en.lower()} "
-                    f"{source.constant!r}; its orders' {target.field.label.en.lower()} stays empty "
-                    f"({source.where})"))
+                    f"{source.constant!r}; " + ("every delivery is held until one exists" if held else
+                                                f"every delivery's {target.field.label.en.lower()} stays empty")
+                    + f" ({source.where})"))
     return found
 
 

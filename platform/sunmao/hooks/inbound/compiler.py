@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sunmao import clock
 from sunmao.i18n import Text
 from sunmao.meta.errors import Problem
 from sunmao.meta.model import Entity, Field
@@ -46,7 +47,7 @@ from .model import (
 from .paths import MISSING, PathError, parse_path
 
 FEATURE = "channels"
-DEFAULT_ZONE = "Asia/Shanghai"
+DEFAULT_ZONE = clock.TIME_ZONE
 
 
 class _Builder:
@@ -263,10 +264,12 @@ class _Builder:
         spec = self.doc.get("duplicates")
         if spec is None:
             return None
-        compare = tuple(spec.get("compare", ("product", "qty")))
+        compare: tuple[str, ...] = tuple(spec.get("compare", ()))
         if lines is None:
             self.bad("$.duplicates", "duplicate detection compares lines: map `lines` first")
         else:
+            if not compare:  # by default: what the lines are (their links); the document may add quantities
+                compare = tuple(t.field.key for t in lines.targets if t.field.type == "link")
             child = self.snapshot.entities[lines.entity]
             for i, key in enumerate(compare):
                 self.field(child, key, f"$.duplicates.compare[{i}]", writable=False)

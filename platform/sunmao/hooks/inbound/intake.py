@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 
-from sunmao.errors import Conflict, NotFound, PayloadTooLarge, SunmaoError, ValidationFailed
+from sunmao.errors import NotFound, NotReplayable, PayloadTooLarge, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.records import RecordService
 from sunmao.rules.coerce import truthy
@@ -345,9 +345,9 @@ def replay(db: Database, snapshot: Snapshot, delivery_id: int, *, lang: str = "e
     if row["status"] not in REPLAYABLE:
         made = ((row.get("outcome") or {}).get("order") or {}).get("name")
         zh_made, en_made = (f"（{made}）", f" ({made})") if made else ("", "")
-        raise Conflict(Text(f"接收记录 #{delivery_id} 状态为 {row['status']}{zh_made}，重放会重复建单",
-                            f"delivery #{delivery_id} is {row['status']}{en_made}; replaying it would create the "
-                            "order twice"))
+        raise NotReplayable(Text(f"接收记录 #{delivery_id} 状态为 {row['status']}{zh_made}，重放会重复建单",
+                                 f"delivery #{delivery_id} is {row['status']}{en_made}; replaying it would create "
+                                 "the record twice"))
     if row["truncated"]:
         raise PayloadTooLarge(Text("该请求体过大，只保存了开头部分，无法重放",
                                    "only the start of this oversized body was kept; it cannot be replayed"))

@@ -25,7 +25,7 @@ from sunmao.records.values import json_value
 from sunmao.rules import RuleError
 from sunmao.snapshot import Snapshot
 from sunmao.web.app import language
-from sunmao.web.i18n import _
+from sunmao.web.i18n import DEFAULT_TIMEZONE, _
 from sunmao.web.screens import shell
 from sunmao.web.screens.fields import FieldView, field_view, titles_for
 from sunmao.web.screens.layouts import DEFAULT_WIDGETS, FormLayout, form_for
@@ -127,7 +127,7 @@ def form_meta(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, record_id:
         "rules": [r.as_json() for r in layout.rules],
         "fill": {item.key: dict(item.fill) for s in layout.sections for item in s.fields
                  if item.fill and entity.by_key[item.key].type == "link"},
-        "grids": grids, "tz_offset": _tz_offset(),
+        "grids": grids, "tz_offset": _tz_offset(), "time_zone": DEFAULT_TIMEZONE,
         "saving": _("Saving…"), "failed": _("Not saved: please correct the marked fields."),
         "offline": _("The server could not be reached; nothing was saved."),
     }
@@ -137,8 +137,6 @@ def _tz_offset() -> str:
     """The UTC offset of the shown time zone, e.g. ``+08:00``: datetime inputs are wall-clock times there."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
-
-    from sunmao.web.i18n import DEFAULT_TIMEZONE
 
     text = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).strftime("%z")
     return f"{text[:3]}:{text[3:]}"

@@ -95,6 +95,8 @@ class ViewLayout:
     #: For a Gantt view: where bars end, and the select field that colours them.
     end_field: str | None = None
     color_by: str | None = None
+    #: For a scan view: what scanning a code does (``sunmao.web.screens.scanning.ScanAction``).
+    scan: Any = None
 
 
 # -- defaults ------------------------------------------------------------------------------
@@ -245,6 +247,19 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
                 problems.append(Problem(file, f"$.gantt.{name}", f"{key!r} is not a date field of {entity.key}"))
         if color_by is not None and (color_by not in entity.by_key or entity.by_key[color_by].type != "select"):
             problems.append(Problem(file, "$.gantt.color_by", f"{color_by!r} is not a select field of {entity.key}"))
+    scan = None
+    if doc["type"] == "scan":
+        from sunmao.web.screens.scanning import compile_scan
+
+        if "scan" not in doc:
+            problems.append(Problem(file, "$.scan", "a scan view needs scan.match and scan.action"))
+        else:
+            scan = compile_scan(snapshot, entity, doc["scan"], file, problems)
+            actions = {t["key"] for _f, flow in snapshot.documents("workflow") if flow.get("entity") == entity.key
+                       for t in flow.get("transitions", ())}
+            if doc["scan"]["action"] not in actions:
+                problems.append(Problem(file, "$.scan.action", f"{doc['scan']['action']!r} is not an action of "
+                                        f"{entity.key}'s workflow; use one of {', '.join(sorted(actions)) or '—'}"))
     portal = None
     if doc["type"] == "portal":
         portal = doc.get("portal")
@@ -254,7 +269,8 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
         _check_portal(snapshot, entity, portal, file, problems)
     return ViewLayout(doc["key"], entity.key, Text.of(doc["label"]), doc["type"], columns, sort, filters,
                       group_by, card or (), date_field, doc.get("default", False),
-                      MappingProxyType(dict(portal)) if portal else None, end_field=end_field, color_by=color_by)
+                      MappingProxyType(dict(portal)) if portal else None, end_field=end_field, color_by=color_by,
+                      scan=scan)
 
 
 def _check_portal(snapshot: Snapshot, entity: Entity, portal: Mapping[str, Any], file: str,
@@ -295,7 +311,13 @@ def form_for(snapshot: Snapshot, entity: Entity) -> FormLayout:
 
 
 def views_of(snapshot: Snapshot, entity_key: str) -> list[ViewLayout]:
-    return [v for v in snapshot.features.get("views", {}).values() if v.entity == entity_key and v.type != "portal"]
+    return [v for v in snapshot.features.get("views", {}).values()
+            if v.entity == entity_key and v.type not in ("portal", "scan")]
+
+
+def scan_views(snapshot: Snapshot) -> list[ViewLayout]:
+    """The scan pages the metadata declares (scan to ship, scan to receive...)."""
+    return [v for v in snapshot.features.get("views", {}).values() if v.type == "scan"]
 
 
 def main_view(snapshot: Snapshot, entity: Entity) -> ViewLayout:

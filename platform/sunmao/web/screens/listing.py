@@ -156,6 +156,11 @@ def view_page(key: str) -> Any:
     if view is None or view.type == "portal":
         raise NotFound(Text(f"没有名为 {key} 的视图", f"there is no view named {key!r}"))
     ce = shell.compiled(view.entity)
+    if view.type == "scan":
+        from sunmao.web.screens.scan import render_scan
+
+        shell.require(ce.entity, "read")
+        return render_scan(view)
     if view.type == "kanban":
         from sunmao.web.screens.boards import render_kanban
 

@@ -1,229 +1,109 @@
-"""The warehouse scan page ``/app/scan``: scan a package barcode, ship the order in one action.
+"""Scan pages: ``/app/scan`` and every ``scan`` view (``/app/views/<key>``).
 
 A USB scanner types the code and Enter (keyboard wedge); a phone uses its camera through the
-browser's BarcodeDetector where available, with manual entry otherwise. The server finds the
-record whose number (``name``) is the code, among entities that have a workflow.
-
-For an order and the ``ship`` action (``ship_order``), one write transaction does it all: a
-waybill number from the courier adapter (``sunmao.shipping``), the workflow action — so the
-ship gate decides, and a blocked scan comes back with the gate's reasons —, the stock check
-and deduction (one ``stock_move`` per product, ``stock_level`` lowered; never below zero), the
-shipment (created by the action's ``create`` effect) and its PDF label. Any other entity or
-action runs through ``WorkflowService.transition`` as before.
+browser's BarcodeDetector where available, with manual entry otherwise. What a scan does is
+metadata — a ``scan`` view names the entity, the fields a code is looked up in, the workflow
+action and what goes with it (:mod:`sunmao.web.screens.scanning`). Without a scan view the
+page still matches record numbers of the entities with a workflow and takes the action asked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, jsonify, request, send_file
 
-from sunmao import shipping
-from sunmao.errors import Conflict, NotFound, SunmaoError, ValidationFailed
+from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
-from sunmao.printing.label import render_label
-from sunmao.records import Actor
-from sunmao.shipping import CourierAdapter, Waybill
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
 from sunmao.web.screens.fields import title_field
+from sunmao.web.screens.layouts import ViewLayout, scan_views
 from sunmao.web.screens.routes import blueprint
+from sunmao.web.screens.scanning import run_scan
 
-DEFAULT_ACTION = "ship"
 MAX_CODE = 64
-#: Scanning this entity with the ship action also deducts stock, creates the shipment and its label.
-SHIP_ENTITY = "order"
-STOCK_ENTITIES = ("shipment", "stock_level", "stock_move")
 MAX_PACKAGES = 999
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def action_values(entity: str, action: str, record: dict[str, Any], given: dict[str, Any],
-                  courier: CourierAdapter | None = None) -> dict[str, Any]:
-    """Fields the action requires: what the page sent, else a waybill number from the courier adapter."""
-    flow = shell.workflows().get(entity)
-    step = getattr(flow, "transitions", {}).get(action) if flow is not None else None
-    values: dict[str, Any] = {}
-    for key in getattr(step, "fields_required", ()) or ():
-        if given.get(key):
-            values[key] = given[key]
-        elif not record.get(key) and "waybill" in key:
-            adapter = courier or shipping.courier("local", context().runtime.db)
-            values[key] = adapter.create_waybill(record, {}).number
-    return values
-
-
-def _candidates() -> list[Entity]:
-    """Entities whose records can be scanned: those with a workflow, else every readable one."""
+def usable_views() -> list[ViewLayout]:
+    """The scan views whose records the user may read."""
     snap = shell.snapshot()
-    flows = shell.workflows()
-    entities = [e for e in snap.top_entities if e.key in flows] or snap.top_entities
-    return [e for e in entities if shell.actor().can(e, "read")]
+    return [v for v in scan_views(snap) if shell.actor().can(snap.entities[v.entity], "read")]
 
 
-def find_by_code(code: str) -> tuple[Entity, int] | None:
-    """The live record whose number is ``code`` (one indexed lookup per candidate entity)."""
-    snap = shell.snapshot()
-    with context().runtime.db.read() as conn:
-        for entity in _candidates():
-            table = snap.tables[entity.key]
-            found = conn.execute(sa.select(table.c.id).where(table.c.name == code, table.c.deleted_at.is_(None))
-                                 .limit(1)).scalar()
-            if found is not None:
-                return entity, found
-    return None
+def _view(key: str | None) -> ViewLayout | None:
+    views = usable_views()
+    if key:
+        found = next((v for v in views if v.key == key), None)
+        if found is None:
+            raise NotFound(Text(f"没有名为 {key} 的扫码页", f"there is no scan page named {key!r}"))
+        return found
+    return views[0] if views else None
+
+
+def _action_label(view: ViewLayout | None, action: str) -> Text:
+    flow = shell.workflows().get(view.entity) if view is not None else None
+    step = flow.transitions.get(action) if flow is not None else None
+    return step.label if step is not None else Text(action, action)
+
+
+def render_scan(view: ViewLayout | None) -> tuple[str, int]:
+    lang = language()
+    action = view.scan.action if view is not None else (request.args.get("action") or "ship")
+    title = view.label.get(lang) if view is not None else _("Scan")
+    return shell.render("screens/scan.html", title=title, widgets=["scan"], action=action,
+                        view_key=view.key if view is not None else "", button=_action_label(view, action).get(lang),
+                        gate=bool(shell.workflows()))
 
 
 @blueprint.get("/app/scan")
 def scan_page() -> tuple[str, int]:
-    action = request.args.get("action") or DEFAULT_ACTION
-    return shell.render("screens/scan.html", title=_("Scan to ship"), widgets=["scan"], action=action,
-                        gate=bool(shell.workflows()))
+    return render_scan(_view(request.args.get("view")))
 
 
-def _problem_text(exc: SunmaoError, lang: str) -> tuple[str, list[str]]:
-    body = exc.problem(lang)
-    return body.get("detail") or body["title"], [m for msgs in body.get("errors", {}).values() for m in msgs]
+# -- finding the record --------------------------------------------------------------------------
 
-
-def _qty(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value if value not in (None, "") else 0))
-    except ArithmeticError:
-        return Decimal(0)
-
-
-def _fmt(value: Decimal) -> str:
-    """A quantity without trailing zeros: 200, 12.5."""
-    return f"{value.normalize():f}"
-
-
-def ship_order(order_id: int, actor: Actor, *, expected_version: int | None = None, courier_name: str = "local",
-               packages: int = 1, weight_kg: Decimal | None = None, lang: str = "zh") -> dict[str, Any]:
-    """Ship one order in ONE transaction: gate, stock, shipment, moves, label — or nothing at all.
-
-    1. a waybill number from the courier adapter;
-    2. the workflow action ``ship`` (the gate's guards decide; its effects create the
-       receivable and the shipment);
-    3. stock: every line's quantity (summed per product) must be available — otherwise the scan
-       is refused naming each product and its shortfall; then one ``stock_move`` per product and
-       the ``stock_level`` lowered, all through the record service as ``actor``;
-    4. the shipping label PDF, stored as a file and kept in the shipment's ``label`` field.
-
-    Any refusal rolls everything back (and cancels the waybill at the courier), so a retried
-    scan starts from scratch, and a second scan of a shipped order is refused by the workflow.
-    """
-    runtime = context().runtime
+def _find(entities: list[tuple[Entity, tuple[str, ...]]], code: str) -> tuple[Entity, int] | None:
+    """The live record one of whose match fields holds ``code`` (one indexed lookup per field)."""
     snap = shell.snapshot()
-    from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
+    with context().runtime.db.read() as conn:
+        for entity, fields in entities:
+            table = snap.tables[entity.key]
+            for key in fields:
+                column = table.c[key]
+                value: Any = code
+                if isinstance(column.type, sa.Integer):
+                    if not code.isdigit():
+                        continue
+                    value = int(code)
+                found = conn.execute(sa.select(table.c.id).where(column == value, table.c.deleted_at.is_(None))
+                                     .order_by(table.c.id).limit(1)).scalar()
+                if found is not None:
+                    return entity, found
+    return None
 
-    service = WorkflowService(runtime.db, snap)
-    records = service.records
-    adapter = shipping.courier(courier_name, runtime.db)
-    waybill: Waybill | None = None
-    try:
-        with runtime.db.write() as conn:
-            order = records.fetch(conn, SHIP_ENTITY, order_id, lock=True)
-            adapter = shipping.courier(courier_name, runtime.db, conn)
-            product_table = snap.tables["product"]
-            needs: dict[int, Decimal] = {}
-            for line in order.get("lines") or []:
-                if line.get("product") is not None:
-                    needs[line["product"]] = needs.get(line["product"], Decimal(0)) + _qty(line.get("qty"))
-            products = {r.id: r for r in conn.execute(sa.select(
-                product_table.c.id, product_table.c.sku, product_table.c.full_name, product_table.c.weight_kg)
-                .where(product_table.c.id.in_(list(needs))))} if needs else {}
-            if weight_kg is None:
-                weight_kg = sum((qty * _qty(products[pid].weight_kg) for pid, qty in needs.items() if pid in products),
-                                Decimal(0)).quantize(Decimal("0.001"))
-            draft = {"courier": courier_name, "packages": packages, "weight_kg": weight_kg}
-            waybill = adapter.create_waybill(records.dump(records.compiled(SHIP_ENTITY), order), draft)
-            shipped = service.transition(SHIP_ENTITY, order_id, DEFAULT_ACTION, actor,
-                                         values={"waybill_no": waybill.number}, expected_version=expected_version,
-                                         conn=conn)
 
-            level_table = snap.tables["stock_level"]
-            query = sa.select(level_table.c.id, level_table.c.product, level_table.c.on_hand,
-                              level_table.c.reserved).where(level_table.c.product.in_(list(needs)),
-                                                            level_table.c.deleted_at.is_(None))
-            query = query.order_by(level_table.c.id)  # one lock order for concurrent scans
-            if not runtime.db.is_sqlite:  # SQLite's write transaction already holds the database lock
-                query = query.with_for_update()
-            levels = {r.product: r for r in conn.execute(query)} if needs else {}
-            short = []
-            for pid, qty in needs.items():
-                level = levels.get(pid)
-                available = _qty(level.on_hand) - _qty(level.reserved) if level is not None else Decimal(0)
-                if available < qty:
-                    p = products.get(pid)
-                    name = f"{p.sku} {p.full_name}" if p is not None else f"#{pid}"
-                    short.append((name, qty, available))
-            if short:
-                raise Conflict(Text(
-                    "库存不足，不能发货：" + "；".join(f"{n} 需要 {_fmt(q)}，可用 {_fmt(a)}，缺 {_fmt(q - a)}"
-                                                  for n, q, a in short),
-                    "Not enough stock to ship: " + "; ".join(
-                        f"{n} needs {_fmt(q)}, {_fmt(a)} available, short by {_fmt(q - a)}" for n, q, a in short)))
+def _candidates(view: ViewLayout | None) -> list[tuple[Entity, tuple[str, ...]]]:
+    snap = shell.snapshot()
+    if view is not None:
+        return [(snap.entities[view.entity], view.scan.match)]
+    flows = shell.workflows()
+    entities = [e for e in snap.top_entities if e.key in flows] or snap.top_entities
+    return [(e, ("name",)) for e in entities if shell.actor().can(e, "read")]
 
-            ship_table = snap.tables["shipment"]
-            shipment_id = conn.execute(sa.select(ship_table.c.id).where(
-                ship_table.c.order == order_id, ship_table.c.waybill_no == waybill.number,
-                ship_table.c.deleted_at.is_(None))).scalar()
-            if shipment_id is None:  # the workflow's ship action does not create one (older app version)
-                shipment_id = records.create("shipment", {"order": order_id, "courier": courier_name,
-                                                          "waybill_no": waybill.number}, actor=actor,
-                                             conn=conn)["id"]
-            note = f"{shipped.get('name')} / {waybill.number}"
-            if needs:
-                records.create_many("stock_move", [
-                    {"product": pid, "qty": str(-qty), "kind": "out", "order": order_id, "shipment": shipment_id,
-                     "note": note} for pid, qty in needs.items()], actor=actor, conn=conn)
-            if snap.entities["stock_level"].by_key["on_hand"].is_input:
-                # an app whose on-hand is not rolled up from the movements: lower it by hand
-                for pid, qty in needs.items():
-                    level = levels[pid]
-                    records.update("stock_level", level.id, {"on_hand": str(_qty(level.on_hand) - qty)},
-                                   actor=actor, conn=conn)
 
-            customer = records.fetch(conn, "customer", order["customer"]) if order.get("customer") else {}
-            courier_field = snap.entities["shipment"].by_key["courier"]
-            courier_label = next((o.label.get(lang) for o in courier_field.options or () if o.value == courier_name),
-                                 courier_name)
-            pdf = render_label({
-                "waybill_no": waybill.number, "order_no": shipped.get("name"), "courier": courier_label,
-                "customer": customer.get("company_name") or customer.get("name") or "",
-                "address": order.get("shipping_address") or customer.get("address") or "",
-                "phone": customer.get("phone") or "", "packages": packages, "weight_kg": _fmt(weight_kg),
-                "shipped_on": datetime.now(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")}, lang)
-            file_id = str(uuid.uuid4())
-            (context().runtime.db.data_dir("files") / file_id).write_bytes(pdf)
-            conn.execute(sm.file.insert().values(
-                id=file_id, name=f"label-{waybill.number}.pdf", content_type="application/pdf", size=len(pdf),
-                sha256=hashlib.sha256(pdf).hexdigest(), created_at=datetime.now(UTC), created_by=actor.id))
-            shipment = records.update("shipment", shipment_id, {
-                "courier": courier_name, "packages": packages, "weight_kg": str(weight_kg), "label": file_id},
-                actor=actor, conn=conn)
-    except BaseException:
-        if waybill is not None:
-            adapter.cancel(waybill.number)
-        raise
-    return {"order": shipped, "shipment": shipment, "waybill": waybill.number, "moves": len(needs),
-            "label_url": f"/app/scan/label/{shipment['id']}"}
-
+# -- the scan ----------------------------------------------------------------------------------------
 
 def _int(value: Any, default: int, low: int, high: int) -> int:
     try:
         return min(max(int(value), low), high)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
@@ -233,21 +113,30 @@ def _weight(value: Any) -> Decimal | None:
     try:
         weight = Decimal(str(value)).quantize(Decimal("0.001"))
     except ArithmeticError:
-        raise ValidationFailed(errors={"weight_kg": [Text("重量不是数字", "the weight is not a number")]}) from None
+        raise ValidationFailed(errors={"weight": [Text("重量不是数字", "the weight is not a number")]}) from None
     if weight < 0 or weight > 100000:
-        raise ValidationFailed(errors={"weight_kg": [Text("重量超出范围", "the weight is out of range")]})
+        raise ValidationFailed(errors={"weight": [Text("重量应在 0 到 100000 千克之间",
+                                                          "the weight must be between 0 and 100000 kg")]})
     return weight
+
+
+def _refused(matched: dict[str, Any], exc: SunmaoError, lang: str) -> tuple[Response, int]:
+    body = exc.problem(lang)
+    reasons = [m for msgs in body.get("errors", {}).values() for m in msgs]
+    return jsonify({"matched": matched, "done": False, "message": body.get("detail") or body["title"],
+                    "reasons": reasons}), exc.status
 
 
 @blueprint.post("/app/scan")
 def scan() -> tuple[Response, int]:
     lang = language()
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     code = str(body.get("code") or "").strip()[:MAX_CODE]
-    action = str(body.get("action") or DEFAULT_ACTION)[:40]
     if not code:
         raise ValidationFailed(errors={"code": [Text("请扫描或输入条码", "scan or type a code")]})
-    hit = find_by_code(code)
+    view = _view(str(body.get("view") or "") or None)
+    hit = _find(_candidates(view), code)
     if hit is None:
         raise NotFound(Text(f"没有找到条码 {code} 对应的单据", f"no record has the code {code}"))
     entity, record_id = hit
@@ -256,53 +145,56 @@ def scan() -> tuple[Response, int]:
                                "name": record.get("name"), "title": str(record.get(title_field(entity)) or ""),
                                "url": f"/app/{entity.key}/{record_id}"}
     if entity.key not in shell.workflows():
-        return jsonify({"matched": matched, "done": False,
-                        "message": _("Matched, but this record has no workflow: shipping is not available yet."),
-                        "reasons": []}), 409
-    snap = shell.snapshot()
-    if entity.key == SHIP_ENTITY and action == DEFAULT_ACTION and all(e in snap.entities for e in STOCK_ENTITIES):
-        courier_name = str(body.get("courier") or "local")[:20]
+        return jsonify({"matched": matched, "done": False, "reasons": [],
+                        "message": _("Matched, but this record has no workflow: no action can be taken.")}), 409
+    action = view.scan.action if view is not None else str(body.get("action") or "ship")[:40]
+    if view is None:  # no scan view: the action alone (a field it needs may come with the scan)
+        from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
+
+        given = {k: str(v).strip()[:MAX_CODE] for k, v in (body.get("values") or {}).items()} \
+            if isinstance(body.get("values"), dict) else {}
         try:
-            done = ship_order(record_id, shell.actor(), expected_version=record.get("version"),
-                              courier_name=courier_name, packages=_int(body.get("packages"), 1, 1, MAX_PACKAGES),
-                              weight_kg=_weight(body.get("weight_kg")), lang=lang)
+            done = WorkflowService(context().runtime.db, shell.snapshot()).transition(
+                entity.key, record_id, action, shell.actor(), values=given, expected_version=record.get("version"))
         except SunmaoError as exc:
-            message, reasons = _problem_text(exc, lang)
-            return jsonify({"matched": matched, "done": False, "message": message, "reasons": reasons}), exc.status
-        message = _("Shipped: %(name)s", name=matched["name"]) + " · " + _("waybill %(no)s", no=done["waybill"])
-        return jsonify({"matched": matched, "done": True, "message": message, "waybill": done["waybill"],
-                        "shipment": {"id": done["shipment"]["id"], "name": done["shipment"].get("name"),
-                                     "url": f"/app/shipment/{done['shipment']['id']}"},
-                        "stock_moves": done["moves"], "label_url": done["label_url"],
-                        "label_text": Text("打印面单", "Print the label").get(lang)}), 200
-
-    from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
-
-    service = WorkflowService(context().runtime.db, snap)
+            return _refused(matched, exc, lang)
+        return jsonify({"matched": matched, "done": True, "waybill": None,
+                        "message": f"{_action_label(None, action).get(lang)}: {done.get('name')}"}), 200
     try:
-        given = {"waybill_no": str(body.get("waybill") or "").strip()[:MAX_CODE]}
-        result = service.transition(entity.key, record_id, action, shell.actor(),
-                                    values=action_values(entity.key, action, record, given),
-                                    expected_version=record.get("version"))
+        result = run_scan(context().runtime, shell.snapshot(), entity.key, view.scan, record_id, shell.actor(),
+                          expected_version=record.get("version"), courier_name=str(body.get("courier") or "local")[:20],
+                          packages=_int(body.get("packages"), 1, 1, MAX_PACKAGES),
+                          weight_kg=_weight(body.get("weight")), lang=lang)
     except SunmaoError as exc:
-        message, reasons = _problem_text(exc, lang)
-        return jsonify({"matched": matched, "done": False, "message": message, "reasons": reasons}), exc.status
-    result = result if isinstance(result, dict) else {}
-    waybill = result.get("waybill_no")
-    message = _("Shipped: %(name)s", name=matched["name"])
-    if waybill:
-        message += " · " + _("waybill %(no)s", no=waybill)
-    return jsonify({"matched": matched, "done": True, "message": message, "waybill": waybill,
-                    "label_url": f"/app/{entity.key}/{record_id}/print/delivery_note"}), 200
+        return _refused(matched, exc, lang)
+    message = f"{_action_label(view, action).get(lang)}：{matched['name']}" if lang == "zh" else \
+        f"{_action_label(view, action).get(lang)}: {matched['name']}"
+    if result.waybill:
+        message += " · " + _("waybill %(no)s", no=result.waybill)
+    answer: dict[str, Any] = {"matched": matched, "done": True, "message": message, "waybill": result.waybill,
+                              "stock_moves": result.moves}
+    spec = view.scan.document
+    if spec is not None and result.document is not None:
+        answer["document"] = {"id": result.document["id"], "name": result.document.get("name"),
+                              "url": f"/app/{spec.entity}/{result.document['id']}"}
+        if spec.label and result.document.get(spec.label):
+            answer["label_url"] = f"/app/scan/{view.key}/label/{result.document['id']}"
+            answer["label_text"] = Text("打印面单", "Print the label").get(lang)
+    return jsonify(answer), 200
 
 
-@blueprint.get("/app/scan/label/<int:shipment_id>")
-def shipment_label(shipment_id: int) -> Response:
-    """The shipment's label PDF, for whoever may read the shipment."""
-    shipment = shell.records().get("shipment", shipment_id, actor=shell.actor())
-    file_id = shipment.get("label")
+@blueprint.get("/app/scan/<key>/label/<int:document_id>")
+def scan_label(key: str, document_id: int) -> Response:
+    """A scan's label PDF, for whoever may read the document it belongs to."""
+    view = _view(key)
+    assert view is not None
+    spec = view.scan.document
+    if spec is None or not spec.label:
+        raise NotFound(Text("该扫码页不打印面单", "this scan page prints no label"))
+    document = shell.records().get(spec.entity, document_id, actor=shell.actor())
+    file_id = document.get(spec.label)
     if not file_id:
-        raise NotFound(Text("该发货单没有面单", "this shipment has no label"))
+        raise NotFound(Text("该单据没有面单", "this record has no label"))
     with context().runtime.db.read() as conn:
         row = conn.execute(sa.select(sm.file).where(sm.file.c.id == file_id)).mappings().first()
     if row is None:

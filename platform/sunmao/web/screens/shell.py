@@ -19,7 +19,7 @@ from sunmao.records.compiled import CompiledEntity
 from sunmao.snapshot import Snapshot
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
-from sunmao.web.screens.layouts import views_of
+from sunmao.web.screens.layouts import scan_views, views_of
 from sunmao.web.screens.widgets import assets
 
 BASE_WIDGETS = ("shell",)
@@ -96,7 +96,13 @@ def tools() -> list[NavItem]:
     out = []
     if workflows():
         out.append(NavItem(_("Review inbox"), "/app/inbox", "inbox"))
-    out.append(NavItem(_("Scan to ship"), "/app/scan", "scan"))
+    lang = language()
+    snap = context().snapshot
+    who = g.get("user")
+    scans = [v for v in scan_views(snap) if who is not None and who.actor.can(snap.entities[v.entity], "read")] \
+        if snap is not None else []
+    out += [NavItem(v.label.get(lang), f"/app/views/{v.key}", v.key) for v in scans] or \
+        [NavItem(_("Scan"), "/app/scan", "scan")]
     out.append(NavItem(_("Import"), "/app/import", "import"))
     out.append(NavItem(_("Recycle bin"), "/app/trash", "trash"))
     if g.get("user") is not None and {"designer", "admin"} & set(g.user.roles):
