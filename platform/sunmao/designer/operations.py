@@ -182,7 +182,7 @@ class _Renamer:
 
 def _rewrite_row_keys(node: Any, tables: set[str], old: str, new: str) -> Any:
     """Operations over a table's rows name the row field as a string after the table:
-    ``{"sum": [{"var": "lines"}, "qty"]}``."""
+    ``{"sum": [{"var": "rows"}, "amount"]}``."""
     if isinstance(node, list):
         items = [_rewrite_row_keys(v, tables, old, new) for v in node]
         if items and isinstance(items[0], dict) and set(items[0]) == {"var"} and items[0]["var"] in tables:

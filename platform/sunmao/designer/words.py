@@ -119,8 +119,9 @@ W = {
     "link_to": Text("关联到实体", "Links to"),
     "table_of": Text("子表实体", "Rows of"),
     "formula": Text("公式（JSONLogic）", "Formula (JSONLogic)"),
-    "formula_hint": Text("输入 {\"var\": \" 后会提示字段名；如 {\"*\": [{\"var\": \"qty\"}, {\"var\": \"price\"}]}",
-                         "type {\"var\": \" for field names; e.g. {\"*\": [{\"var\": \"qty\"}, {\"var\": \"price\"}]}"),
+    "formula_hint": Text("输入 {\"var\": \" 后会提示字段名；如 {\"*\": [{\"var\": \"hours\"}, {\"var\": \"rate\"}]}",
+                         "type {\"var\": \" for field names; "
+                         "e.g. {\"*\": [{\"var\": \"hours\"}, {\"var\": \"rate\"}]}"),
     "result_type": Text("结果类型", "Result type"),
     "invalid_json": Text("JSON 格式不正确", "Not valid JSON"),
     "archive_field": Text("归档字段", "Archive field"),
