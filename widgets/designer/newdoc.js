@@ -57,7 +57,8 @@
     var form = document.querySelector("[data-dz-new]");
     var kind = form.getAttribute("data-dz-new");
     var error = form.querySelector("[data-dz-new-error]");
-    var app = (setup.apps || [])[0];
+    var app = form.app ? form.app.value : (setup.apps || [])[0];
+    if (form.app) form.app.addEventListener("change", function () { app = form.app.value; });
     form.querySelectorAll("[data-dz-entity-pick]").forEach(function (sel) {
       setup.entities.filter(function (e) { return !e.child; }).forEach(function (e) {
         sel.appendChild(D.el("option", {value: e.key, text: D.text(e.label) + " (" + e.key + ")"})); });
