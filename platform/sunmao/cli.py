@@ -102,13 +102,26 @@ def app() -> None:
 
 @app.command("install")
 @click.argument("path")
-def app_install(path: str) -> None:
-    """Install or upgrade the app package at PATH (a directory, or a bundled app's key)."""
+@click.option("--take", type=click.Choice(["ours", "theirs"]), default=None,
+              help="on an upgrade, who wins each conflict: this plant's changes (ours) or the package's (theirs); "
+                   "without it a conflict refuses the install (decide one by one in the designer)")
+def app_install(path: str, take: str | None) -> None:
+    """Install or upgrade the app package at PATH (a directory, or a bundled app's key).
+
+    An upgrade is merged three ways with this plant's customizations (the designer does the same)."""
+    from sunmao.designer import packages
+
     runtime = _runtime()
     try:
-        result = runtime.install_app(_package(path), by="cli")
+        result = packages.install(runtime, _package(path), take=take)
     except MetadataError as exc:
         _fail_metadata(exc)
+    except packages.UpgradeConflicts as exc:
+        click.secho(f"Refused: {exc.detail.en if exc.detail else exc}", fg="red", err=True)
+        for conflict in exc.extra["conflicts"]:
+            click.echo(f"  {conflict['document']} {conflict['path']}: this plant has {conflict['ours']!r}, the "
+                       f"package {conflict['theirs']!r} (was {conflict['base']!r})", err=True)
+        sys.exit(2)
     except MigrationRefused as exc:
         click.secho(f"Refused: {exc}", fg="red", err=True)
         for row in exc.rows:
@@ -125,9 +138,11 @@ def app_install(path: str) -> None:
 @click.argument("key")
 @click.argument("path", type=click.Path(file_okay=False))
 def app_export(key: str, path: str) -> None:
-    """Write the published documents of app KEY to the directory PATH."""
+    """Write the published documents of app KEY to the directory PATH (canonical, byte-stable)."""
+    from sunmao.designer import packages
+
     try:
-        written = _runtime().export_app(key, path)
+        written = packages.export_dir(_runtime(), key, path)
     except MetadataError as exc:
         _fail_metadata(exc)
     click.echo(f"Wrote {len(written)} files to {path}.")

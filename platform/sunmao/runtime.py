@@ -27,7 +27,7 @@ from sunmao.records import RecordService
 from sunmao.snapshot import Apps, FeatureCompiler, Snapshot, compile_snapshot
 from sunmao.storage import Database
 from sunmao.storage import system as sm
-from sunmao.storage.migrate import Migrator, Step
+from sunmao.storage.migrate import MigrationRefused, Migrator, Step
 
 PUBLISHED = "published_version"
 KEEP_SNAPSHOTS = 2
@@ -41,6 +41,17 @@ class PublishResult:
     recomputed: tuple[str, ...] = ()
     #: What the published documents will meet in the data and should be looked at (``Text``s).
     warnings: tuple[Any, ...] = ()
+    #: A dry run's changes that would lose data (``MigrationRefused``s, each with its rows); a
+    #: real publish raises the first instead.
+    refused: tuple[MigrationRefused, ...] = ()
+
+
+class VersionMoved(Exception):
+    """The published version is no longer the one the caller based its documents on."""
+
+    def __init__(self, expected: int | None, current: int | None):
+        self.expected, self.current = expected, current
+        super().__init__(f"version {current} is published, not {expected}")
 
 
 def changed_formulas(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> tuple[str, ...]:
@@ -120,32 +131,39 @@ class Runtime:
     # -- publishing ------------------------------------------------------------------------
 
     def publish(self, apps: Apps, *, by: str | None = None, note: str | None = None,
-                texts: Mapping[str, Mapping[str, str]] | None = None, dry_run: bool = False) -> PublishResult:
+                texts: Mapping[str, Mapping[str, str]] | None = None, dry_run: bool = False,
+                expect_version: int | None = None) -> PublishResult:
         """Validate, migrate and publish a full set of documents as a new version.
 
         The schema migration, the revision row and the version switch are one transaction: if
-        any step fails (a refused type change, a database error) nothing changes.
+        any step fails (a refused type change, a database error) nothing changes. With
+        ``expect_version``, the publish is refused (``VersionMoved``) unless that version is
+        still the published one when the transaction holds the lock — two designers never
+        overwrite each other.
         """
         apps = copy.deepcopy({k: dict(v) for k, v in apps.items()})
         try:
-            return self._publish(apps, by=by, note=note, texts=texts, dry_run=dry_run)
+            return self._publish(apps, by=by, note=note, texts=texts, dry_run=dry_run, expect=expect_version)
         except _DryRun as done:
             return done.result
 
     def _publish(self, apps: dict[str, dict[str, Any]], *, by: str | None, note: str | None,
-                 texts: Mapping[str, Mapping[str, str]] | None, dry_run: bool) -> PublishResult:
+                 texts: Mapping[str, Mapping[str, str]] | None, dry_run: bool, expect: int | None) -> PublishResult:
         with self.db.write() as conn:
             if not self.db.is_sqlite:
                 conn.execute(sa.select(sm.setting).where(sm.setting.c.key == PUBLISHED).with_for_update())
             current = self._read_version(conn)
+            if expect is not None and current != expect:
+                raise VersionMoved(expect, current)
             latest = conn.execute(sa.select(sa.func.max(sm.revision.c.version))).scalar() or 0
             version = latest + 1
             snap = compile_snapshot(version, apps, features=self.features)
             old_entities = self.snapshot(current).entities if current is not None else {}
             migrator = Migrator(conn, version)
-            steps = migrator.plan(old_entities, snap.entities)
+            refused: list[MigrationRefused] | None = [] if dry_run else None
+            steps = migrator.plan(old_entities, snap.entities, refused)
             if dry_run:
-                raise _DryRun(PublishResult(version, steps))
+                raise _DryRun(PublishResult(version, steps, refused=tuple(refused or ())))
             migrator.apply(steps)
             conn.execute(sm.revision.insert().values(
                 version=version, documents=apps, texts={k: dict(v) for k, v in (texts or {}).items()},

@@ -106,12 +106,12 @@ class Page:
         self.context.close()
 
 
-@pytest.fixture
-def tab(chromium: Any, server: dict[str, Any]) -> Iterator[Any]:
+def open_tabs(chromium: Any, base: str) -> Iterator[Any]:
+    """Yield a maker of tabs on ``base``; at the end close them and fail on any console error."""
     opened: list[Page] = []
 
     def make(**kw: Any) -> Page:
-        page = Page(chromium, server["url"], **kw)
+        page = Page(chromium, base, **kw)
         opened.append(page)
         return page
 
@@ -120,3 +120,8 @@ def tab(chromium: Any, server: dict[str, Any]) -> Iterator[Any]:
     for p in opened:
         p.close()
     assert not errors, f"console errors: {errors}"
+
+
+@pytest.fixture
+def tab(chromium: Any, server: dict[str, Any]) -> Iterator[Any]:
+    yield from open_tabs(chromium, server["url"])

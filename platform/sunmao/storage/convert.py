@@ -39,6 +39,8 @@ def convert(value: Any, field: Field) -> Any:
     if value is None:
         return None
     t = field.value_type
+    if isinstance(value, str) and not value.strip() and t not in ("string", "text"):
+        return None  # a blank text holds no value: it becomes empty, nothing is lost
     try:
         if t in ("string", "text", "select"):
             text = _as_text(value)

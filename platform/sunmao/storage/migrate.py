@@ -28,6 +28,24 @@ from sunmao.storage.tables import build_table, column_type, entity_indexes, fiel
 
 MAX_LISTED_ROWS = 20
 
+#: How a person calls a stored value type, for the plan's sentences.
+TYPE_WORDS = {
+    "string": Text("文本", "text"), "text": Text("长文本", "long text"), "integer": Text("整数", "whole number"),
+    "decimal": Text("小数", "decimal"), "boolean": Text("是/否", "yes/no"), "date": Text("日期", "date"),
+    "datetime": Text("日期时间", "date and time"), "select": Text("单选", "choice"),
+    "multiselect": Text("多选", "multiple choice"), "link": Text("关联", "link"), "json": Text("JSON", "JSON"),
+    "attachment": Text("附件", "attachment"),
+}
+
+
+def type_word(value_type: str) -> Text:
+    return TYPE_WORDS.get(value_type, Text(value_type, value_type))
+
+
+def _named(f: Field) -> Text:
+    """A field as a sentence names it: its label, with the key in brackets."""
+    return Text(f"{f.label.zh}（{f.key}）", f"{f.label.en} ({f.key})")
+
 
 @dataclass
 class Step:
@@ -84,12 +102,18 @@ class Migrator:
         self.revision = revision
         self.sqlite = conn.dialect.name == "sqlite"
         self._new: Mapping[str, Entity] = {}
+        self._refused: list[MigrationRefused] | None = None
         self.ops = Operations(MigrationContext.configure(connection=conn, opts={"render_as_batch": self.sqlite}))
 
     # -- planning ---------------------------------------------------------------------------
 
-    def plan(self, old: Mapping[str, Entity], new: Mapping[str, Entity]) -> list[Step]:
+    def plan(self, old: Mapping[str, Entity], new: Mapping[str, Entity],
+             refused: list[MigrationRefused] | None = None) -> list[Step]:
+        """The steps from ``old`` to ``new``. A change that would lose data raises
+        ``MigrationRefused`` — or, given a ``refused`` list, is added to it and left out, so a
+        check can report every refusal at once."""
         self._new = new
+        self._refused = refused
         steps: list[Step] = []
         inspector = sa.inspect(self.conn)
         existing = set(inspector.get_table_names())
@@ -129,6 +153,11 @@ class Migrator:
                          else self._add_step(entity, f))
         return steps + self._index_steps(None, entity)
 
+    def _refuse(self, exc: MigrationRefused) -> None:
+        if self._refused is None:
+            raise exc
+        self._refused.append(exc)
+
     def _plan_entity(self, old: Entity, new: Entity) -> list[Step]:
         steps: list[Step] = []
         archived = self._archived(new.key)
@@ -145,7 +174,10 @@ class Migrator:
             if fid in old_stored:
                 before = old_stored[fid]
                 if _storage_signature(before) != _storage_signature(f):
-                    steps.append(self._change_step(new, before, f))
+                    try:
+                        steps.append(self._change_step(new, before, f))
+                    except MigrationRefused as exc:
+                        self._refuse(exc)
             elif fid in archived:
                 steps.append(self._restore_step(new, f, archived[fid]))
             else:
@@ -157,7 +189,8 @@ class Migrator:
     def _add_step(self, entity: Entity, f: Field) -> Step:
         def run(ops: Operations, conn: sa.Connection) -> None:
             ops.add_column(entity.table_name, field_column(f))
-        return Step(entity.key, "add_column", Text(f"新增字段 {f.key}（{f.label.zh}）", f"add field {f.key}"), run)
+        name = _named(f)
+        return Step(entity.key, "add_column", Text(f"新增字段 {name.zh}", f"add field {name.en}"), run)
 
     def _archive_step(self, entity: Entity, f: Field) -> Step:
         column = archived_column(f.id)
@@ -170,8 +203,9 @@ class Migrator:
             conn.execute(sa.insert(system.archived_field).values(
                 entity=entity.key, field_id=f.id, column=column, definition=_field_doc(f),
                 archived_at=datetime.now(UTC), revision=self.revision))
+        name = _named(f)
         return Step(entity.key, "archive_column", Text(
-            f"移除字段 {f.key}：数据归档到列 {column}，可恢复", f"remove field {f.key}: data archived in column "
+            f"移除字段 {name.zh}：数据归档到列 {column}，可恢复", f"remove field {name.en}: data archived in column "
             f"{column}, restorable"), run)
 
     def _restore_step(self, entity: Entity, f: Field, archived: dict) -> Step:
@@ -184,8 +218,9 @@ class Migrator:
                 system.archived_field.c.entity == entity.key, system.archived_field.c.field_id == f.id))
             if _storage_signature(before) != _storage_signature(f):
                 self._change_type(entity, before, f)
-        return Step(entity.key, "restore_column", Text(f"恢复字段 {f.key}（含原有数据）",
-                                                       f"restore field {f.key} with its data"), run)
+        name = _named(f)
+        return Step(entity.key, "restore_column", Text(f"恢复字段 {name.zh}（含原有数据）",
+                                                       f"restore field {name.en} with its data"), run)
 
     def _rename_steps(self, entity: Entity, renames: list[tuple[Field, Field]]) -> list[Step]:
         def run(ops: Operations, conn: sa.Connection) -> None:
@@ -212,9 +247,14 @@ class Migrator:
                     ops.alter_column(entity.table_name, after.key, type_=column_type(after))
             else:
                 self._change_type(entity, before, after)
+        name, a, b = _named(after), type_word(before.value_type), type_word(after.value_type)
+        if a == b:
+            return Step(entity.key, "change_type", Text(
+                f"调整字段 {name.zh} 的存储（{a.zh}），全部数据已检查可转换",
+                f"change how field {name.en} is stored ({a.en}); every value converts"), run)
         return Step(entity.key, "change_type", Text(
-            f"字段 {after.key} 类型由 {before.value_type} 改为 {after.value_type}，全部数据已检查可转换",
-            f"change field {after.key} from {before.value_type} to {after.value_type}; every value converts"), run)
+            f"将把字段 {name.zh}从{a.zh}转为{b.zh}，全部数据已检查可转换",
+            f"change field {name.en} from {a.en} to {b.en}; every value converts"), run)
 
     def _index_steps(self, old: Entity | None, new: Entity) -> list[Step]:
         want = {ix.name: ix for ix in entity_indexes(new)}
@@ -224,7 +264,11 @@ class Migrator:
             if name in existing:
                 continue
             if ix.unique and old is not None:
-                self._check_unique(new, ix.columns)
+                try:
+                    self._check_unique(new, ix.columns)
+                except MigrationRefused as exc:
+                    self._refuse(exc)
+                    continue
             steps.append(Step(new.key, "create_index", Text(
                 f"建立{'唯一' if ix.unique else ''}索引 ({', '.join(ix.columns)})",
                 f"create {'unique ' if ix.unique else ''}index on ({', '.join(ix.columns)})"), _indexes_synced_later))
@@ -274,23 +318,33 @@ class Migrator:
         table = sa.table(entity.table_name, sa.column("id"), sa.column(key))
         return [(r[0], r[1]) for r in self.conn.execute(sa.select(table.c.id, table.c[key]).order_by(table.c.id))]
 
-    def _typed_values(self, entity: Entity, before: Field) -> list[tuple[int, Any]]:
-        typed = sa.Table(entity.table_name, sa.MetaData(), sa.Column("id", sa.BigInteger),
-                         sa.Column(before.key, column_type(before)))
-        return [(r[0], r[1]) for r in self.conn.execute(sa.select(typed.c.id, typed.c[before.key]))]
+    def _typed_values(self, entity: Entity, before: Field) -> list[tuple[int, Any, str | None]]:
+        """Every row's id, value and record number (child rows have none), in id order."""
+        columns = [sa.Column("id", sa.BigInteger), sa.Column(before.key, column_type(before))]
+        if not entity.child:
+            columns.append(sa.Column("name", sa.String))
+        typed = sa.Table(entity.table_name, sa.MetaData(), *columns)
+        query = sa.select(*typed.c).order_by(typed.c.id)
+        return [(r[0], r[1], r[2] if len(r) > 2 else None) for r in self.conn.execute(query)]
 
     def _check_conversion(self, entity: Entity, before: Field, after: Field) -> list[tuple[int, Any]]:
         failures, converted = [], []
-        for record_id, value in self._typed_values(entity, before):
+        for record_id, value, number in self._typed_values(entity, before):
             try:
                 converted.append((record_id, convert(value, after)))
             except ConversionError as exc:
-                failures.append({"id": record_id, "value": _jsonable(value), "reason": str(exc)})
+                failures.append({"id": record_id, "name": number, "value": _jsonable(value), "reason": str(exc)})
         if failures:
+            name, a, b = _named(after), type_word(before.value_type), type_word(after.value_type)
+            ids = "、".join(str(f["id"]) for f in failures[:MAX_LISTED_ROWS])
+            ids_en = ", ".join(str(f["id"]) for f in failures[:MAX_LISTED_ROWS])
+            more = len(failures) > MAX_LISTED_ROWS
             raise MigrationRefused(entity.key, after.key, Text(
-                f"有 {len(failures)} 行的值无法转换为 {after.value_type}，已拒绝修改；请先修正这些行",
-                f"{len(failures)} rows hold values that do not convert to {after.value_type}; the change is "
-                "refused — fix those rows first"), failures[:MAX_LISTED_ROWS])
+                f"将把字段 {name.zh}从{a.zh}转为{b.zh}：{len(failures)} 行无法转换（第 {ids}{' 等' if more else ''} 号"
+                f"{entity.label.zh}），已拒绝修改；请先修正这些行，或归档该字段",
+                f"change field {name.en} from {a.en} to {b.en}: {len(failures)} rows do not convert ({entity.label.en} "
+                f"no. {ids_en}{' and more' if more else ''}); the change is refused — fix those rows first or archive "
+                "the field"), failures[:MAX_LISTED_ROWS])
         return converted
 
     def _change_type(self, entity: Entity, before: Field, after: Field) -> None:

@@ -119,6 +119,7 @@ FEATURE_TABLE_MODULES: tuple[str, ...] = (
     "sunmao.hooks.inbound.tables",
     "sunmao.jobs.tables", "sunmao.hooks.outbound.tables",
     "sunmao.records.stages", "sunmao.records.versions",
+    "sunmao.designer.tables",
 )
 
 

@@ -41,6 +41,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "sunmao.jobs.web",
     "sunmao.dashboards.web",
     "sunmao.imports.web",
+    "sunmao.designer.api", "sunmao.designer.pages",
 )
 
 
@@ -56,9 +57,11 @@ class Context:
 
 
 def context() -> Context:
+    """The request's context: its app's, or one a request set for itself in ``g.sunmao_context``
+    (the designer's preview renders the real screens against a draft's snapshot)."""
     from flask import current_app
 
-    return current_app.extensions["sunmao"]
+    return g.get("sunmao_context") or current_app.extensions["sunmao"]
 
 
 def language() -> str:

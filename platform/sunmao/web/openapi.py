@@ -130,6 +130,14 @@ def _parameters(entity: Entity) -> list[dict[str, Any]]:
     return params
 
 
+def _blueprint_modules() -> list[Any]:
+    import importlib
+
+    from sunmao.web.app import BLUEPRINTS
+
+    return [importlib.import_module(spec) for spec in BLUEPRINTS]
+
+
 def build_document(snapshot: Snapshot | None) -> dict[str, Any]:
     spec = APISpec(
         title="Sunmao API", version=f"{__version__}+r{snapshot.version if snapshot else 0}", openapi_version="3.1.0",
@@ -185,6 +193,8 @@ def build_document(snapshot: Snapshot | None) -> dict[str, Any]:
             "delete": {"tags": [tag], "operationId": f"delete_{entity.key}", "parameters": [if_match],
                        "responses": {"204": {"description": "moved to the recycle bin"}, **problems}},
         })
+    for module in _blueprint_modules():  # a blueprint module may add its paths: ``openapi(spec)``
+        getattr(module, "openapi", lambda spec: None)(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document

@@ -108,6 +108,8 @@ def tools() -> list[NavItem]:
         [NavItem(_("Scan"), "/app/scan", "scan")]
     out.append(NavItem(_("Import"), "/app/import", "import"))
     out.append(NavItem(_("Recycle bin"), "/app/trash", "trash"))
+    if g.get("user") is not None and {"designer", "admin"} & set(g.user.roles):
+        out.append(NavItem(Text("设计器", "Designer").get(language()), "/designer", "designer"))
     return out
 
 

@@ -1,0 +1,111 @@
+"""The designer API's part of the OpenAPI document (``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PREFIX = "/api/v1/_design"
+TAG = "designer"
+
+_DRAFT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "title": {"type": "string"}, "base_version": {"type": "integer"},
+    "state": {"type": "string", "enum": ["open", "published", "discarded"]}, "rev": {"type": "integer"},
+    "conflicts": {"type": "array", "items": {"type": "object"}}, "can_undo": {"type": "boolean"},
+    "can_redo": {"type": "boolean"}, "published_version": {"type": ["integer", "null"]}}}
+_PROBLEM_LIST = {"type": "array", "items": {"type": "object", "properties": {
+    "document": {"type": "string"}, "path": {"type": "string"}, "message": {"type": "string"}}}}
+
+#: (method, path, operation id, summary, request body schema or None, response schema)
+OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
+    ("get", "/", "design_overview", "Published version, document kinds, documents and open drafts", None,
+     {"type": "object"}),
+    ("get", "/kinds/{kind}/schema", "design_kind_schema", "The meta-schema of a document kind", None,
+     {"type": "object"}),
+    ("post", "/validate", "design_validate", "Validate one document against its meta-schema",
+     {"type": "object", "required": ["document"], "properties": {"document": {"type": "object"},
+                                                                 "kind": {"type": "string"}}},
+     {"type": "object", "properties": {"problems": _PROBLEM_LIST}}),
+    ("get", "/drafts", "design_list_drafts", "Drafts (open ones by default; ?state=published)", None,
+     {"type": "object", "properties": {"items": {"type": "array", "items": _DRAFT}}}),
+    ("post", "/drafts", "design_create_draft", "A draft copied from the published version (or base_version)",
+     {"type": "object", "properties": {"title": {"type": "string"}, "base_version": {"type": "integer"}}}, _DRAFT),
+    ("get", "/drafts/{draft_id}", "design_get_draft", "A draft, its documents and their problems", None, _DRAFT),
+    ("patch", "/drafts/{draft_id}", "design_rename_draft", "Rename a draft",
+     {"type": "object", "properties": {"title": {"type": "string"}}}, _DRAFT),
+    ("delete", "/drafts/{draft_id}", "design_discard_draft", "Discard a draft", None, _DRAFT),
+    ("get", "/drafts/{draft_id}/documents/{address}", "design_get_document", "One document of a draft", None,
+     {"type": "object"}),
+    ("put", "/drafts/{draft_id}/documents/{address}", "design_put_document",
+     "Save (or add) a document; If-Match: the draft rev. Problems are reported at their JSON paths",
+     {"type": "object", "required": ["document"], "properties": {"document": {"type": "object"},
+                                                                 "summary": {"type": "object"}}},
+     {"type": "object", "properties": {"rev": {"type": "integer"}, "problems": _PROBLEM_LIST}}),
+    ("delete", "/drafts/{draft_id}/documents/{address}", "design_delete_document", "Remove a document", None,
+     {"type": "object"}),
+    ("post", "/drafts/{draft_id}/validate", "design_validate_in_draft",
+     "A document's problems in its draft (schema, references)",
+     {"type": "object", "properties": {"address": {"type": "string"}, "document": {"type": "object"}}},
+     {"type": "object", "properties": {"problems": _PROBLEM_LIST}}),
+    ("post", "/drafts/{draft_id}/operations", "design_operation",
+     "rename_field {entity, field_id, key} or new_entity {app, entity: {key, label, naming, fields, roles}}",
+     {"type": "object", "required": ["op"], "properties": {"op": {"enum": ["rename_field", "new_entity"]}}},
+     _DRAFT),
+    ("post", "/drafts/{draft_id}/undo", "design_undo", "Undo the last edit", None, _DRAFT),
+    ("post", "/drafts/{draft_id}/redo", "design_redo", "Redo the last undone edit", None, _DRAFT),
+    ("get", "/drafts/{draft_id}/log", "design_log", "The draft's edits", None, {"type": "object"}),
+    ("post", "/drafts/{draft_id}/check", "design_check",
+     "Problems, the migration plan in both languages, refused changes with their rows, warnings", None,
+     {"type": "object"}),
+    ("post", "/drafts/{draft_id}/publish", "design_publish",
+     "Publish (409 when another version was published since the draft's base: merge first)",
+     {"type": "object", "properties": {"comment": {"type": "string"}}}, {"type": "object"}),
+    ("post", "/drafts/{draft_id}/merge", "design_merge", "Three-way merge with the published version",
+     {"type": "object", "properties": {"choices": {"type": "object"}}}, _DRAFT),
+    ("post", "/drafts/{draft_id}/resolve", "design_resolve", "Decide conflicts: {id: ours|theirs|base|{value}}",
+     {"type": "object", "required": ["choices"], "properties": {"choices": {"type": "object"}}}, _DRAFT),
+    ("get", "/drafts/{draft_id}/entities/{entity}/fields/{field_id}/conversions", "design_conversions",
+     "The types a field may take and what happens to its values", None, {"type": "object"}),
+    ("get", "/entities/{entity}/archived", "design_archived", "Archived fields of an entity (restorable)", None,
+     {"type": "object"}),
+    ("get", "/revisions", "design_revisions", "Every published revision: who, when, comment", None,
+     {"type": "object"}),
+    ("get", "/revisions/{version}/diff/{other}", "design_diff", "What changed between two revisions, in words",
+     None, {"type": "object"}),
+    ("post", "/revisions/{version}/rollback", "design_rollback",
+     "A draft with the documents of a revision ({publish: true} publishes it)",
+     {"type": "object", "properties": {"publish": {"type": "boolean"}, "comment": {"type": "string"}}},
+     {"type": "object"}),
+    ("post", "/revisions/{version}/revert", "design_revert", "Take back one revision's change to one document",
+     {"type": "object", "required": ["document"], "properties": {"document": {"type": "string"},
+                                                                 "publish": {"type": "boolean"}}},
+     {"type": "object"}),
+    ("get", "/audit", "design_audit", "Every designer action", None, {"type": "object"}),
+    ("get", "/packages/{app}/export", "design_export", "The app as a zip in the apps/ layout (byte-stable)", None,
+     {"type": "string", "format": "binary"}),
+    ("post", "/packages/import", "design_import", "A package zip as a draft (upgrades keep customizations)",
+     {"type": "string", "format": "binary"}, _DRAFT),
+)
+
+_PARAMS = {"kind": "string", "draft_id": "integer", "address": "string", "entity": "string", "field_id": "string",
+           "version": "integer", "other": "integer", "app": "string"}
+
+
+def add_paths(spec: Any) -> None:
+    spec.tag({"name": TAG, "description": "设计器 / The designer: drafts, check, publish, history, packages"})
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, op_id, summary, request, response in OPERATIONS:
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        operation: dict[str, Any] = {
+            "tags": [TAG], "operationId": op_id, "summary": summary,
+            "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": _PARAMS[n]}}
+                           for n in names],
+            "responses": {"200": {"description": "done", "content": {"application/json": {"schema": response}}},
+                          "401": {"description": "not signed in"},
+                          "403": {"description": "needs the designer or admin role"}},
+        }
+        if request is not None:
+            media = "application/zip" if request.get("format") == "binary" else "application/json"
+            operation["requestBody"] = {"content": {media: {"schema": request}}}
+        paths.setdefault(PREFIX + path, {})[method] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
