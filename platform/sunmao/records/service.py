@@ -508,6 +508,7 @@ class RecordService:
         try:
             record[f.key] = coerce_result(f, value) if ok else None
         except (ValueError, ArithmeticError):
+            record[f.key] = None
             errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
                                                   f"formula result {value!r} is not a {f.value_type}"))
         if data is not record:
