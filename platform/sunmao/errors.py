@@ -99,3 +99,10 @@ class PayloadTooLarge(SunmaoError):
     status = 413
     kind = "too-large"
     title = Text("请求内容过大", "The request body is too large")
+
+
+class UnsupportedMediaType(SunmaoError):
+    status = 415
+    kind = "unsupported-media-type"
+    title = Text("不支持的请求内容类型", "Unsupported media type")
+
