@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, request, send_file
+from flask import Blueprint, Response, current_app, g, request
 
 from sunmao.errors import (
     NotFound,
@@ -31,6 +31,7 @@ from sunmao.records.query import parse_query
 from sunmao.storage import system as sm
 from sunmao.web import openapi as doc
 from sunmao.web.app import context
+from sunmao.web.files import file_name, media_type, send_stored
 from sunmao.web.preconditions import expected_version
 
 CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
@@ -146,22 +147,21 @@ def upload_file() -> tuple[dict[str, Any], int]:
     file_id = str(uuid.uuid4())
     digest = hashlib.sha256(data).hexdigest()
     (_file_dir() / file_id).write_bytes(data)
-    row = {"id": file_id, "name": upload.filename[:255], "content_type": upload.mimetype or
-           "application/octet-stream", "size": len(data), "sha256": digest, "created_at": datetime.now(UTC),
-           "created_by": actor.id}
+    row = {"id": file_id, "name": file_name(upload.filename), "content_type": media_type(upload.mimetype),
+           "size": len(data), "sha256": digest, "created_at": datetime.now(UTC), "created_by": actor.id}
     with context().runtime.db.write() as conn:
         conn.execute(sm.file.insert().values(**row))
     return {**row, "created_at": row["created_at"].isoformat()}, 201
 
 
-@blueprint.get("/files/<file_id>")
-def download_file(file_id: str) -> Response:
+@blueprint.get("/files/<uuid:file_id>")
+def download_file(file_id: uuid.UUID) -> Response:
     _actor()
     with context().runtime.db.read() as conn:
-        row = conn.execute(sa.select(sm.file).where(sm.file.c.id == file_id)).mappings().first()
+        row = conn.execute(sa.select(sm.file).where(sm.file.c.id == str(file_id))).mappings().first()
     if row is None:
         raise NotFound(Text("文件不存在", "no such file"))
-    return send_file(_file_dir() / row["id"], mimetype=row["content_type"], download_name=row["name"])
+    return send_stored(_file_dir() / row["id"], row["name"], row["content_type"])
 
 
 # -- the OpenAPI document of these routes ------------------------------------------------------
@@ -185,11 +185,11 @@ def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
             "responses": doc.responses({"201": {"description": "stored", "content": doc.json_content(FILE)}},
                                        400, 401, 413, 422)}},
         "/api/v1/files/{file_id}": {"get": {
-            "tags": ["files"], "summary": "Download a file",
+            "tags": ["files"], "summary": "Download a file (images of an allow-list are shown inline)",
             "operationId": "download_file",
             "parameters": [{"name": "file_id", "in": "path", "required": True,
                             "schema": {"type": "string", "format": "uuid"}}],
-            "responses": doc.responses({"200": {"description": "the file", "content": {
+            "responses": doc.responses({"200": {"description": "the file, as an attachment", "content": {
                 "*/*": {"schema": {"type": "string", "format": "binary"}}}}}, 401, 404)}},
     }
     for entity in snapshot.top_entities if snapshot is not None else ():
