@@ -106,3 +106,16 @@ class UnsupportedMediaType(SunmaoError):
     kind = "unsupported-media-type"
     title = Text("不支持的请求内容类型", "Unsupported media type")
 
+
+class Referenced(Conflict):
+    """A delete refused while other records link to the record."""
+
+    kind = "referenced"
+    title = Text("仍有其他记录引用它", "Other records link to it")
+
+
+class LinksGone(Conflict):
+    """A restore refused: records that the restored one links to are deleted."""
+
+    kind = "links-gone"
+    title = Text("它引用的记录已删除", "Records it links to were deleted")
