@@ -107,3 +107,9 @@ def test_text_no_column_can_hold_is_refused(admin_api: Api, body: bytes) -> None
 def test_datetimes_before_the_first_utc_moment_are_refused(admin_api: Api) -> None:
     errors = _problem(admin_api.post("/api/v1/widget", json={"title": "x", "seen_at": "0001-01-01T00:00:00"}))
     assert list(errors["errors"]) == ["seen_at"]
+
+
+def test_a_multiselect_refuses_an_option_chosen_twice(admin_api: Api) -> None:
+    """The document says uniqueItems (found by schemathesis: the API stored ["rush", "rush"])."""
+    errors = _problem(admin_api.post("/api/v1/widget", json={"title": "x", "tags": ["rush", "rush"]}))["errors"]
+    assert errors == {"tags": ["Chosen more than once: rush."]}

@@ -232,7 +232,7 @@ def schema_field(f: Field, child_schemas: Mapping[str, type[ma.Schema]], *, exac
     if t == "select":
         return TextField(validate=[_options(f)], error_messages=codes("invalid_string"), **common)
     if t == "multiselect":
-        return mf.List(mf.String(error_messages=codes("invalid_string")), validate=[_options(f)],
+        return mf.List(mf.String(error_messages=codes("invalid_string")), validate=[_options(f), _distinct],
                        error_messages=codes("invalid_list"), **common)
     if t == "link":
         return IntegerField(strict=False, error_messages=codes("invalid_integer"), **common)
@@ -245,6 +245,12 @@ def schema_field(f: Field, child_schemas: Mapping[str, type[ma.Schema]], *, exac
         return mf.List(mf.Nested(child, error_messages=codes("invalid_object")),
                        validate=[_max_rows], error_messages=codes("invalid_rows"), **common)
     raise ValueError(f"no input field for type {t}")
+
+
+def _distinct(values: list) -> None:
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise _fail(f"重复的选项：{'、'.join(twice)}", f"Chosen more than once: {', '.join(twice)}.")
 
 
 def _max_rows(value: list) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from apispec import APISpec
 from flask import Blueprint, Response, current_app
+from marshmallow.fields import Boolean
 
 from sunmao import __version__
 from sunmao.meta.model import Entity, Field
@@ -52,6 +53,7 @@ IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string", "pa
             "description": 'RFC 9110: `*` or a list of entity tags, e.g. `"3"` or `"3", "4"`; the record\'s '
                            "ETag is its version; weak tags (W/) never match"}
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
+BOOLEAN_WORDS = sorted({str(v) for v in Boolean.truthy | Boolean.falsy if isinstance(v, str)}) + [0, 1]
 
 
 def responses(success: dict[str, Any], *codes: int) -> dict[str, Any]:
@@ -118,8 +120,8 @@ def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any
         text, number = decimal_schemas(f)
         schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"} if output else \
             {"oneOf": [text, number]}
-    elif t == "boolean":
-        schema = {"type": "boolean"}
+    elif t == "boolean":  # what the record service takes as yes/no besides JSON booleans ("1", "yes", 0...)
+        schema = {"type": "boolean"} if output else {"anyOf": [{"type": "boolean"}, {"enum": BOOLEAN_WORDS}]}
     elif t == "date":
         schema = {"type": "string", "format": "date"}
     elif t == "datetime":
@@ -127,7 +129,8 @@ def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any
     elif t == "select":
         schema = {"type": "string", "enum": list(f.option_values)}
     elif t == "multiselect":
-        schema = {"type": "array", "items": {"type": "string", "enum": list(f.option_values)}, "uniqueItems": True}
+        schema = {"type": "array", "items": {"type": "string", "enum": list(f.option_values)},
+                  **({} if output else {"uniqueItems": True})}
     elif t == "link":
         schema = {"type": "integer", "description": f"id of a {f.to} record",
                   **({} if output else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
