@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from flask import request
 
-from sunmao.errors import PreconditionFailed, SunmaoError
+from sunmao.errors import SunmaoError
 from sunmao.i18n import Text
 
 HEADER = "If-Match"
@@ -48,7 +48,9 @@ def parse_if_match(value: str) -> frozenset[int] | None:
 
 def expected_version(current: Callable[[], int]) -> int | None:
     """The version a write must find (None: no condition). ``current`` reads the record's version;
-    it is called only for a list of several tags, whose match the write then holds to."""
+    it is called only for a list of several tags: the write then holds to the one the record is at,
+    or, when none is, to one it is not at - so the write, like one with a single stale tag, checks
+    its data first (422) and then refuses the version (412)."""
     value = request.headers.get(HEADER)
     versions = parse_if_match(value) if value is not None else None
     if versions is None:
@@ -56,9 +58,4 @@ def expected_version(current: Callable[[], int]) -> int | None:
     if len(versions) == 1:
         return next(iter(versions))
     version = current()
-    if version not in versions:
-        shown = ", ".join(f'"{v}"' for v in sorted(versions)) or "—"
-        raise PreconditionFailed(Text(f"记录当前版本为 \"{version}\"，不在 If-Match（{shown}）之中；请刷新后重试",
-                                      f'the record is at version "{version}", which If-Match ({shown}) does not '
-                                      "name; reload and try again"), current_version=version)
-    return version
+    return version if version in versions else min(versions, default=0)

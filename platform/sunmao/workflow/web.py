@@ -85,6 +85,7 @@ def timeline(entity: str, record_id: int) -> dict[str, Any]:
 
 BOXES = ("mine", "cc", "overdue")
 VERBS = ("approve", "reject", "return", "transfer", "add_approver")
+POSITIONS = ("before", "after")
 
 
 @blueprint.get("/_inbox")
@@ -109,8 +110,11 @@ def task_verb(task_id: int, verb: str) -> dict[str, Any]:
         return service.return_to(task_id, actor, _text(body, "step", 200) or "", comment)
     if verb == "transfer":
         return service.transfer(task_id, actor, _text(body, "to", 200) or "", comment)
-    return service.add_approver(task_id, actor, _text(body, "user", 200) or "", _text(body, "position", 20) or "",
-                                comment)
+    position = body.get("position")
+    if position not in POSITIONS:
+        raise ValidationFailed(errors={"position": [Text("加签位置应为 before 或 after",
+                                                         "position must be before or after")]})
+    return service.add_approver(task_id, actor, _text(body, "user", 200) or "", position, comment)
 
 
 @blueprint.post("/_tasks/bulk_approve")
@@ -136,7 +140,8 @@ TASK = {"type": "object", "properties": {
 ITEMS = {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}
 TASK_BODY = {"type": "object", "properties": {
     "comment": _text_schema(2000), "step": _text_schema(200), "to": _text_schema(200), "user": _text_schema(200),
-    "position": {"type": ["string", "null"], "enum": ["before", "after", None]}}}
+    "position": {"type": "string", "enum": list(POSITIONS), "description": "add_approver: before or after "
+                 "the current step (required there)"}}}
 
 
 def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
