@@ -18,7 +18,7 @@ def test_openapi_document_validates(admin_api: Api) -> None:
     assert "/api/v1/widget_part" not in document["paths"]  # child rows are nested, not a resource
     widget = document["components"]["schemas"]["Widget"]["properties"]
     assert widget["price"]["type"] == ["string", "null"] and widget["price"]["format"] == "decimal"
-    assert widget["color"]["enum"] == ["red", "blue"]
+    assert widget["color"]["enum"] == ["red", "blue", None]  # null is a value too (found by schemathesis)
     assert widget["parts"]["items"] == {"$ref": "#/components/schemas/WidgetPart"}
     assert widget["total"]["readOnly"] is True
     assert "total" not in document["components"]["schemas"]["WidgetInput"]["properties"]

@@ -76,7 +76,8 @@ def ref(name: str) -> dict[str, str]:
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        return {**schema, "type": [*types, "null"]}
+        enum = {"enum": [*schema["enum"], None]} if "enum" in schema else {}  # an enum admits only what it lists
+        return {**schema, "type": [*types, "null"], **enum}
     return {"anyOf": [schema, {"type": "null"}]}
 
 
