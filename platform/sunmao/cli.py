@@ -230,14 +230,16 @@ def setup(with_demo: bool) -> None:
     secret_file = Path("instance/admin-password.txt")
     with runtime.db.read() as conn:
         has_admin = conn.execute(sa.select(sm.user.c.id).where(sm.user.c.username == "admin")).first() is not None
-    if not has_admin:
+    if not has_admin:  # the password is shown once, when it is made (every `make run` calls setup)
         password = secrets.token_urlsafe(12)
         accounts.create_user(runtime.db, "admin", password, ["admin"], display_name="管理员")
         secret_file.parent.mkdir(parents=True, exist_ok=True)
         secret_file.write_text(password + "\n", encoding="utf-8")
         secret_file.chmod(0o600)
-    if secret_file.exists():
-        click.secho(f"Sign in as admin / {secret_file.read_text(encoding='utf-8').strip()}", fg="green")
+        click.secho(f"Sign in as admin / {password}  (also kept, readable by you only, in {secret_file})",
+                    fg="green")
+    elif secret_file.exists():
+        click.echo(f"Sign in as admin; its first password is in {secret_file}.")
     else:
         click.echo("Sign in as admin (the password was set earlier).")
 

@@ -58,6 +58,12 @@ class NotFound(SunmaoError):
     title = Text("找不到该记录", "Not found")
 
 
+class RevisionNotFound(NotFound, LookupError):
+    """A metadata version that was never published (still a LookupError for its older callers)."""
+
+    title = Text("没有该版本", "No such version")
+
+
 class Conflict(SunmaoError):
     status = 409
     kind = "conflict"
@@ -99,3 +105,23 @@ class PayloadTooLarge(SunmaoError):
     status = 413
     kind = "too-large"
     title = Text("请求内容过大", "The request body is too large")
+
+
+class UnsupportedMediaType(SunmaoError):
+    status = 415
+    kind = "unsupported-media-type"
+    title = Text("不支持的请求内容类型", "Unsupported media type")
+
+
+class Referenced(Conflict):
+    """A delete refused while other records link to the record."""
+
+    kind = "referenced"
+    title = Text("仍有其他记录引用它", "Other records link to it")
+
+
+class LinksGone(Conflict):
+    """A restore refused: records that the restored one links to are deleted."""
+
+    kind = "links-gone"
+    title = Text("它引用的记录已删除", "Records it links to were deleted")

@@ -19,7 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.cache import LastVersions
+from sunmao.errors import RevisionNotFound
 from sunmao.features import data_checks, default_features
+from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity
 from sunmao.meta.package import AppPackage, export_package, load_package
@@ -118,7 +120,7 @@ class Runtime:
         with self.db.read() as conn:
             docs = conn.execute(sa.select(sm.revision.c.documents).where(sm.revision.c.version == version)).scalar()
         if docs is None:
-            raise LookupError(f"revision {version} does not exist")
+            raise RevisionNotFound(Text(f"版本 {version} 不存在", f"revision {version} does not exist"))
         return docs
 
     def revision_texts(self, version: int) -> dict[str, dict[str, str]]:

@@ -243,7 +243,9 @@ class DashboardService:
         with self.db.read() as conn:
             env, scope_keys = self.env(conn, query, actor)
             versions = data_versions.read(conn, self._entities(query, board, extra_paths))
-            key = (self.snapshot.version, cache_key, tuple(sorted(_freeze(conds))), scope_keys, versions)
+            # the database too: two installations (or test databases) in one process share no results
+            key = (self.db.url.render_as_string(hide_password=True), self.snapshot.version, cache_key,
+                   tuple(sorted(_freeze(conds))), scope_keys, versions)
             found = CACHE.get(key, max_age) if cache_key is not None else None
             if found is not None:
                 return found, True

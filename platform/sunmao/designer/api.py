@@ -20,7 +20,15 @@ from sunmao.designer.audit import Designer
 from sunmao.designer.checks import check_documents, problem_dict
 from sunmao.designer.drafts import Drafts, split
 from sunmao.designer.jsonpath import MISSING
-from sunmao.errors import Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, SunmaoError, Unauthorized
+from sunmao.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    SunmaoError,
+    Unauthorized,
+    ValidationFailed,
+)
 from sunmao.i18n import Text
 from sunmao.meta.errors import Problem
 from sunmao.meta.schemas import kinds, validate_document
@@ -48,6 +56,13 @@ def designer() -> Designer:
     return Designer(g.user.username, g.user.id)
 
 
+@blueprint.before_request
+def _signed_in_designer() -> None:
+    """Who may call comes first: a caller without the role learns nothing else (401/403 before any
+    422 about the body or 404 about a draft)."""
+    designer()
+
+
 def drafts() -> Drafts:
     return Drafts(context().runtime)
 
@@ -64,7 +79,27 @@ def body() -> dict[str, Any]:
         raise SunmaoError(Text(f"JSON 格式错误：{exc}", f"malformed JSON: {exc}")) from None
     if not isinstance(data, dict):
         raise SunmaoError(Text("请发送一个 JSON 对象", "send a JSON object"))
+    _check_documented(data)
     return data
+
+
+def _check_documented(data: dict[str, Any]) -> None:
+    """The body must be what the API document says this route takes (the document is the contract):
+    every mismatch is a 422 naming its place in the body."""
+    from sunmao.designer.openapi import request_validator
+
+    rule = request.url_rule.rule if request.url_rule is not None else ""
+    validator = request_validator(request.method, rule)
+    if validator is None:
+        return
+    errors: dict[str, list[Text]] = {}
+    for error in validator.iter_errors(data):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        errors.setdefault(where or "_body", []).append(Text(f"不符合接口文档：{error.message}",
+                                                            f"not as the API document says: {error.message}"))
+    if errors:
+        raise ValidationFailed(Text("请求体不符合接口文档", "the body is not what the API document describes"),
+                               errors=errors)
 
 
 def _no_constant(name: str) -> Any:
@@ -161,8 +196,8 @@ def create_draft() -> Response:
     who = designer()
     data = body()
     base = data.get("base_version")
-    if base is not None and (type(base) is not int or base < 1):
-        raise SunmaoError(Text("base_version 应为版本号", "base_version must be a version number"))
+    if base is not None and (type(base) is not int or not 0 < base < 2**63):
+        raise ValidationFailed(Text("base_version 应为版本号", "base_version must be a version number"))
     info = drafts().create(who, title=str(data.get("title") or "草稿 / draft")[:200], base_version=base)
     return reply(info.as_dict(), 201, info.rev)
 
@@ -188,7 +223,7 @@ def rename_draft(draft_id: int) -> Response:
     who = designer()
     title = str(body().get("title") or "").strip()[:200]
     if not title:
-        raise SunmaoError(Text("请填写草稿名称", "give the draft a title"))
+        raise ValidationFailed(Text("请填写草稿名称", "give the draft a title"))
     info = drafts().update(draft_id, who, expect_rev=if_match(), title=title)
     return reply(info.as_dict(), rev=info.rev)
 
@@ -222,10 +257,10 @@ def put_document(draft_id: int, address: str) -> Response:
     who = designer()
     data = body()
     if "document" not in data:
-        raise SunmaoError(Text("请求体应为 {\"document\": {...}}", "send {\"document\": {...}}"))
+        raise ValidationFailed(Text("请求体应为 {\"document\": {...}}", "send {\"document\": {...}}"))
     doc = data["document"]
     if not isinstance(doc, dict):
-        raise SunmaoError(Text("文档必须是 JSON 对象", "a document must be a JSON object"))
+        raise ValidationFailed(Text("文档必须是 JSON 对象", "a document must be a JSON object"))
     summary = Text.of(data["summary"]) if isinstance(data.get("summary"), dict | str) else \
         Text(f"修改 {address}", f"edited {address}")
     info, changed = drafts().edit(draft_id, who, {address: doc}, summary=summary, expect_rev=if_match())
@@ -271,7 +306,7 @@ def operate(draft_id: int) -> Response:
         new_apps, created, summary = operations.new_entity(apps, str(data.get("app") or next(iter(apps), "")),
                                                            data.get("entity") or {})
     else:
-        raise SunmaoError(Text("未知操作；可用：rename_field、new_entity",
+        raise ValidationFailed(Text("未知操作；可用：rename_field、new_entity",
                                "unknown op; use rename_field or new_entity"))
     info = store.replace_all(draft_id, who, new_apps, summary=summary, expect_rev=if_match(), action=f"draft.{op}")
     return reply({**info.as_dict(), "created": created, "summary": summary.as_dict()}, rev=info.rev)
@@ -334,7 +369,7 @@ def resolve(draft_id: int) -> Response:
     data = body()
     choices = data.get("choices")
     if not isinstance(choices, dict) or not choices:
-        raise SunmaoError(Text("请给出 choices：{冲突 id: ours|theirs|base|{value}}",
+        raise ValidationFailed(Text("请给出 choices：{冲突 id: ours|theirs|base|{value}}",
                                "send choices: {conflict id: ours|theirs|base|{value}}"))
     info = publishing.resolve_conflicts(drafts(), draft_id, designer(), choices, expect_rev=if_match())
     return reply(info.as_dict(), rev=info.rev)
@@ -439,8 +474,8 @@ def import_package() -> Response:
 
 # -- OpenAPI ---------------------------------------------------------------------------------------
 
-def openapi(spec: Any) -> None:
+def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
     """The designer's paths in the API document."""
-    from sunmao.designer.openapi import add_paths
+    from sunmao.designer.openapi import paths
 
-    add_paths(spec)
+    return paths()

@@ -23,7 +23,7 @@ from sunmao.designer.audit import Designer
 from sunmao.designer.diff import Change, apply, changes
 from sunmao.designer.jsonpath import MISSING
 from sunmao.designer.tables import draft, draft_document, draft_edit
-from sunmao.errors import Conflict, NotFound, PreconditionFailed, SunmaoError
+from sunmao.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import IDENTIFIER
 from sunmao.runtime import Runtime
@@ -38,7 +38,7 @@ PATH = re.compile(r"^[a-z0-9_][a-z0-9_./-]{0,200}\.json$")
 def split(address: Address) -> tuple[str, str]:
     app, sep, path = address.partition("/")
     if not sep or not IDENTIFIER.match(app) or not PATH.match(path) or ".." in path.split("/"):
-        raise SunmaoError(Text(f"文档地址 {address!r} 无效，应为 应用/路径，如 my_app/entities/thing.json",
+        raise ValidationFailed(Text(f"文档地址 {address!r} 无效，应为 应用/路径，如 my_app/entities/thing.json",
                                f"{address!r} is not a document address; use app/path, e.g. "
                                "my_app/entities/thing.json"))
     return app, path
@@ -204,7 +204,7 @@ class Drafts:
         """A draft of ``documents`` (default: the documents of ``base_version``, default the published one)."""
         base = base_version if base_version is not None else self.runtime.current_version(fresh=True)
         if base is None:
-            raise SunmaoError(Text("尚未发布任何版本：请先安装应用", "nothing is published yet: install an app first"))
+            raise Conflict(Text("尚未发布任何版本：请先安装应用", "nothing is published yet: install an app first"))
         docs = copy.deepcopy(dict(documents) if documents is not None else self.runtime.revision_documents(base))
         texts = dict(texts) if texts is not None else self.runtime.revision_texts(base)
         for app_docs in docs.values():
@@ -249,7 +249,7 @@ class Drafts:
             for address, doc in puts.items():
                 app, path = split(address)
                 if app not in current:
-                    raise SunmaoError(Text(f"草稿中没有应用 {app}；可用：{'、'.join(current)}",
+                    raise ValidationFailed(Text(f"草稿中没有应用 {app}；可用：{'、'.join(current)}",
                                            f"the draft has no app {app}; there is {', '.join(current)}"))
                 if doc is MISSING:
                     after.get(app, {}).pop(path, None)

@@ -90,22 +90,51 @@ _PARAMS = {"kind": "string", "draft_id": "integer", "address": "string", "entity
            "version": "integer", "other": "integer", "app": "string"}
 
 
-def add_paths(spec: Any) -> None:
-    spec.tag({"name": TAG, "description": "设计器 / The designer: drafts, check, publish, history, packages"})
-    paths: dict[str, dict[str, Any]] = {}
+#: Operations that answer 201 (they make a draft); the others answer 200.
+CREATED = frozenset(("design_create_draft", "design_rollback", "design_revert", "design_import"))
+#: What every designer route may answer besides its success (problem+json).
+STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422)
+
+
+def paths() -> dict[str, dict[str, Any]]:
+    """The designer's paths for the API document (``openapi(snapshot)`` of its blueprint module)."""
+    from sunmao.web.openapi import json_content, responses
+
+    found: dict[str, dict[str, Any]] = {}
     for method, path, op_id, summary, request, response in OPERATIONS:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        status = "201" if op_id in CREATED else "200"
+        success = {status: {"description": "done", "content": json_content(response)}}
+        if op_id in ("design_rollback", "design_revert"):  # published at once: 200 with the version
+            success["200"] = {"description": "published", "content": json_content({"type": "object"})}
         operation: dict[str, Any] = {
             "tags": [TAG], "operationId": op_id, "summary": summary,
-            "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": _PARAMS[n]}}
+            "parameters": [{"name": n, "in": "path", "required": True,
+                            "schema": {"type": _PARAMS[n], **({"minimum": 1} if _PARAMS[n] == "integer" else {})}}
                            for n in names],
-            "responses": {"200": {"description": "done", "content": {"application/json": {"schema": response}}},
-                          "401": {"description": "not signed in"},
-                          "403": {"description": "needs the designer or admin role"}},
+            "responses": responses(success, *STATUSES),
         }
-        if request is not None:
-            media = "application/zip" if request.get("format") == "binary" else "application/json"
-            operation["requestBody"] = {"content": {media: {"schema": request}}}
-        paths.setdefault(PREFIX + path, {})[method] = operation
-    for path, operations in paths.items():
-        spec.path(path=path, operations=operations)
+        if request is not None and request.get("format") == "binary":  # a file: a multipart upload
+            operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"file": request}, "required": ["file"]}}}}
+        elif request is not None:
+            operation["requestBody"] = {"content": {"application/json": {"schema": request}}}
+        found.setdefault(PREFIX + path, {})[method] = operation
+    return found
+
+
+_VALIDATORS: dict[tuple[str, str], Any] = {}
+
+
+def request_validator(method: str, rule: str) -> Any:
+    """A JSON Schema validator of the documented JSON body of the route ``rule`` (a Flask rule such
+    as ``/api/v1/_design/drafts/<int:draft_id>/merge``), or None when it takes none."""
+    import re
+
+    from jsonschema import Draft202012Validator
+
+    if not _VALIDATORS:
+        for verb, path, _op, _summary, body, _response in OPERATIONS:
+            if body is not None and body.get("format") != "binary":
+                _VALIDATORS[(verb.upper(), PREFIX + path)] = Draft202012Validator(body)
+    return _VALIDATORS.get((method.upper(), re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)))

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.designer.drafts import split
-from sunmao.errors import SunmaoError, ValidationFailed
+from sunmao.errors import NotFound, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import IDENTIFIER, RESERVED_KEYS, build_field
 from sunmao.runtime import Runtime
@@ -58,7 +58,7 @@ def entity_address(apps: Mapping[str, Mapping[str, Any]], entity_key: str) -> st
         for path, doc in docs.items():
             if isinstance(doc, Mapping) and doc.get("kind") == "entity" and doc.get("key") == entity_key:
                 return f"{app}/{path}"
-    raise SunmaoError(Text(f"草稿中没有实体 {entity_key}", f"the draft has no entity {entity_key}"))
+    raise NotFound(Text(f"草稿中没有实体 {entity_key}", f"the draft has no entity {entity_key}"))
 
 
 def _docs(apps: Apps) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -231,7 +231,7 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
     entity = apps[app][path]
     f = next((f for f in entity["fields"] if f.get("id") == field_id), None)
     if f is None:
-        raise SunmaoError(Text(f"实体 {entity_key} 没有字段 {field_id}", f"{entity_key} has no field {field_id}"))
+        raise NotFound(Text(f"实体 {entity_key} 没有字段 {field_id}", f"{entity_key} has no field {field_id}"))
     old = f["key"]
     if old == new_key:
         return apps, Text("字段名未变", "the key is unchanged")
@@ -317,7 +317,7 @@ def new_entity(apps: Apps, app: str, spec: Mapping[str, Any]) -> tuple[Apps, lis
     """A new entity document (with the fields given, else a title field), a form and a default
     list view. Returns the documents, the addresses created, and what was done in words."""
     if app not in apps:
-        raise SunmaoError(Text(f"没有应用 {app}", f"there is no app {app}"))
+        raise NotFound(Text(f"没有应用 {app}", f"there is no app {app}"))
     key = check_key(spec.get("key"))
     if key in RESERVED_KEYS:
         raise _bad("key", f"{key} 是系统保留名", f"{key} is a reserved name")

@@ -28,9 +28,8 @@ from sunmao.designer.canonical import canonical_text
 from sunmao.designer.checks import split_conflict
 from sunmao.designer.drafts import DraftInfo, Drafts
 from sunmao.designer.merge import merge_apps
-from sunmao.errors import SunmaoError
+from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
-from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.package import MANIFEST, AppPackage, load_package
 from sunmao.runtime import PublishResult, Runtime
 
@@ -67,7 +66,9 @@ def export_files(documents: Mapping[str, Any], texts: Mapping[str, str]) -> dict
 def installed(runtime: Runtime, key: str) -> tuple[dict[str, Any], dict[str, str]]:
     apps, texts = runtime.current_apps()
     if key not in apps:
-        raise MetadataError([Problem(key, "$", f"app {key!r} is not installed; installed: {', '.join(apps)}")])
+        names = ", ".join(apps) or "—"
+        raise NotFound(Text(f"没有安装应用 {key}；已安装：{names}",
+                            f"app {key!r} is not installed; installed: {names}"))
     return apps[key], texts.get(key, {})
 
 
@@ -105,13 +106,13 @@ def read_zip(data: bytes) -> AppPackage:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise SunmaoError(Text("不是有效的 zip 文件", "not a valid zip file")) from None
+        raise ValidationFailed(Text("不是有效的 zip 文件", "not a valid zip file")) from None
     names = [n for n in archive.namelist() if not n.endswith("/")]
     if len(names) > MAX_FILES or sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
-        raise SunmaoError(Text("安装包文件过多或过大", "the package has too many or too large files"))
+        raise ValidationFailed(Text("安装包文件过多或过大", "the package has too many or too large files"))
     manifests = [n for n in names if PurePosixPath(n).name == MANIFEST]
     if not manifests:
-        raise SunmaoError(Text("安装包中没有 app.json", "the package has no app.json"))
+        raise ValidationFailed(Text("安装包中没有 app.json", "the package has no app.json"))
     prefix = str(PurePosixPath(min(manifests, key=len)).parent)
     prefix = "" if prefix == "." else prefix + "/"
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +122,7 @@ def read_zip(data: bytes) -> AppPackage:
                 continue
             rel = PurePosixPath(name[len(prefix):])
             if rel.is_absolute() or ".." in rel.parts:
-                raise SunmaoError(Text(f"安装包中的路径无效：{name}", f"invalid path in the package: {name}"))
+                raise ValidationFailed(Text(f"安装包中的路径无效：{name}", f"invalid path in the package: {name}"))
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(name))

@@ -21,7 +21,7 @@ from sunmao.designer.drafts import DraftClosed, DraftInfo, Drafts, split
 from sunmao.designer.history import diff_apps
 from sunmao.designer.jsonpath import MISSING, from_json, put
 from sunmao.designer.merge import merge3, merge_apps, resolve
-from sunmao.errors import Conflict, SunmaoError, ValidationFailed
+from sunmao.errors import Conflict, NotFound, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError
 from sunmao.runtime import PublishResult, Runtime, VersionMoved
@@ -129,7 +129,7 @@ def resolve_conflicts(drafts: Drafts, draft_id: int, who: Designer, choices: Map
     by_id = {c["id"]: c for c in info.conflicts}
     unknown = sorted(set(choices) - set(by_id))
     if unknown:
-        raise SunmaoError(Text(f"没有这些冲突：{', '.join(unknown)}", f"no such conflicts: {', '.join(unknown)}"))
+        raise ValidationFailed(Text(f"没有这些冲突：{', '.join(unknown)}", f"no such conflicts: {', '.join(unknown)}"))
     documents = drafts.documents(draft_id)
     for cid, choice in choices.items():
         c = by_id[cid]
@@ -144,7 +144,8 @@ def resolve_conflicts(drafts: Drafts, draft_id: int, who: Designer, choices: Map
         elif choice in ("theirs", "base"):
             value = MISSING if c[f"{choice}_missing"] else copy.deepcopy(c[choice])
         else:
-            raise SunmaoError(Text("请选择 ours、theirs、base 或给出 value", "choose ours, theirs, base or a value"))
+            raise ValidationFailed(Text("请选择 ours、theirs、base 或给出 value",
+                                        "choose ours, theirs, base or a value"))
         documents = put(documents, steps, value) if len(steps) > 2 else _put_document(documents, steps, value)
     left = [c for c in info.conflicts if c["id"] not in choices]
     summary = Text(f"决定了 {len(choices)} 处冲突", f"decided {len(choices)} conflicts")
@@ -174,7 +175,7 @@ def rollback_draft(runtime: Runtime, drafts: Drafts, who: Designer, version: int
     published like any draft; archived fields come back with their data."""
     current = runtime.current_version(fresh=True)
     if current is None:
-        raise SunmaoError(Text("尚未发布任何版本", "nothing is published yet"))
+        raise Conflict(Text("尚未发布任何版本", "nothing is published yet"))
     return drafts.create(who, title=f"回滚到第 {version} 版 / roll back to version {version}", base_version=current,
                          documents=runtime.revision_documents(version), texts=runtime.revision_texts(version),
                          origin={"kind": "rollback", "version": version})
@@ -186,7 +187,7 @@ def revert_draft(runtime: Runtime, drafts: Drafts, who: Designer, version: int, 
     theirs = as it was before ``version``), so later changes to the document stay."""
     current = runtime.current_version(fresh=True)
     if current is None or version < 2:
-        raise SunmaoError(Text(f"第 {version} 版之前没有版本可以恢复", f"there is no version before {version}"))
+        raise NotFound(Text(f"第 {version} 版之前没有版本可以恢复", f"there is no version before {version}"))
     app, path = split(address)
     before = runtime.revision_documents(version - 1).get(app, {}).get(path, MISSING)
     after = runtime.revision_documents(version).get(app, {}).get(path, MISSING)

@@ -13,6 +13,7 @@ cookie still needs its CSRF token (``web/app.py``).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -72,7 +73,7 @@ def _run(upload_id: str, mode: str) -> Response:
     return _answer(upload_id)
 
 
-@blueprint.post("/<entity>/import")
+@blueprint.post("/<entity:entity>/import")
 def upload(entity: str) -> Response:
     actor = _actor()
     records = _records()
@@ -97,11 +98,48 @@ def upload(entity: str) -> Response:
     return _run(upload_id, mode)
 
 
-@blueprint.post("/imports/<upload_id>/commit")
-def commit(upload_id: str) -> Response:
-    return _run(upload_id, "commit_good" if _flag("good_rows_only") else "commit")
+@blueprint.post("/imports/<uuid:upload_id>/commit")
+def commit(upload_id: uuid.UUID) -> Response:
+    return _run(str(upload_id), "commit_good" if _flag("good_rows_only") else "commit")
 
 
-@blueprint.get("/imports/<upload_id>")
-def state(upload_id: str) -> Response:
-    return _answer(upload_id)
+@blueprint.get("/imports/<uuid:upload_id>")
+def state(upload_id: uuid.UUID) -> Response:
+    return _answer(str(upload_id))
+
+
+# -- the OpenAPI document of these routes (web/openapi.py) -------------------------------------
+
+UPLOAD = {"type": "object", "properties": {
+    "id": {"type": "string", "format": "uuid"}, "entity": {"type": "string"}, "filename": {"type": "string"},
+    "status": {"type": "string"}, "plan": {}, "progress": {"type": "object"}, "result": {}, "error": {},
+    "commit_url": {"type": "string"}, "url": {"type": "string"}}}
+FLAG = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}
+
+
+def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
+    """The import of a file into each top entity, and an upload's commit and state."""
+    from sunmao.web import openapi as doc
+
+    answered = {"200": {"description": "the upload: its preview, or its outcome", "content": doc.json_content(UPLOAD)},
+                "202": {"description": "a long file runs as a job: poll `url`", "content": doc.json_content(UPLOAD)}}
+    upload_id = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    paths: dict[str, dict[str, Any]] = {
+        "/api/v1/imports/{upload_id}/commit": {"post": {
+            "tags": ["imports"], "summary": "Import an upload as previewed", "operationId": "commit_import",
+            "parameters": [upload_id, {"name": "good_rows_only", "in": "query", "schema": FLAG}],
+            "responses": doc.responses(answered, 401, 404, 422)}},
+        "/api/v1/imports/{upload_id}": {"get": {
+            "tags": ["imports"], "summary": "An upload's state, progress and outcome", "operationId": "import_state",
+            "parameters": [upload_id], "responses": doc.responses({"200": answered["200"]}, 401, 404)}},
+    }
+    for entity in snapshot.top_entities if snapshot is not None else ():
+        paths[f"/api/v1/{entity.key}/import"] = {"post": {
+            "tags": [entity.key], "summary": f"Import {entity.label.en} records from a workbook or CSV file",
+            "operationId": f"import_{entity.key}",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"}, "template": {"type": "string"},
+                    "sheet": {"type": "string"}, "commit": FLAG, "good_rows_only": FLAG}}}}},
+            "responses": doc.responses(answered, 400, 401, 403, 413, 422)}}
+    return paths

@@ -67,6 +67,10 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
                 bad(f"{p}.to", f"link target {f['to']!r} is not an entity; use one of {', '.join(sorted(entities))}")
             elif target[1].get("child"):
                 bad(f"{p}.to", f"{f['to']!r} is a child entity and cannot be linked to; link its parent")
+        if "on_delete" in f and t != "link":
+            bad(f"{p}.on_delete", "on_delete applies to link fields only; remove it")
+        elif f.get("on_delete") == "set_null" and f.get("required"):
+            bad(f"{p}.on_delete", "a required link cannot be cleared: use restrict, or make the link optional")
         if t == "table":
             target = entities.get(f["of"])
             if child:

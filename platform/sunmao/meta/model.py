@@ -68,6 +68,9 @@ class Field:
     help: Text | None = None
     #: How a number is shown (``percent``); None: as it is.
     format: str | None = None
+    #: What deleting the record a link points at does: ``restrict`` (refused while live records
+    #: link to it) or ``set_null`` (the links are cleared, through the record service).
+    on_delete: str = "restrict"
     #: The field's document as written, kept for archiving and export.
     doc: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -208,6 +211,7 @@ def build_field(doc: Mapping[str, Any]) -> Field:
         validate=_rules(doc.get("validate")),
         help=_text(doc.get("help")),
         format=doc.get("format"),
+        on_delete=doc.get("on_delete", "restrict"),
         doc=doc,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import cached_property
 from typing import Any
 
@@ -17,9 +17,11 @@ import sqlalchemy as sa
 
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field
+from sunmao.records.values import INT64_MAX, INT64_MIN, decimal_largest
 from sunmao.storage.prepared import Prepared
 
 Evaluator = Callable[[Any], Any]
+WIDE = Context(prec=40)  # NUMERIC precision goes up to 38 digits
 
 
 @dataclass(frozen=True)
@@ -182,9 +184,16 @@ def coerce_result(field: Field, value: Any) -> Any:
         number = Decimal(str(value)) if not isinstance(value, Decimal) else value
         if not number.is_finite():
             return None
-        return number.quantize(Decimal(1).scaleb(-(field.scale or 0)))
+        largest = decimal_largest(field.precision, field.scale)
+        if number.copy_abs() <= largest:
+            number = number.quantize(Decimal(1).scaleb(-(field.scale or 0)), context=WIDE)
+        if number.copy_abs() > largest:  # a PostgreSQL NUMERIC column would refuse it
+            raise ValueError(f"{number} is beyond the column's range")
+        return number
     if t == "integer":
         number = Decimal(str(value))
+        if number.is_finite() and not INT64_MIN <= number <= INT64_MAX:
+            raise ValueError(f"{number} is beyond the column's range")
         return int(number.to_integral_value()) if number.is_finite() else None
     if t == "boolean":
         if isinstance(value, float) and value != value:

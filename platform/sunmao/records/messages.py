@@ -31,6 +31,11 @@ CATALOG: dict[str, Text] = {
 }
 
 
+def out_of_range(low: object, high: object) -> Text:
+    """A number beyond what it may be (a column's range, an id), with the range it must be in."""
+    return Text(f"超出范围：应在 {low} 到 {high} 之间", f"Out of range: must be between {low} and {high}.")
+
+
 class LocalMessage(str):
     """A validation message that marshmallow passes through untouched, carrying both languages."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,9 +26,9 @@ from sunmao.errors import ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
 from sunmao.records.compiled import CompiledEntity
-from sunmao.records.messages import translate
-from sunmao.records.schema import schema_field
-from sunmao.records.values import json_value
+from sunmao.records.messages import out_of_range, translate
+from sunmao.records.schema import UNSTORABLE, schema_field
+from sunmao.records.values import INT64_MAX, json_value
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "like", "is_null")
 COUNT_CAP = 10_000
@@ -35,7 +36,11 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 SYSTEM_FILTERABLE = {"id": "integer", "name": "string", "version": "integer", "created_at": "datetime",
                      "updated_at": "datetime"}
+SYSTEM_BOUNDS = {"id": (1, INT64_MAX), "version": (1, 2**31 - 1)}
 RESERVED_PARAMS = {"q", "sort", "limit", "page", "after", "fields"}
+MAX_PAGE = 1_000_000  # deeper pages: the keyset cursor (`after`)
+WHOLE = re.compile(r"[0-9]{1,19}")
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 @dataclass
@@ -53,6 +58,34 @@ def _bad(param: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed(errors={param: [Text(zh, en)]})
 
 
+def system_field(key: str, kind: str) -> Field:
+    """A system column as a field, to parse and document its filter (``version`` is a 32-bit INTEGER)."""
+    low, high = SYSTEM_BOUNDS.get(key, (None, None))
+    return Field(id=key, key=key, type=kind, label=Text(key, key), min=low, max=high)
+
+
+def _whole(args: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number parameter in ASCII digits (``int`` would take " 5" and "٥") within its range."""
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if not WHOLE.fullmatch(raw):
+        raise _bad(name, f"{name} 应为整数", f"{name} must be a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ValidationFailed(errors={name: [out_of_range(low, high)]})
+    return value
+
+
+def _keys(args: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list of keys (``sort``, ``fields``); an empty element is a mistake."""
+    raw = args.get(name) or ""
+    keys = raw.split(",") if raw else []
+    if "" in keys:
+        raise _bad(name, f"{name} 中有空项", f"{name} has an empty item")
+    return keys
+
+
 def _field_types(ce: CompiledEntity) -> dict[str, str]:
     types = dict(SYSTEM_FILTERABLE)
     if ce.entity.child:
@@ -68,6 +101,8 @@ def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
     query = ListQuery()
     types = _field_types(ce)
     for param, raw in args.items():
+        if "\x00" in raw:
+            raise _bad(param, "不能包含 NUL 字符", "may not contain a NUL character")
         if param in RESERVED_PARAMS:
             continue
         key, _, op = param.partition("__")
@@ -84,28 +119,23 @@ def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
                        f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
         if kind in ("multiselect", "json") and op not in ("is_null",):
             raise _bad(param, "该字段只能按是否为空筛选", "this field can only be filtered with is_null")
+        if op == "is_null" and raw.lower() not in FLAGS:
+            raise _bad(param, "应为 true 或 false", "must be true or false")
         query.filters.append((key, op, raw))
     query.search = (args.get("q") or "").strip() or None
-    for part in filter(None, (args.get("sort") or "").split(",")):
+    for part in _keys(args, "sort"):
         desc = part.startswith("-")
-        key = part.lstrip("-+")
+        key = part[1:] if desc else part
         if key not in types or types[key] in ("multiselect", "json"):
             raise _bad("sort", f"不能按 {key} 排序", f"cannot sort by {key!r}")
         query.sort.append((key, desc))
-    try:
-        query.limit = int(args.get("limit", DEFAULT_LIMIT))
-        query.page = int(args["page"]) if args.get("page") else None
-    except ValueError:
-        raise _bad("limit", "limit 和 page 应为整数", "limit and page must be whole numbers") from None
-    if not 1 <= query.limit <= MAX_LIMIT:
-        raise _bad("limit", f"limit 应在 1 到 {MAX_LIMIT} 之间", f"limit must be between 1 and {MAX_LIMIT}")
-    if query.page is not None and query.page < 1:
-        raise _bad("page", "page 从 1 开始", "page starts at 1")
+    query.limit = _whole(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    query.page = _whole(args, "page", None, 1, MAX_PAGE)
     query.after = args.get("after") or None
     if query.after and query.page:
         raise _bad("after", "after 与 page 不能同时使用", "use either after (keyset) or page, not both")
     if args.get("fields"):
-        query.fields = [k for k in args["fields"].split(",") if k]
+        query.fields = _keys(args, "fields")
         known = {f.key for f in ce.entity.fields if not f.hidden}
         unknown = [k for k in query.fields if k not in known and k not in SYSTEM_FILTERABLE]
         if unknown:
@@ -113,15 +143,24 @@ def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
     return query
 
 
+TEXTUAL = ("string", "text", "select")
+
+
 def _convert(ce: CompiledEntity, key: str, kind: str, raw: Any, param: str) -> Any:
-    if kind in ("string", "text", "select"):
-        return str(raw)
     f = ce.entity.by_key.get(key)
+    if kind in TEXTUAL:
+        text = str(raw)
+        if UNSTORABLE.search(text):  # a NUL or a lone surrogate (a cursor is JSON) never matches a row
+            raise _bad(param, "不能包含 NUL 字符或无效的 Unicode 代理字符", "may not contain NUL or lone surrogates")
+        if kind == "select" and f is not None and text not in f.option_values:
+            raise _bad(param, f"{text} 不是可选值；可选：{'、'.join(f.option_values)}",
+                       f"{text} is not an option; choose from {', '.join(f.option_values)}")
+        return text
     if f is not None and f.type == "computed":
         f = replace(f, type=f.value_type)  # filter values parse like the stored result
-    proxy = f if f is not None else Field(id=key, key=key, type=kind, label=Text(key, key))
+    proxy = f if f is not None else system_field(key, kind)
     try:
-        return schema_field(proxy, {}).deserialize(raw)
+        return schema_field(proxy, {}, exact=False).deserialize(raw)
     except ma.ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, list) else [exc.messages]
         raise ValidationFailed(errors={param: [translate(m) for m in messages]}) from None
@@ -159,15 +198,15 @@ def build_filters(ce: CompiledEntity, query: ListQuery) -> list[sa.ColumnElement
         kind = _column_kind(linked) if linked is not None else types[key]
         param = key if op == "eq" else f"{key}__{op}"
         if op == "is_null":
-            flag = str(raw).lower() in ("1", "true", "yes")
-            condition = col.is_(None) if flag else col.is_not(None)
+            condition = col.is_(None) if FLAGS[str(raw).lower()] else col.is_not(None)
         elif op == "in":
             values = [_convert(ce, key, kind, v, param) for v in str(raw).split(",") if v != ""]
             condition = col.in_(values)
         elif op == "like":
             text = str(raw)
             pattern = text if ("%" in text or "_" in text) else f"%{text}%"
-            condition = col.ilike(pattern)
+            # PostgreSQL has no ILIKE for numbers or dates: compare their text, as SQLite does
+            condition = (col if kind in TEXTUAL else sa.cast(col, sa.String)).ilike(pattern)
         else:
             value = _convert(ce, key, kind, raw, param)
             condition = {"eq": col.__eq__, "ne": col.__ne__, "lt": col.__lt__, "le": col.__le__,

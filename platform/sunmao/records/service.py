@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,16 @@ import sqlalchemy as sa
 
 from sunmao import clock
 from sunmao.errors import Conflict as ConflictError
-from sunmao.errors import FieldErrors, Forbidden, NotFound, PreconditionFailed, RecordLocked, ValidationFailed
+from sunmao.errors import (
+    FieldErrors,
+    Forbidden,
+    LinksGone,
+    NotFound,
+    PreconditionFailed,
+    RecordLocked,
+    Referenced,
+    ValidationFailed,
+)
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE, RESERVED_KEYS, Entity, Field
 from sunmao.records import stages
@@ -43,6 +52,7 @@ if TYPE_CHECKING:
     from sunmao.snapshot import Snapshot
 
 RECORD = "_record"
+UNLINKED = "_unlinked"  # in a delete's audit diff: the links its delete cleared (set_null), for a restore
 MAX_CASCADE = 3  # roll-ups of roll-ups: deep enough for real models, bounded against cycles
 FILES = "sm_file"
 _VERSIONING = frozenset(("version", "updated_at", "updated_by"))
@@ -508,6 +518,7 @@ class RecordService:
         try:
             record[f.key] = coerce_result(f, value) if ok else None
         except (ValueError, ArithmeticError):
+            record[f.key] = None
             errors.add(_join(prefix, f.key), Text(f"公式结果 {value!r} 不是{f.value_type}",
                                                   f"formula result {value!r} is not a {f.value_type}"))
         if data is not record:
@@ -1191,12 +1202,135 @@ class RecordService:
             for key, by_parent in self._load_children(conn, ce, [record_id]).items():
                 current[key] = by_parent[record_id]
             current.update(version=current["version"] + 1, deleted_at=now if deleted else None)
+            # after the row's own change: a roll-up of the linking records then finds it deleted or live
+            links = self._unlink(conn, ce, record_id, actor) if deleted else self._relink(conn, ce, current, actor)
+            if links and not deleted:  # the links put back may have moved its roll-ups
+                current["version"] = conn.execute(sa.select(ce.table.c.version)
+                                                  .where(ce.table.c.id == record_id)).scalar_one()
             diff = self._diff(ce, current, {}) if deleted else self._diff(ce, {}, current)
+            if links:
+                diff[UNLINKED if deleted else "_relinked"] = links
             journal: list[_Entry] = []
             self._journal(journal, ce, "deleted" if deleted else "restored", [(current, diff)], actor, now)
             self._propagate(conn, ce, [(current, {})], 0, journal)
             self._write_journal(conn, journal)
         return self.dump(ce, current)
+
+    # -- what deleting a record does to the records that link to it ----------------------------
+
+    def _inbound(self, target: str) -> list[_Inbound]:
+        """The link fields that point at ``target``, with the parent of a child row's entity."""
+        def build() -> list[_Inbound]:
+            found = []
+            for holder in self.snapshot.compiled.values():
+                for f in holder.links:
+                    if f.to != target:
+                        continue
+                    if not holder.entity.child:
+                        found.append(_Inbound(holder, f, holder, None))
+                    for parent in self.snapshot.compiled.values():
+                        found += [_Inbound(holder, f, parent, tf) for tf in parent.entity.table_fields
+                                  if tf.of == holder.key]
+            return found
+        return self.snapshot.memo(("records.inbound", target), build)
+
+    def _linking(self, conn: sa.Connection, link: _Inbound, record_id: int) -> dict[int, list[int]]:
+        """The live records that link to ``record_id`` through ``link``: record id → child row ids."""
+        owner, holder = link.owner.table, link.holder.table
+        if link.table_field is None:
+            query = sa.select(owner.c.id, sa.null())
+        else:
+            query = sa.select(owner.c.id, holder.c.id).select_from(holder.join(owner, holder.c.parent_id == owner.c.id))
+        query = query.where(holder.c[link.field.key] == record_id, owner.c.deleted_at.is_(None))
+        if link.owner.key == link.field.to:  # a record that links to itself does not hold its own delete
+            query = query.where(owner.c.id != record_id)
+        found: dict[int, list[int]] = {}
+        for owner_id, row_id in conn.execute(query.order_by(owner.c.id)):
+            found.setdefault(owner_id, []).extend([row_id] if row_id is not None else [])
+        return found
+
+    def _unlink(self, conn: sa.Connection, ce: CompiledEntity, record_id: int, actor: Actor) -> dict[str, Any]:
+        """Refuse to delete a record that live records link to (``on_delete: restrict``, the default),
+        or clear those links through the record service (``set_null``): each record is changed once,
+        audited as a change by the deleting user. Returns what was cleared, for a restore."""
+        refused: FieldErrors = {}
+        cleared: dict[str, Any] = {}
+        changes: _LinkChanges = {}
+        target = ce.entity.label
+        for link in self._inbound(ce.key):
+            linking = self._linking(conn, link, record_id)
+            if not linking:
+                continue
+            if link.field.on_delete == "set_null":
+                for owner_id, rows in linking.items():
+                    changes.setdefault((link.owner.key, owner_id), []).append((link, rows, None))
+                cleared[link.path] = [[owner_id, rows] for owner_id, rows in linking.items()]
+                continue
+            label, n = link.owner.entity.label, len(linking)
+            via = (Text(f"（{link.table_field.label.zh}）", f" (in {link.table_field.label.en})")
+                   if link.table_field is not None else Text("", ""))
+            refused[link.path] = [Text(f"{n} 条{label.zh}记录{via.zh}引用此{target.zh}",
+                                       f"{n} {label.en} record{'s' if n > 1 else ''}{via.en} link{'' if n > 1 else 's'}"
+                                       f" to this {_lower(target.en)}")]
+        if refused:
+            raise Referenced(Text("；".join(m.zh for ms in refused.values() for m in ms) + "：请先修改或删除它们",
+                                  "; ".join(m.en for ms in refused.values() for m in ms) + ": change or delete them "
+                                  "first"), errors=refused)
+        self._set_links(conn, changes, actor)
+        return cleared
+
+    def _relink(self, conn: sa.Connection, ce: CompiledEntity, record: Mapping[str, Any], actor: Actor
+                ) -> dict[str, Any]:
+        """Before a restore: the record's own links must point at live records; the links its delete
+        cleared (``set_null``) are put back where they are still empty. Returns what was put back."""
+        errors = _Errors()
+        self._check_links(conn, ce, [record], errors, [""])
+        if errors.items:
+            raise LinksGone(Text("请先从回收站恢复它引用的记录", "restore the records it links to from the recycle bin "
+                                 "first"), errors=errors.items)
+        audit = sm.audit.c
+        last = conn.execute(sa.select(audit.diff).where(audit.entity == ce.key, audit.record_id == record["id"],
+                                                        audit.action == "deleted")
+                            .order_by(audit.id.desc()).limit(1)).scalar()
+        cleared = (last or {}).get(UNLINKED) or {}
+        put_back: dict[str, Any] = {}
+        changes: _LinkChanges = {}
+        for link in self._inbound(ce.key):
+            for owner_id, rows in cleared.get(link.path, ()):
+                try:
+                    owner = self._fetch(conn, link.owner, owner_id)
+                except NotFound:
+                    continue  # deleted since: nothing to put back
+                if link.table_field is None:
+                    empty, wanted = [], owner.get(link.field.key) is None
+                else:  # the rows still there and still empty
+                    empty = [r["id"] for r in owner[link.table_field.key] if r["id"] in rows
+                             and r[link.field.key] is None]
+                    wanted = bool(empty)
+                if wanted:
+                    changes.setdefault((link.owner.key, owner_id), []).append((link, empty, record["id"]))
+                    put_back.setdefault(link.path, []).append([owner_id, empty])
+        self._set_links(conn, changes, actor)
+        return put_back
+
+    def _set_links(self, conn: sa.Connection, changes: _LinkChanges, actor: Actor) -> None:
+        """Set links of records (or of their child rows) through the record service, one change per
+        record, in the name of the user who deleted or restored their target, whatever their rights."""
+        on_behalf = replace(actor, system=True)
+        for (owner_key, owner_id), items in changes.items():
+            owner = self.snapshot.compiled[owner_key]
+            patch: dict[str, Any] = {}
+            for link, rows, value in items:
+                if link.table_field is None:
+                    patch[link.field.key] = value
+                    continue
+                key = link.table_field.key
+                if key not in patch:
+                    patch[key] = [{"id": r["id"]} for r in self._fetch(conn, owner, owner_id)[key]]
+                for row in patch[key]:
+                    if row["id"] in rows:
+                        row[link.field.key] = value
+            self._update(owner, owner_id, patch, on_behalf, None, True, None, None, conn)
 
     # -- persistence helpers ---------------------------------------------------------------
 
@@ -1368,6 +1502,31 @@ def _moment(value: Any, default: datetime) -> datetime:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, 12, tzinfo=LOCAL_ZONE)
     return default
+
+
+#: Links to set, by record (entity key, id): each link with the child rows concerned and the new value.
+_LinkChanges = dict[tuple[str, int], list[tuple["_Inbound", list[int], int | None]]]
+
+
+@dataclass(frozen=True)
+class _Inbound:
+    """A link field pointing at an entity: held by ``holder`` (a child row's entity, or ``owner``
+    itself); ``owner`` is the record that is live or deleted, through ``table_field`` for a row."""
+
+    holder: CompiledEntity
+    field: Field
+    owner: CompiledEntity
+    table_field: Field | None
+
+    @property
+    def path(self) -> str:
+        parts = (self.owner.key, self.table_field.key if self.table_field else None, self.field.key)
+        return ".".join(p for p in parts if p)
+
+
+def _lower(label: str) -> str:
+    """"Channel" → "channel" in the middle of a sentence; "SKU" stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _join(prefix: str, key: str) -> str:

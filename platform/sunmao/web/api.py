@@ -15,21 +15,24 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, request, send_file
+from flask import Blueprint, Response, current_app, g, request
 
 from sunmao.errors import (
     NotFound,
     PayloadTooLarge,
-    PreconditionFailed,
     SunmaoError,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from sunmao.i18n import Text
 from sunmao.records import Actor, RecordService
 from sunmao.records.query import parse_query
 from sunmao.storage import system as sm
+from sunmao.web import openapi as doc
 from sunmao.web.app import context
+from sunmao.web.files import file_name, media_type, send_stored
+from sunmao.web.preconditions import expected_version
 
 CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -60,8 +63,8 @@ def _json_body() -> Any:
         raise PayloadTooLarge(Text(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KiB",
                                    f"a JSON body may not exceed {MAX_JSON_BYTES // 1024} KiB"))
     if not request.is_json:
-        raise SunmaoError(Text("请以 application/json 发送 JSON 对象", "send a JSON object as application/json"),
-                          )
+        raise UnsupportedMediaType(Text("请以 application/json 发送 JSON 对象",
+                                        "send a JSON object as application/json"))
     raw = request.get_data(cache=True)
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadTooLarge(Text(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KiB",
@@ -72,16 +75,9 @@ def _json_body() -> Any:
         raise SunmaoError(Text(f"JSON 格式错误：{exc}", f"malformed JSON: {exc}")) from None
 
 
-def _if_match() -> int | None:
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
-        return None
-    tag = header.strip().removeprefix("W/").strip('"')
-    try:
-        return int(tag)
-    except ValueError:
-        raise PreconditionFailed(Text("If-Match 应为记录的版本号 ETag，如 \"3\"",
-                                      'If-Match must be the ETag of the record version, e.g. "3"')) from None
+def _if_match(entity: str, record_id: int, actor: Actor) -> int | None:
+    """The version ``If-Match`` asks the write to find (RFC 9110: a list of tags, ``*``, weak tags never match)."""
+    return expected_version(lambda: _records().get(entity, record_id, actor=actor)["version"])
 
 
 def _with_etag(body: dict[str, Any], status: int = 200) -> Response:
@@ -91,7 +87,7 @@ def _with_etag(body: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
-@blueprint.get("/<entity>")
+@blueprint.get("/<entity:entity>")
 def list_records(entity: str) -> Response:
     actor = _actor()
     records = _records()
@@ -99,7 +95,7 @@ def list_records(entity: str) -> Response:
     return _with_etag(records.list(entity, parse_query(ce, request.args), actor=actor))
 
 
-@blueprint.post("/<entity>")
+@blueprint.post("/<entity:entity>")
 def create_record(entity: str) -> Response:
     actor = _actor()
     body = _json_body()
@@ -109,24 +105,25 @@ def create_record(entity: str) -> Response:
     return response
 
 
-@blueprint.get("/<entity>/<int:record_id>")
+@blueprint.get("/<entity:entity>/<int:record_id>")
 def get_record(entity: str, record_id: int) -> Response:
     return _with_etag(_records().get(entity, record_id, actor=_actor()))
 
 
-@blueprint.patch("/<entity>/<int:record_id>")
+@blueprint.patch("/<entity:entity>/<int:record_id>")
 def patch_record(entity: str, record_id: int) -> Response:
     actor = _actor()
     body = _json_body()
-    expected = _if_match()
+    expected = _if_match(entity, record_id, actor)
     if expected is None and isinstance(body, dict) and isinstance(body.get("version"), int):
         expected = body["version"]
     return _with_etag(_records().update(entity, record_id, body, actor=actor, expected_version=expected))
 
 
-@blueprint.delete("/<entity>/<int:record_id>")
+@blueprint.delete("/<entity:entity>/<int:record_id>")
 def delete_record(entity: str, record_id: int) -> Response:
-    _records().delete(entity, record_id, actor=_actor(), expected_version=_if_match())
+    actor = _actor()
+    _records().delete(entity, record_id, actor=actor, expected_version=_if_match(entity, record_id, actor))
     return Response(status=204)
 
 
@@ -150,19 +147,82 @@ def upload_file() -> tuple[dict[str, Any], int]:
     file_id = str(uuid.uuid4())
     digest = hashlib.sha256(data).hexdigest()
     (_file_dir() / file_id).write_bytes(data)
-    row = {"id": file_id, "name": upload.filename[:255], "content_type": upload.mimetype or
-           "application/octet-stream", "size": len(data), "sha256": digest, "created_at": datetime.now(UTC),
-           "created_by": actor.id}
+    row = {"id": file_id, "name": file_name(upload.filename), "content_type": media_type(upload.mimetype),
+           "size": len(data), "sha256": digest, "created_at": datetime.now(UTC), "created_by": actor.id}
     with context().runtime.db.write() as conn:
         conn.execute(sm.file.insert().values(**row))
     return {**row, "created_at": row["created_at"].isoformat()}, 201
 
 
-@blueprint.get("/files/<file_id>")
-def download_file(file_id: str) -> Response:
+@blueprint.get("/files/<uuid:file_id>")
+def download_file(file_id: uuid.UUID) -> Response:
     _actor()
     with context().runtime.db.read() as conn:
-        row = conn.execute(sa.select(sm.file).where(sm.file.c.id == file_id)).mappings().first()
+        row = conn.execute(sa.select(sm.file).where(sm.file.c.id == str(file_id))).mappings().first()
     if row is None:
         raise NotFound(Text("文件不存在", "no such file"))
-    return send_file(_file_dir() / row["id"], mimetype=row["content_type"], download_name=row["name"])
+    return send_stored(_file_dir() / row["id"], row["name"], row["content_type"])
+
+
+# -- the OpenAPI document of these routes ------------------------------------------------------
+
+FILE = {"type": "object", "properties": {
+    "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "content_type": {"type": "string"},
+    "size": {"type": "integer"}, "sha256": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+    "created_by": {"type": ["integer", "null"]}}}
+ETAG = {"ETag": {"description": "the record's version, a strong entity tag", "schema": {"type": "string"}}}
+
+
+def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
+    """The record routes of every top entity, and the file routes."""
+    paths: dict[str, dict[str, Any]] = {
+        "/api/v1/files": {"post": {
+            "tags": ["files"], "summary": "Upload a file (the value of attachment fields)",
+            "operationId": "upload_file",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"]}}}},
+            "responses": doc.responses({"201": {"description": "stored", "content": doc.json_content(FILE)}},
+                                       400, 401, 413, 422)}},
+        "/api/v1/files/{file_id}": {"get": {
+            "tags": ["files"], "summary": "Download a file (images of an allow-list are shown inline)",
+            "operationId": "download_file",
+            "parameters": [{"name": "file_id", "in": "path", "required": True,
+                            "schema": {"type": "string", "format": "uuid"}}],
+            "responses": doc.responses({"200": {"description": "the file, as an attachment", "content": {
+                "*/*": {"schema": {"type": "string", "format": "binary"}}}}}, 401, 404)}},
+    }
+    for entity in snapshot.top_entities if snapshot is not None else ():
+        key, label = entity.key, entity.label.en
+        out, inp, patch = (doc.ref(doc.schema_name(entity, kind)) for kind in ("output", "input", "patch"))
+        one = {"description": label, "content": doc.json_content(out), "headers": ETAG}
+        created = {**one, "headers": {**ETAG, "Location": {"schema": {"type": "string"},
+                                                            "description": "the new record's address"}}}
+        page = {"type": "object", "properties": {
+            "items": {"type": "array", "items": out}, "total": {"type": "integer"},
+            "total_capped": {"type": "boolean"}, "limit": {"type": "integer"}, "page": {"type": "integer"},
+            "next": {"type": "string"}}}
+        tags = [key]
+        paths[f"/api/v1/{key}"] = {
+            "get": {"tags": tags, "summary": f"List {label}", "operationId": f"list_{key}",
+                    "parameters": doc.list_parameters(entity),
+                    "responses": doc.responses({"200": {"description": "one page", "content": doc.json_content(page)}},
+                                               401, 403, 422)},
+            "post": {"tags": tags, "summary": f"Create {label}", "operationId": f"create_{key}",
+                     "requestBody": {"required": True, "content": doc.json_content(inp)},
+                     "responses": doc.responses({"201": created}, *doc.BODY_STATUSES, 409)},
+        }
+        paths[f"/api/v1/{key}/{{record_id}}"] = {
+            "parameters": [doc.RECORD_ID],
+            "get": {"tags": tags, "summary": f"Read {label}", "operationId": f"get_{key}",
+                    "responses": doc.responses({"200": one}, 401, 403, 404, 422)},
+            "patch": {"tags": tags, "summary": f"Change {label}", "operationId": f"update_{key}",
+                      "parameters": [doc.IF_MATCH],
+                      "requestBody": {"required": True, "content": doc.json_content(patch)},
+                      "responses": doc.responses({"200": one}, *doc.BODY_STATUSES, 404, 409, 412)},
+            "delete": {"tags": tags, "summary": f"Move {label} to the recycle bin", "operationId": f"delete_{key}",
+                       "parameters": [doc.IF_MATCH],
+                       "responses": doc.responses({"204": {"description": "moved to the recycle bin"}},
+                                                  400, 401, 403, 404, 409, 412, 422)},
+        }
+    return paths

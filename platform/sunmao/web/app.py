@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,11 +18,14 @@ from flask import Flask, Response, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from sunmao import accounts
-from sunmao.errors import SunmaoError
+from sunmao.errors import SunmaoError, ValidationFailed
 from sunmao.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, pick_language
 from sunmao.records import RecordService
+from sunmao.records.messages import out_of_range
+from sunmao.records.values import INT64_MAX
 from sunmao.runtime import Runtime
 from sunmao.snapshot import Snapshot
 from sunmao.web.jsonio import SunmaoJSONProvider
@@ -100,7 +105,35 @@ def _http_error(exc: HTTPException) -> Response:
     error.kind = (exc.name or "error").lower().replace(" ", "-")
     error.title = _HTTP_TITLES.get(exc.code or 500, Text(exc.name, exc.name))
     error.detail = Text.of(exc.description) if exc.description else None
-    return problem(error)
+    response = problem(error)
+    for name, value in exc.get_headers():  # a 405 says which methods the address takes (Allow, RFC 9110)
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Every whole number in a URL is an id: 1 up to what a BIGINT column holds (ids past 2^63
+    reach no database, and SQLite cannot even bind them)."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and not 1 <= value <= INT64_MAX:
+            raise ValidationFailed(errors={name: [out_of_range(1, INT64_MAX)]})
+
+
+class EntityConverter(BaseConverter):
+    """``<entity:key>``: a resource of the snapshot (a top entity's key). Any other word is no API
+    address, so ``POST /api/v1/files`` or ``GET /api/v1/_inbox`` never fall through to a record route."""
+
+    regex = "(?!)"  # nothing installed: no entity
+
+    @classmethod
+    def of(cls, snapshot: Snapshot | None, only: Collection[str] | None = None) -> type[EntityConverter]:
+        """The converter of a snapshot's top entities (those in ``only``, when given)."""
+        keys = sorted((e.key for e in snapshot.top_entities if only is None or e.key in only), key=len,
+                      reverse=True) if snapshot else []
+        if not keys:
+            return cls
+        return type("SnapshotEntities", (cls,), {"regex": "(?:" + "|".join(map(re.escape, keys)) + ")"})
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -162,7 +195,9 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.url_map.converters["entity"] = EntityConverter.of(snapshot)
     csrf = CSRFProtect(app)
+    app.url_value_preprocessor(_ids_in_range)
     app.before_request(_load_user)
     app.register_error_handler(SunmaoError, problem)
     app.register_error_handler(HTTPException, _http_error)

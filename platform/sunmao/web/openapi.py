@@ -3,51 +3,126 @@
 Schemas are derived from the entity fields directly (OpenAPI 3.1 schemas are JSON Schema
 2020-12), which states each type exactly — decimals as strings with a pattern, select fields
 as enums with their labels — and apispec assembles the document.
+
+Every blueprint that serves ``/api`` documents its own routes: a module listed in
+``web/app.py: BLUEPRINTS`` may define ``openapi(snapshot) -> {path: operations}``, built with the
+helpers here (:func:`responses`, :data:`RECORD_ID`, :data:`IF_MATCH`...). A route nobody documents
+is caught by ``tests/foundation/test_openapi.py``; every status a route can answer is listed with it.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from apispec import APISpec
 from flask import Blueprint, Response, current_app
+from marshmallow.fields import Boolean
 
 from sunmao import __version__
 from sunmao.meta.model import Entity, Field
-from sunmao.records.query import OPERATORS
+from sunmao.records.query import MAX_LIMIT, MAX_PAGE, OPERATORS, SYSTEM_FILTERABLE, system_field
+from sunmao.records.values import INT64_MAX, INT64_MIN, decimal_largest
 from sunmao.snapshot import Snapshot
-from sunmao.web.app import context
+from sunmao.web.app import BLUEPRINTS, context
 
 CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+#: What each problem status means on this API (every route lists those it can answer).
+STATUS_TEXT = {
+    400: "malformed request: the JSON body, the If-Match header, an argument of the operation",
+    401: "not signed in, or the API token is not valid",
+    403: "the caller's roles do not allow it",
+    404: "no such record (or not in the caller's scope)",
+    409: "a conflict: changed at the same moment, a unique value taken, records that link here, "
+         "a workflow action not possible now",
+    412: "If-Match names no current version of the record",
+    413: "the request body is too large",
+    415: "the body is not application/json",
+    422: "invalid data or parameters; `errors` names each field or parameter",
+}
+#: The statuses of a write with a JSON body, besides its success and the ones of its own.
+BODY_STATUSES = (400, 401, 403, 413, 415, 422)
+IF_MATCH_PATTERN = (r'^(?:[ \t]*\*[ \t]*|[ \t,]*(?:(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"[ \t,]*)+)$')
+RECORD_ID = {"name": "record_id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": INT64_MAX}}
+IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+            "examples": {"version": {"value": '"1"'}, "several": {"value": '"1", "2"'}, "any": {"value": "*"}},
+            "description": 'RFC 9110: `*` or a list of entity tags, e.g. `"3"` or `"3", "4"`; the record\'s '
+                           "ETag is its version; weak tags (W/) never match"}
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
+BOOLEAN_WORDS = sorted({str(v) for v in Boolean.truthy | Boolean.falsy if isinstance(v, str)}) + [0, 1]
+
+
+def responses(success: dict[str, Any], *codes: int) -> dict[str, Any]:
+    """A responses object: ``success`` (``{"200": {...}}``) and a problem+json answer per code."""
+    out = dict(success)
+    for code in sorted(set(codes)):
+        out[str(code)] = {"description": STATUS_TEXT[code],
+                          "content": {"application/problem+json": {"schema": PROBLEM}}}
+    return out
+
+
+def json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        return {**schema, "type": [*types, "null"]}
+        enum = {"enum": [*schema["enum"], None]} if "enum" in schema else {}  # an enum admits only what it lists
+        return {**schema, "type": [*types, "null"], **enum}
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _bounds(f: Field, low: int, high: int) -> dict[str, int | float]:
+    """minimum/maximum: the field's own, within what its column holds."""
+    return {"minimum": max(low, f.min) if f.min is not None else low,
+            "maximum": min(high, f.max) if f.max is not None else high}
+
+
+def decimal_schemas(f: Field) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A decimal as exact text (at most the column's digits) and as a JSON number (strictly inside
+    the column's range: a float cannot say 9999.99 exactly)."""
+    scale = f.scale or 0
+    largest = decimal_largest(f.precision, scale)
+    whole = len(largest.as_tuple().digits) - scale
+    places = rf"(\.\d{{1,{scale}}})?" if scale else ""
+    text = {"type": "string", "format": "decimal", "pattern": rf"^-?\d{{1,{max(whole, 1)}}}{places}$"}
+    limit = 10 ** whole
+    number: dict[str, Any] = {"type": "number", "exclusiveMinimum": -limit, "exclusiveMaximum": limit}
+    if f.min is not None:
+        number["minimum"] = f.min
+    if f.max is not None:
+        number["maximum"] = f.max
+    return text, number
+
+
 def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any]:
+    """The JSON schema of a field's value; output schemas state types only (stored data may predate
+    a constraint), input schemas every constraint the API checks."""
     t = f.value_type
     schema: dict[str, Any]
     if t in ("string", "text"):
         schema = {"type": "string"}
-        if t == "string":
-            schema["maxLength"] = f.string_length
-        if f.pattern:
-            schema["pattern"] = f.pattern
-    elif t == "integer":
-        schema = {"type": "integer"}
-    elif t == "decimal":
-        schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
         if not output:
-            schema = {"oneOf": [schema, {"type": "number"}]}
-    elif t == "boolean":
-        schema = {"type": "boolean"}
+            schema["maxLength"] = f.string_length if t == "string" else (f.length or 100_000)
+            if f.pattern:
+                schema["pattern"] = f.pattern
+    elif t == "integer":
+        schema = {"type": "integer", **({} if output else _bounds(f, INT64_MIN, INT64_MAX))}
+    elif t == "decimal":
+        text, number = decimal_schemas(f)
+        schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"} if output else \
+            {"oneOf": [text, number]}
+    elif t == "boolean":  # what the record service takes as yes/no besides JSON booleans ("1", "yes", 0...)
+        schema = {"type": "boolean"} if output else {"anyOf": [{"type": "boolean"}, {"enum": BOOLEAN_WORDS}]}
     elif t == "date":
         schema = {"type": "string", "format": "date"}
     elif t == "datetime":
@@ -55,21 +130,19 @@ def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any
     elif t == "select":
         schema = {"type": "string", "enum": list(f.option_values)}
     elif t == "multiselect":
-        schema = {"type": "array", "items": {"type": "string", "enum": list(f.option_values)}, "uniqueItems": True}
+        schema = {"type": "array", "items": {"type": "string", "enum": list(f.option_values)},
+                  **({} if output else {"uniqueItems": True})}
     elif t == "link":
-        schema = {"type": "integer", "description": f"id of a {f.to} record"}
+        schema = {"type": "integer", "description": f"id of a {f.to} record",
+                  **({} if output else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
     elif t == "attachment":
         schema = {"type": "string", "format": "uuid", "description": "id of a file uploaded to /api/v1/files"}
     elif t == "table":
         child = snapshot.entities[f.of or ""]
-        schema = {"type": "array", "items": {"$ref": f"#/components/schemas/{_name(child, output)}"}}
+        schema = {"type": "array", "items": ref(_name(child, output))}
         return {**schema, "title": f.label.zh, "description": f.label.en}
     else:
         schema = {}
-    if f.min is not None and t in ("integer",):
-        schema["minimum"] = f.min
-    if f.max is not None and t in ("integer",):
-        schema["maximum"] = f.max
     schema = _nullable(schema) if schema else {}
     schema["title"] = f.label.zh
     schema["description"] = f.label.en + (f" — {f.help.en}" if f.help else "")
@@ -78,15 +151,21 @@ def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any
     return schema
 
 
-def _name(entity: Entity, output: bool) -> str:
+def _name(entity: Entity, output: bool, patch: bool = False) -> str:
     base = "".join(part.title() for part in entity.key.split("_"))
-    return base if output else f"{base}Input"
+    return base if output else f"{base}Patch" if patch else f"{base}Input"
+
+
+def schema_name(entity: Entity, kind: str) -> str:
+    """The component name of an entity's record (``output``), create body (``input``) or ``patch``."""
+    return _name(entity, kind == "output", kind == "patch")
 
 
 def entity_schemas(entity: Entity, snapshot: Snapshot) -> dict[str, dict[str, Any]]:
     out_props: dict[str, Any] = {"id": {"type": "integer", "readOnly": True}}
     if entity.child:
-        in_props: dict[str, Any] = {"id": {"type": "integer", "description": "keep an existing row"}}
+        in_props: dict[str, Any] = {"id": {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX,
+                                           "description": "keep an existing row"}}
     else:
         in_props = {}
         out_props.update({
@@ -110,32 +189,67 @@ def entity_schemas(entity: Entity, snapshot: Snapshot) -> dict[str, dict[str, An
         _name(entity, False): {"type": "object", **title, "properties": in_props, "additionalProperties": False,
                                **({"required": required} if required else {})},
     }
+    if not entity.child:  # a change sends only what changes
+        schemas[_name(entity, False, True)] = {"type": "object", **title, "properties": in_props,
+                                               "additionalProperties": False}
     return schemas
 
 
-def _parameters(entity: Entity) -> list[dict[str, Any]]:
+def _filter_schema(f: Field | None, kind: str) -> dict[str, Any]:
+    """A filter's value as the list parses it (``customer=12``, ``due_date=2026-12-31``)."""
+    if f is not None and kind == "decimal":
+        return decimal_schemas(f)[1]
+    if kind in ("integer", "link"):
+        return {"type": "integer", **(_bounds(f, INT64_MIN, INT64_MAX) if f is not None
+                                      else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
+    return {"boolean": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
+            "datetime": {"type": "string", "format": "date-time"},
+            "select": {"type": "string", "enum": list(f.option_values) if f is not None else []},
+            "attachment": {"type": "string", "maxLength": 36}}.get(kind, {"type": "string"})
+
+
+def _key_list(keys: list[str], *, signed: bool = False) -> str:
+    """A pattern for a comma-separated list of these keys (each optionally prefixed with ``-``)."""
+    one = ("-?" if signed else "") + "(?:" + "|".join(sorted(keys, key=len, reverse=True)) + ")"
+    return f"^(?:{one}(?:,{one})*)?$"
+
+
+def list_parameters(entity: Entity) -> list[dict[str, Any]]:
+    """The query of a list: paging, search, sort, fields, and one filter per field (equals)."""
+    system = {k: v for k, v in SYSTEM_FILTERABLE.items() if not (entity.child and k == "name")}
+    sortable = [*system, *(f.key for f in entity.stored_fields if not f.hidden
+                           and f.value_type not in ("multiselect", "json"))]
+    readable = [*system, *(f.key for f in entity.fields if not f.hidden)]
     params: list[dict[str, Any]] = [
         {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "search the search fields"},
-        {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "e.g. -due_date,name"},
-        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "sort", "in": "query", "schema": {"type": "string", "pattern": _key_list(sortable, signed=True)},
+         "description": "comma-separated keys, `-` for descending, e.g. -due_date,name"},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
         {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "keyset cursor (`next`)"},
-        {"name": "fields", "in": "query", "schema": {"type": "string"}, "description": "comma-separated keys"},
+        {"name": "fields", "in": "query", "schema": {"type": "string", "pattern": _key_list(readable)},
+         "description": "comma-separated keys"},
     ]
+    for key, kind in system.items():
+        params.append({"name": key, "in": "query", "schema": _filter_schema(system_field(key, kind), kind),
+                       "description": f"{key}: equals; also {key}__<op> with op in {', '.join(OPERATORS)}"})
     for f in entity.stored_fields:
         if f.hidden or f.value_type in ("multiselect", "json"):
             continue
-        params.append({"name": f.key, "in": "query", "schema": {"type": "string"},
+        params.append({"name": f.key, "in": "query", "schema": _filter_schema(f, f.value_type),
                        "description": f"{f.label.en}: equals; also {f.key}__<op> with op in {', '.join(OPERATORS)}"})
     return params
 
 
-def _blueprint_modules() -> list[Any]:
-    import importlib
-
-    from sunmao.web.app import BLUEPRINTS
-
-    return [importlib.import_module(spec) for spec in BLUEPRINTS]
+def _problem_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                       "detail": {"type": "string"},
+                       "errors": {"type": "object", "additionalProperties": {"type": "array",
+                                                                              "items": {"type": "string"}}}},
+        "required": ["type", "title", "status"],
+    }
 
 
 def build_document(snapshot: Snapshot | None) -> dict[str, Any]:
@@ -144,57 +258,25 @@ def build_document(snapshot: Snapshot | None) -> dict[str, Any]:
         info={"description": "Generated from the published metadata. Errors are application/problem+json."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    spec.components.schema("Problem", {
-        "type": "object",
-        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                       "detail": {"type": "string"},
-                       "errors": {"type": "object", "additionalProperties": {"type": "array",
-                                                                              "items": {"type": "string"}}}},
-        "required": ["type", "title", "status"],
-    })
-    problems = {str(code): {"description": text, "content": {"application/problem+json": {"schema": PROBLEM}}}
-                for code, text in ((401, "not signed in"), (403, "not allowed"), (404, "not found"),
-                                   (412, "stale If-Match version"), (422, "invalid data"))}
-    if snapshot is None:
-        return spec.to_dict()
-    for entity in snapshot.entities.values():
-        for name, schema in entity_schemas(entity, snapshot).items():
-            spec.components.schema(name, schema)
-    for entity in snapshot.top_entities:
-        out = {"$ref": f"#/components/schemas/{_name(entity, True)}"}
-        inp = {"$ref": f"#/components/schemas/{_name(entity, False)}"}
-        one = {"description": entity.label.en, "content": {"application/json": {"schema": out}},
-               "headers": {"ETag": {"schema": {"type": "string"}}}}
-        tag = entity.key
-        spec.tag({"name": tag, "description": f"{entity.label.zh} / {entity.label.en}"})
-        page = {"type": "object", "properties": {
-            "items": {"type": "array", "items": out}, "total": {"type": "integer"},
-            "total_capped": {"type": "boolean"}, "limit": {"type": "integer"}, "page": {"type": "integer"},
-            "next": {"type": "string"}}}
-        spec.path(path=f"/api/v1/{entity.key}", operations={
-            "get": {"tags": [tag], "summary": f"List {entity.label.en}", "operationId": f"list_{entity.key}",
-                    "parameters": _parameters(entity),
-                    "responses": {"200": {"description": "one page",
-                                          "content": {"application/json": {"schema": page}}},
-                                  **{k: problems[k] for k in ("401", "403", "422")}}},
-            "post": {"tags": [tag], "summary": f"Create {entity.label.en}", "operationId": f"create_{entity.key}",
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": inp}}},
-                     "responses": {"201": one, **{k: problems[k] for k in ("401", "403", "422")}}},
-        })
-        id_param = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        if_match = {"name": "If-Match", "in": "header", "schema": {"type": "string"},
-                    "description": 'the record version as ETag, e.g. "3"'}
-        spec.path(path=f"/api/v1/{entity.key}/{{record_id}}", parameters=[id_param], operations={
-            "get": {"tags": [tag], "operationId": f"get_{entity.key}",
-                    "responses": {"200": one, **{k: problems[k] for k in ("401", "403", "404")}}},
-            "patch": {"tags": [tag], "operationId": f"update_{entity.key}", "parameters": [if_match],
-                      "requestBody": {"required": True, "content": {"application/json": {"schema": inp}}},
-                      "responses": {"200": one, **problems}},
-            "delete": {"tags": [tag], "operationId": f"delete_{entity.key}", "parameters": [if_match],
-                       "responses": {"204": {"description": "moved to the recycle bin"}, **problems}},
-        })
-    for module in _blueprint_modules():  # a blueprint module may add its paths: ``openapi(spec)``
-        getattr(module, "openapi", lambda spec: None)(spec)
+    spec.components.schema("Problem", _problem_schema())
+    if snapshot is not None:
+        for entity in snapshot.entities.values():
+            for name, schema in entity_schemas(entity, snapshot).items():
+                spec.components.schema(name, schema)
+        for entity in snapshot.top_entities:
+            spec.tag({"name": entity.key, "description": f"{entity.label.zh} / {entity.label.en}"})
+    paths: dict[str, dict[str, Any]] = {"/api/v1/openapi.json": {"get": {
+        "summary": "This document", "operationId": "openapi", "security": [],
+        "responses": {"200": {"description": "the OpenAPI document", "content": json_content(ANY_OBJECT)}}}}}
+    for spec_name in BLUEPRINTS:
+        module = importlib.import_module(spec_name)
+        document = getattr(module, "openapi", None)
+        if document is not None:
+            for path, operations in document(snapshot).items():
+                paths.setdefault(path, {}).update(operations)
+    for path, operations in paths.items():
+        shared = operations.pop("parameters", None)
+        spec.path(path=path, operations=operations, **({"parameters": shared} if shared else {}))
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document

@@ -9,7 +9,8 @@ so a delivery rejected because a secret was wrong can be replayed once the secre
 while its signature still has to be right.
 
 Bearer tokens are secrets too: the stored copy of a delivery keeps only their SHA-256
-(``redact``), which is enough to verify them again on replay.
+(``redact``), which is enough to verify them again on replay; other credentials a sender happens
+to send along (cookies, API keys) are not kept at all.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from .model import Auth, TimestampCheck
 from .secrets import SecretStore, accepted_values
 
 REDACTED = "sha256:"
+REMOVED = "[redacted]"
+#: Names of headers and query parameters that carry credentials.
+CREDENTIAL = re.compile(r"auth|cookie|api[-_]?key|token|secret|passw|session|signature|credential", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(body|timestamp|header:[A-Za-z0-9_-]+)\}")
 
 
@@ -54,8 +58,28 @@ def _hashed(token: str) -> str:
     return REDACTED + hashlib.sha256(token.encode()).hexdigest()
 
 
+def verification_headers(auth: Auth) -> frozenset[str]:
+    """The headers verifying a delivery reads (lower-case): a replay of a delivery that was not
+    verified when received (its secret was not set yet) verifies it again from the stored copy."""
+    if auth.type == "hmac":
+        names = {auth.header, *(name.split(":", 1)[1] for name in _PLACEHOLDER.findall(auth.message)
+                                if name.startswith("header:"))}
+        if auth.timestamp is not None:
+            names.add(auth.timestamp.header)
+    elif auth.type == "standard_webhooks":
+        names = {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    elif auth.type == "bearer":
+        names = {auth.header}
+    else:
+        names = set()
+    return frozenset(n.lower() for n in names if n)
+
+
 def redact(auth: Auth, headers: dict[str, str], query: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Copies of headers and query fit to store: bearer tokens replaced by their SHA-256."""
+    """Copies of headers and query fit to store. A bearer token becomes its SHA-256 (enough to verify
+    it again on replay); signatures, their timestamps and the headers they sign stay as sent (a
+    signature proves one body only, and replay must check it); every other header or parameter
+    whose name suggests a credential (cookies, API keys, sessions, passwords) is removed."""
     headers, query = dict(headers), dict(query)
     if auth.type == "bearer":
         token = _token(auth, headers, query)
@@ -64,8 +88,13 @@ def redact(auth: Auth, headers: dict[str, str], query: dict[str, str]) -> tuple[
             headers[name] = _hashed(token) if token and not token.startswith(REDACTED) else _hashed(headers[name])
         if auth.query and auth.query in query:
             query[auth.query] = _hashed(query[auth.query])
-    if "authorization" in headers and not headers["authorization"].startswith(REDACTED):
-        headers["authorization"] = _hashed(headers["authorization"])
+    needed = verification_headers(auth)
+    for name in headers:
+        if name not in needed and CREDENTIAL.search(name):
+            headers[name] = REMOVED
+    for name in query:
+        if name != auth.query and CREDENTIAL.search(name):
+            query[name] = REMOVED
     return headers, query
 
 

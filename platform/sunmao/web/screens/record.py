@@ -21,6 +21,7 @@ from sunmao.i18n import Text
 from sunmao.meta.model import Entity
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
+from sunmao.web.files import disposition
 from sunmao.web.i18n import _, format_value_datetime
 from sunmao.web.screens import shell
 from sunmao.web.screens.editing import grid_columns
@@ -305,5 +306,5 @@ def print_pdf(entity: str, record_id: int, key: str | None = None) -> Response:
     titles = titles_for(shell.records(), shell.actor(), ce.entity, [record])
     pdf = render_pdf(snap, ce.entity, record, layout, language(), titles)
     filename = f"{record.get('name') or record_id}-{key or 'record'}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition("inline", filename),
+                                                              "X-Content-Type-Options": "nosniff"})

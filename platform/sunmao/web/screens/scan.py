@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, jsonify, request, send_file
+from flask import Response, jsonify, request
 
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
+from sunmao.web.files import send_stored
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
 from sunmao.web.screens.fields import title_field
@@ -199,5 +200,4 @@ def scan_label(key: str, document_id: int) -> Response:
         row = conn.execute(sa.select(sm.file).where(sm.file.c.id == file_id)).mappings().first()
     if row is None:
         raise NotFound(Text("面单文件不存在", "the label file is missing"))
-    return send_file(context().runtime.db.data_dir("files") / row["id"], mimetype=row["content_type"],
-                     download_name=row["name"])
+    return send_stored(context().runtime.db.data_dir("files") / row["id"], row["name"], row["content_type"])
