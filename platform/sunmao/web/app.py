@@ -18,17 +18,20 @@ from flask import Flask, Response, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from sunmao import accounts
 from sunmao.errors import SunmaoError, ValidationFailed
 from sunmao.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, pick_language
+from sunmao.jobs.health import health
 from sunmao.records import RecordService
 from sunmao.records.messages import out_of_range
 from sunmao.records.values import INT64_MAX
 from sunmao.runtime import Runtime
 from sunmao.snapshot import Snapshot
 from sunmao.web.jsonio import SunmaoJSONProvider
+from sunmao.web.security import security_headers
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 
@@ -216,8 +219,21 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
                 request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
 
+    app.after_request(security_headers)
+    hops = int(os.environ.get("SUNMAO_PROXY_HOPS", "0") or 0)
+    if hops:  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (scheme, client address, HSTS)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "version": version}
+    def healthz() -> Response:
+        """Database, Redis, outbox lag and job backlog: 503 only when the database does not answer."""
+        try:
+            status, report = health(runtime.db)
+        except ValueError as exc:  # a mistyped SUNMAO_JOBS_* setting
+            status, report = 200, {"status": "degraded", "reasons": [str(exc)]}
+        response = app.json.response({**report, "version": version})
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     return app
