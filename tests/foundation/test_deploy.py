@@ -15,7 +15,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 import yaml
 
 from sunmao.cli import main as cli
@@ -64,7 +63,8 @@ def test_the_web_units_command_line_serves_healthz(tmp_path: Path) -> None:
                     raise AssertionError(server.stdout.read().decode()[-3000:]) from None
                 time.sleep(0.2)
         assert b'"status":"ok"' in body.replace(b" ", b"")
-        assert headers["X-Content-Type-Options"] == "nosniff" and "frame-ancestors" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors" in headers["Content-Security-Policy"]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
