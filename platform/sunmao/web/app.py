@@ -7,6 +7,7 @@ as problem+json, who the caller is, and the blueprints. Each blueprint is one ki
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
 from collections.abc import Collection
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
@@ -22,7 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from sunmao import accounts
-from sunmao.errors import SunmaoError, ValidationFailed
+from sunmao.errors import SunmaoError, Unavailable, ValidationFailed
 from sunmao.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, pick_language
 from sunmao.jobs.health import health
 from sunmao.records import RecordService
@@ -30,9 +32,11 @@ from sunmao.records.messages import out_of_range
 from sunmao.records.values import INT64_MAX
 from sunmao.runtime import Runtime
 from sunmao.snapshot import Snapshot
+from sunmao.storage.faults import unavailable
 from sunmao.web.jsonio import SunmaoJSONProvider
 from sunmao.web.security import security_headers
 
+log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 
 #: Modules with a ``blueprint``, one kind of page each; ``CSRF_EXEMPT = True`` for token/signature auth,
@@ -91,7 +95,18 @@ def problem(error: SunmaoError) -> Response:
                                           mimetype="application/problem+json")
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sunmao"'
+    if isinstance(error, Unavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def _database_fault(exc: sa.exc.DBAPIError) -> Response:
+    """A full disk, a cut connection or a busy database is a 503 to retry; any other error stays a 500."""
+    error = unavailable(exc)
+    if error is None:
+        raise exc
+    log.warning("database unavailable: %s", exc.orig)
+    return problem(error)
 
 
 _HTTP_TITLES = {
@@ -203,6 +218,7 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.url_value_preprocessor(_ids_in_range)
     app.before_request(_load_user)
     app.register_error_handler(SunmaoError, problem)
+    app.register_error_handler(sa.exc.DBAPIError, _database_fault)
     app.register_error_handler(HTTPException, _http_error)
 
     token_blueprints = set()
