@@ -89,3 +89,17 @@ def test_the_audit_trail_is_append_only_whoever_asks(lab: Runtime) -> None:
         assert conn.execute(sa.select(sa.func.count()).select_from(sm.audit)).scalar_one() == before
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), lab.db.write() as conn:
         conn.execute(sm.audit.delete())
+
+
+def test_a_secret_in_a_log_record_is_caught(lab: Runtime) -> None:
+    """The suite-wide check (tests/conftest.py) has teeth: a stored secret in any log line is a leak."""
+    import logging
+
+    from sunmao.jobs.secrets import secret_store
+    from tests import conftest
+
+    secret_store(lab.db).set("probe_secret", "sk_live_7Hq2mZ9pXw")
+    logging.getLogger("sunmao.probe").warning("calling the ERP with key %s", "sk_live_7Hq2mZ9pXw")
+    caught = list(conftest._LEAKS)
+    conftest._LEAKS.clear()
+    assert caught == ["sunmao.probe: a stored secret (sk_…) in a WARNING record"]
