@@ -17,7 +17,6 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,11 +26,13 @@ try:
 except ImportError:  # run from a checkout without an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "platform"))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import pg_schema  # noqa: E402
+
 from sunmao.records.query import COUNT_CAP, ListQuery
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 QUICK = "--quick" in sys.argv
 ORDERS = 50_000 if QUICK else int(os.environ.get("ORDERS", "1000000"))
 CUSTOMERS = max(ORDERS // 50, 100)
@@ -115,52 +116,43 @@ def trigram_indexes(runtime: Runtime) -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    admin = sa.create_engine(PG_URL)
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - no server, no bench
-        print(f"[PostgreSQL] skipped: {str(exc).splitlines()[0]}")
-        return
-    try:
-        runtime = Runtime(f"{PG_URL}?options=-csearch_path%3D{schema}")
-        runtime.setup()
-        runtime.install_app(app_path("order_management"))
-        started = time.perf_counter()
-        generate(runtime)
-        print(f"generated {ORDERS:,} orders and {CUSTOMERS:,} customers in {time.perf_counter() - started:.1f} s")
-        indexes = trigram_indexes(runtime)
-        print(f"trigram indexes declared from search fields: {', '.join(n for n, _ in indexes)}")
-        records = runtime.records()
+    with pg_schema() as url:
+        if url is not None:
+            run(url)
 
-        def ours(text: str) -> int:
-            return records.list("order", ListQuery(search=text, sort=[("id", True)], limit=50))["total"]
 
-        rows = []
-        for label, text in SEARCHES.items():
-            found, expected = ours(text), hand(runtime, text)
-            assert found == expected, f"{label}: ours found {found}, by hand {expected}"
-            rows.append((label, found, p95(lambda t=text: ours(t)), p95(lambda t=text: hand(runtime, t))))
-        with runtime.db.write() as conn:  # the engine's query as it was: no trigram index to serve it
-            for name, _ in indexes:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        before = {label: p95(lambda t=text: ours(t))[0] for label, text in SEARCHES.items()}
+def run(url: str) -> None:
+    runtime = Runtime(url)
+    runtime.setup()
+    runtime.install_app(app_path("order_management"))
+    started = time.perf_counter()
+    generate(runtime)
+    print(f"generated {ORDERS:,} orders and {CUSTOMERS:,} customers in {time.perf_counter() - started:.1f} s")
+    indexes = trigram_indexes(runtime)
+    print(f"trigram indexes declared from search fields: {', '.join(n for n, _ in indexes)}")
+    records = runtime.records()
 
-        print(f"\nsearch over {ORDERS:,} orders (PostgreSQL; p95 / median ms over {REPEAT} runs; page of 50 "
-              f"+ count capped at {COUNT_CAP:,})")
-        print(f"{'search':36} {'found':>7} {'ours p95':>9} {'hand p95':>9} {'ratio':>6} {'no index':>9}  goal")
-        for label, found, (ours_p95, _), (hand_p95, _) in rows:
-            ratio = ours_p95 / hand_p95
-            met = "met" if ours_p95 < 100 and ratio <= 1.5 else "NOT met"
-            print(f"{label:36} {found:>7} {ours_p95:>9.1f} {hand_p95:>9.1f} {ratio:>5.2f}× {before[label]:>9.1f}  "
-                  f"{met}")
-        runtime.db.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    def ours(text: str) -> int:
+        return records.list("order", ListQuery(search=text, sort=[("id", True)], limit=50))["total"]
 
+    rows = []
+    for label, text in SEARCHES.items():
+        found, expected = ours(text), hand(runtime, text)
+        assert found == expected, f"{label}: ours found {found}, by hand {expected}"
+        rows.append((label, found, p95(lambda t=text: ours(t)), p95(lambda t=text: hand(runtime, t))))
+    with runtime.db.write() as conn:  # the engine's query as it was: no trigram index to serve it
+        for name, _ in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    before = {label: p95(lambda t=text: ours(t))[0] for label, text in SEARCHES.items()}
+
+    print(f"\nsearch over {ORDERS:,} orders (PostgreSQL; p95 / median ms over {REPEAT} runs; page of 50 "
+          f"+ count capped at {COUNT_CAP:,})")
+    print(f"{'search':36} {'found':>7} {'ours p95':>9} {'hand p95':>9} {'ratio':>6} {'no index':>9}  goal")
+    for label, found, (ours_p95, _), (hand_p95, _) in rows:
+        ratio = ours_p95 / hand_p95
+        met = "met" if ours_p95 < 100 and ratio <= 1.5 else "NOT met"
+        print(f"{label:36} {found:>7} {ours_p95:>9.1f} {hand_p95:>9.1f} {ratio:>5.2f}× {before[label]:>9.1f}  {met}")
+    runtime.db.dispose()
 
 if __name__ == "__main__":
     main()
