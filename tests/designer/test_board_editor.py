@@ -106,3 +106,18 @@ def test_a_designer_without_the_entity_rights_is_told_so(plant: Runtime) -> None
     draft, _doc = new_draft(dora)
     shown = preview(dora, draft, bar())
     assert shown.status_code == 200 and "figure" not in shown.json and shown.json["denied"]
+
+
+def test_the_editor_offers_the_fields_a_widget_may_use(plant: Runtime) -> None:
+    """Stored, visible fields with their value types, one link away, and a row's parent."""
+    from sunmao.designer import boards
+
+    apps, _texts = plant.current_apps()
+    snap = boards.snapshot(plant, apps, 1)
+    fields = {e: {f["path"]: f["type"] for f in found} for e, found in boards.query_fields(snap).items()}
+    order = fields["order"]
+    assert order["amount"] == "decimal" and order["status"] == "select" and order["order_date"] == "date"
+    assert order["customer.grade"] == "select" and order["created_at"] == "datetime"
+    assert "lines" not in order  # a table is not a column
+    assert fields["order_line"]["parent.order_date"] == "date" and "name" not in fields["order_line"]
+    assert boards.snapshot(plant, apps, 1) is snap  # editing a board does not recompile the rest

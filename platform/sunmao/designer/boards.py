@@ -113,7 +113,15 @@ def preview(runtime: Any, apps: Mapping[str, Mapping[str, Any]], base_version: i
     wid = str(widget.get("id") or "?")
     title = Text.of(widget["title"]) if isinstance(widget.get("title"), dict) else Text(wid, wid)
     doc = {**board, "widgets": [widget]}
-    problems = [p for p in validate_document(doc, address, kind="dashboard") if p.path.startswith("$.widgets[0]")]
+    found = validate_document(doc, address, kind="dashboard")
+    problems = [p for p in found if p.path.startswith("$.widgets[0]")]
+    elsewhere = [p for p in found if not p.path.startswith("$.widgets[0]")]
+    if elsewhere:  # the board itself (its filters, roles...) must be sound before a widget of it can run
+        first = elsewhere[0]
+        raise ValidationFailed(Text(f"看板 {address} 本身有问题，先修正才能预览：{first.path}：{first.message}",
+                                    f"the board {address} has problems of its own; fix them to preview: "
+                                    f"{first.path}: {first.message}"),
+                               errors={p.path.removeprefix("$."): [Text(p.message, p.message)] for p in elsewhere})
     snap = snapshot(runtime, apps, base_version)
     compiled = None
     if not problems:
