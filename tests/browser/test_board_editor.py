@@ -94,6 +94,16 @@ def test_e_a_manager_adds_a_chart_in_the_designer_and_sees_it_on_the_board(tab: 
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "designer-board-editor-desktop.png"), full_page=True)
 
+    # an edit like any other: a widget added by mistake goes away with undo
+    page.select_option("[data-dz-new-type]", "number")
+    page.click("[data-dz-add-widget]")
+    expect(cells).to_have_count(12)
+    saved(t)
+    page.click("[data-dz-undo]")
+    expect(cells).to_have_count(11)
+    expect(page.locator('[data-dz-cell="number_1"]')).to_have_count(0)
+    saved(t)
+
     version = check_and_publish(t, draft, "作战室：按渠道订单柱状图")
     assert version >= 2
 

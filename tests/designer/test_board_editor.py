@@ -121,3 +121,19 @@ def test_the_editor_offers_the_fields_a_widget_may_use(plant: Runtime) -> None:
     assert "lines" not in order  # a table is not a column
     assert fields["order_line"]["parent.order_date"] == "date" and "name" not in fields["order_line"]
     assert boards.snapshot(plant, apps, 1) is snap  # editing a board does not recompile the rest
+
+
+@pytest.mark.parametrize("widget", [
+    {}, {"id": 5}, {"id": "w", "type": "bar"}, {"id": "w", "type": "bar", "title": "x", "query": "order"},
+    {"id": "w", "type": "bar", "title": {"zh": "x", "en": "x"}, "query": {"entity": "nothing"}},
+    {"id": "w", "type": "bar", "title": {"zh": "x", "en": "x"}, "query": {"entity": "order", "measures": [
+        {"key": "k", "op": "duration", "from": "nope", "to": "draft"}], "group_by": [{"field": "customer.grade",
+                                                                                      "bucket": "week"}]}},
+    {"id": "w", "type": "heatmap", "title": {"zh": "x", "en": "x"}, "query": {"entity": "order", "measures": [
+        {"key": "k", "op": "count"}], "group_by": [{"field": "status"}]}},
+])
+def test_a_malformed_widget_is_a_422_never_a_500(ops: Api, widget: dict[str, Any]) -> None:
+    draft, _doc = new_draft(ops)
+    refused = preview(ops, draft, widget)
+    assert refused.status_code == 422, refused.json
+    assert refused.json["errors"] and all(k.startswith("widgets.") for k in refused.json["errors"])

@@ -335,7 +335,7 @@
     panel.appendChild(D.el("h3", {text: W.measures}));
     var list = D.el("div", {"data-dz-measures": ""});
     q.measures.forEach(function (m, i) {
-      if (OPS.indexOf(m.op) < 0) {
+      if (advanced(q, m)) {
         list.appendChild(D.el("div", {"class": "dz-list-row"}, [D.el("span", {text: D.text(m.label) || m.key}),
           D.el("small", {"class": "muted", text: m.op + " " + W.m_other})]));
         return;
@@ -478,6 +478,14 @@
         o.scope || "china", function (v) { set("scope", v); })));
     }
     if (box.children.length) { panel.appendChild(D.el("h3", {text: W.chart_options})); panel.appendChild(box); }
+  }
+
+  /* Measures the panel leaves as they are (edited as JSON): other ops, conditions (``when``), formula
+   * helpers, and any measure a formula names — renaming its key would break the formula. */
+  function advanced(q, m) {
+    if (OPS.indexOf(m.op) < 0 || m.when || m.show === false || m.p !== undefined) return true;
+    var named = JSON.stringify(q.measures.filter(function (x) { return x.op === "formula"; }).map(function (x) { return x.formula; }));
+    return named.indexOf('"var":"' + m.key + '"') >= 0 || named.indexOf('"var":["' + m.key + '"') >= 0;
   }
 
   /* A measure's key and label follow what it measures (keys stay unique; sorts follow renames). */
