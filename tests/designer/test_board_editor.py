@@ -137,3 +137,29 @@ def test_a_malformed_widget_is_a_422_never_a_500(ops: Api, widget: dict[str, Any
     refused = preview(ops, draft, widget)
     assert refused.status_code == 422, refused.json
     assert refused.json["errors"] and all(k.startswith("widgets.") for k in refused.json["errors"])
+
+
+def test_the_board_page_opens_the_board_editor_and_json_on_request(plant: Runtime, ops: Api) -> None:
+    import json
+    import re
+
+    from sunmao import accounts
+    from sunmao.web import create_wsgi
+    from tests.screens.conftest import Browser
+
+    draft, _doc = new_draft(ops)
+    accounts.create_user(plant.db, "zhou", demo.PASSWORD, ["manager"])
+    accounts.create_user(plant.db, "opsweb", demo.PASSWORD, ["designer", "manager"])
+    wsgi = create_wsgi(plant)
+    page = Browser(wsgi).login("opsweb").get(f"/designer/drafts/{draft}/doc/{WAR_ROOM}")
+    assert page.status_code == 200
+    assert "data-dz-board-grid" in page.text and 'src="/dashboards/plotly.min.js"' in page.text
+    assert not re.search(r'src="(https?:)?//', page.text)  # plotly.js from the app, never a CDN
+    setup = json.loads(re.search(r'<script type="application/json" id="dz-setup">(.*?)</script>', page.text,
+                                 re.S).group(1))
+    assert {"order", "customer"} <= {e["key"] for e in setup["board_entities"]}
+    assert {"path": "amount", "type": "decimal", "label": {"zh": "订单金额", "en": "Order amount"}} in \
+        setup["board_fields"]["order"]
+    raw = Browser(wsgi).login("opsweb").get(f"/designer/drafts/{draft}/doc/{WAR_ROOM}?raw=1")
+    assert raw.status_code == 200 and "data-dz-board-grid" not in raw.text
+    assert Browser(wsgi).login("zhou").get(f"/designer/drafts/{draft}/doc/{WAR_ROOM}").status_code == 403
