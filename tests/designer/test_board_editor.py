@@ -163,3 +163,24 @@ def test_the_board_page_opens_the_board_editor_and_json_on_request(plant: Runtim
     raw = Browser(wsgi).login("opsweb").get(f"/designer/drafts/{draft}/doc/{WAR_ROOM}?raw=1")
     assert raw.status_code == 200 and "data-dz-board-grid" not in raw.text
     assert Browser(wsgi).login("zhou").get(f"/designer/drafts/{draft}/doc/{WAR_ROOM}").status_code == 403
+
+
+def test_the_preview_runs_under_the_callers_row_scope(plant: Runtime, ops: Api) -> None:
+    """A sales rep who may design sees in the preview what the board shows them: their own orders."""
+    import sqlalchemy as sa
+
+    orders = plant.snapshot().tables["order"]
+    with plant.db.write() as conn:  # four orders of another rep: not lin's to see
+        ids = [r.id for r in conn.execute(sa.select(orders.c.id).order_by(orders.c.id).limit(4))]
+        conn.execute(orders.update().where(orders.c.id.in_(ids)).values(sales_rep="wang"))
+    rep = make_api(plant, "lin", ["designer", "sales"])
+    draft, doc = new_draft(rep)
+    widget = next(w for w in doc["widgets"] if w["id"] == "by_channel")
+    for who in (ops, rep):
+        shown = preview(who, draft, widget)
+        board = who.get("/dashboards/war_room/w/by_channel")
+        assert shown.status_code == board.status_code == 200
+        assert {k: v for k, v in shown.json.items() if k != "cached"} == \
+            {k: v for k, v in board.json.items() if k != "cached"}
+    counted = [sum(preview(who, draft, widget).json["figure"]["data"][0]["values"]) for who in (ops, rep)]
+    assert counted == [14, 10]
