@@ -386,6 +386,22 @@ def field_conversions(draft_id: int, entity: str, field_id: str) -> Response:
     return reply(operations.conversions(context().runtime, entity, doc))
 
 
+@blueprint.post("/drafts/<int:draft_id>/preview/widget")
+def preview_widget(draft_id: int) -> Response:
+    """One widget of a draft's board run on the real data as the caller: the board page's JSON
+    (a Plotly figure, a number card or a table); 422 naming the widget and the field when its
+    query does not compile."""
+    from sunmao.designer import boards
+    from sunmao.web.app import language
+
+    designer()
+    data = body()
+    store = drafts()
+    info = store.info(draft_id)
+    return reply(boards.preview(context().runtime, store.documents(draft_id), info.base_version,
+                                str(data.get("address") or ""), data.get("widget"), g.user.actor, language()))
+
+
 @blueprint.get("/entities/<entity>/archived")
 def archived(entity: str) -> Response:
     designer()
