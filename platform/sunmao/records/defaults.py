@@ -46,12 +46,12 @@ def complete(ctx: Context, ce: CompiledEntity, record: dict[str, Any], *, new: b
                     record[f.key] = literal
                 else:
                     if ce.lookups:
-                        _look_up(ctx, ce, conn, record, data, cache)
-                    record[f.key] = _default(ce, f, formula, data, errors, prefix)
+                        _look_up(ctx, ce, conn=conn, record=record, data=data, cache=cache)
+                    record[f.key] = _default(ce, f, formula, data=data, errors=errors, prefix=prefix)
                 if data is not record:
                     data[f.key] = record[f.key]
         if ce.lookups:
-            _look_up(ctx, ce, conn, record, data, cache)
+            _look_up(ctx, ce, conn=conn, record=record, data=data, cache=cache)
     for f in ce.entity.table_fields:
         child = ctx.child(f)
         rows = record.get(f.key) or []
@@ -72,7 +72,7 @@ def complete(ctx: Context, ce: CompiledEntity, record: dict[str, Any], *, new: b
     checks.judge(ce.checks, record, data=data, errors=errors, prefix=prefix)
 
 
-def _default(ce: CompiledEntity, f: Field, formula: Any, data: Any, errors: Errors, prefix: str) -> Any:
+def _default(ce: CompiledEntity, f: Field, formula: Any, *, data: Any, errors: Errors, prefix: str) -> Any:
     ok, value = evaluate(formula, data, errors=errors, path=join(prefix, f.key), rule_name=f"{ce.key}.{f.key}.default")
     try:
         return coerce_result(f, value) if ok else None
@@ -95,11 +95,11 @@ def follow(ctx: Context, ce: CompiledEntity, *, conn: sa.Connection, before: Map
             continue
         if old_data is None:
             old_data = dict(linked(ctx, ce, before, conn=conn, cache=cache))
-        if _default(ce, f, formula, old_data, Errors(), prefix) != before.get(f.key):
+        if _default(ce, f, formula, data=old_data, errors=Errors(), prefix=prefix) != before.get(f.key):
             continue  # set by someone: theirs to keep
         if new_data is None:
             new_data = dict(linked(ctx, ce, after, conn=conn, cache=cache))
-        after[f.key] = new_data[f.key] = _default(ce, f, formula, new_data, errors, prefix)
+        after[f.key] = new_data[f.key] = _default(ce, f, formula, data=new_data, errors=errors, prefix=prefix)
 
 
 def compute_one(ce: CompiledEntity, f: Field, fn: Any, *, record: dict[str, Any], data: dict[str, Any],
@@ -142,22 +142,22 @@ def linked(ctx: Context, ce: CompiledEntity, record: Mapping[str, Any], *, conn:
         target_id = record.get(f.key)
         if target_id is not None:
             data[f.key] = cache.rows[(f.to or "", target_id)]
-    _look_up(ctx, ce, conn, record, data, cache)
+    _look_up(ctx, ce, conn=conn, record=record, data=data, cache=cache)
     return data
 
 
-def _look_up(ctx: Context, ce: CompiledEntity, conn: sa.Connection | None, record: Mapping[str, Any],
+def _look_up(ctx: Context, ce: CompiledEntity, *, conn: sa.Connection | None, record: Mapping[str, Any],
              data: dict[str, Any], cache: Links) -> None:
     """Put each look-up's record (or None) into ``data``; found again only when the values it
     reads changed since (a default filled the order date meanwhile)."""
     for lookup in ce.lookups:
         key = (ce.key, lookup.key, lookup.params(record))
         if key not in cache.found:
-            cache.found[key] = _find(ctx, conn, lookup, record, data)
+            cache.found[key] = _find(ctx, lookup, conn=conn, record=record, data=data)
         data[lookup.key] = cache.found[key]
 
 
-def _find(ctx: Context, conn: sa.Connection | None, lookup: CompiledLookup, record: Mapping[str, Any],
+def _find(ctx: Context, lookup: CompiledLookup, *, conn: sa.Connection | None, record: Mapping[str, Any],
           data: Mapping[str, Any]) -> dict[str, Any] | None:
     if lookup.when is not None:
         try:

@@ -37,19 +37,18 @@ def create(ctx: Context, ce: CompiledEntity, *, payloads: list[Any], actor: Acto
     ``trusted_links``: whole rows of live records that ``conn``'s transaction has just read, by
     (entity, id) — links to them are neither read nor checked again. ``history``: the records
     bring their workflow state (a history import) instead of starting in the initial one."""
-    try:
-        return _create(ctx, ce, payloads, actor, skip_read_only, prefixed, conn, history, trusted_links)
-    except sa.exc.IntegrityError as exc:
-        raise persist.integrity_conflict(exc) from None
+    with persist.conflicts():
+        return _create(ctx, ce, payloads=payloads, actor=actor, skip_read_only=skip_read_only, prefixed=prefixed,
+                       outer=conn, history=history, trusted_links=trusted_links)
 
 
-def _create(ctx: Context, ce: CompiledEntity, payloads: list[Any], actor: Actor, skip_read_only: bool,
+def _create(ctx: Context, ce: CompiledEntity, *, payloads: list[Any], actor: Actor, skip_read_only: bool,
             prefixed: bool, outer: sa.Connection | None, history: bool,
             trusted_links: Mapping[tuple[str, int], Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     errors = Errors()
     prefixes = [f"[{i}]" if prefixed else "" for i in range(len(payloads))]
     locked = checks.locked(ce, actor, "create")
-    records = [parse.parse(ctx, ce, p, partial=False, internal=skip_read_only, errors=errors, prefix=pre,
+    records = [parse.parse(ctx, ce, p, partial=False, skip_read_only=skip_read_only, errors=errors, prefix=pre,
                            locked=locked) for p, pre in zip(payloads, prefixes, strict=True)]
     workflow = ctx.workflow(ce)
     if workflow is not None:
@@ -83,7 +82,7 @@ def _create(ctx: Context, ce: CompiledEntity, payloads: list[Any], actor: Actor,
         ids = persist.insert(conn, ce, rows)
         results = [{**row, "id": record_id} for row, record_id in zip(rows, ids, strict=True)]
         for f in ce.entity.table_fields:
-            persist.insert_children(ctx, conn, f, records, results)
+            persist.insert_children(ctx, conn, f, records=records, results=results)
         pending: list[journal.Entry] = []
         dumped = [dump(ctx, ce, r) for r in results]
         journal.add(ctx, pending, ce, action="created", actor=actor, now=now, dumped=dumped,
@@ -103,20 +102,19 @@ def update(ctx: Context, ce: CompiledEntity, *, record_id: int, patch: Any, acto
     ``pending``: the caller's journal entries (a roll-up refresh joins those of the write that
     caused it: one multi-row insert each); otherwise written here. ``read``: rows this
     transaction read already (see :func:`.persist.current`)."""
-    try:
-        return _update(ctx, ce, record_id, patch, actor, expected_version, skip_read_only, transition, comment,
-                       conn, depth, pending, read)
-    except sa.exc.IntegrityError as exc:
-        raise persist.integrity_conflict(exc) from None
+    with persist.conflicts():
+        return _update(ctx, ce, record_id=record_id, patch=patch, actor=actor, expected_version=expected_version,
+                       skip_read_only=skip_read_only, transition=transition, comment=comment, outer=conn,
+                       depth=depth, outer_pending=pending, read=read)
 
 
-def _update(ctx: Context, ce: CompiledEntity, record_id: int, patch: Any, actor: Actor,
+def _update(ctx: Context, ce: CompiledEntity, *, record_id: int, patch: Any, actor: Actor,
             expected_version: int | None, skip_read_only: bool, transition: str | None, comment: str | None,
             outer: sa.Connection | None, depth: int, outer_pending: list[journal.Entry] | None,
             read: Links | None) -> dict[str, Any]:
     errors = Errors()
     locked = checks.locked(ce, actor, "update")
-    changes = parse.parse(ctx, ce, patch, partial=True, internal=skip_read_only, errors=errors)
+    changes = parse.parse(ctx, ce, patch, partial=True, skip_read_only=skip_read_only, errors=errors)
     workflow = ctx.workflow(ce)
     checks.state_untouched(workflow, changes, transition, errors=errors)
     errors.raise_if_any()

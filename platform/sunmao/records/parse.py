@@ -23,9 +23,9 @@ from sunmao.records.messages import CATALOG
 from sunmao.records.schema import schema_field
 
 
-def parse(ctx: Context, ce: CompiledEntity, payload: Any, *, partial: bool, internal: bool, errors: Errors,
+def parse(ctx: Context, ce: CompiledEntity, payload: Any, *, partial: bool, skip_read_only: bool, errors: Errors,
           prefix: str = "", locked: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The typed values of ``payload`` (``partial``: an edit, only what is sent). ``internal``
+    """The typed values of ``payload`` (``partial``: an edit, only what is sent). ``skip_read_only``
     callers (workflow, jobs) may set read-only fields; ``locked`` fields the actor's roles may not set."""
     if not isinstance(payload, Mapping):
         errors.add(prefix or RECORD, CATALOG["invalid_object"])
@@ -41,17 +41,17 @@ def parse(ctx: Context, ce: CompiledEntity, payload: Any, *, partial: bool, inte
                 continue  # system values (id, name, version...) are the service's to set
             known = ", ".join(x.key for x in entity.fields if x.is_input)
             errors.add(join(prefix, key), Text(f"未知字段；可用字段：{known}", f"unknown field; known fields: {known}"))
-        elif f.type == "computed" or (f.read_only and not internal):
+        elif f.type == "computed" or (f.read_only and not skip_read_only):
             errors.add(join(prefix, key), CATALOG["read_only"])
         elif key in locked:
             errors.add(join(prefix, key), CATALOG["role_read_only"])
         else:
             clean[key] = value
-    internal_only = {f.key: clean.pop(f.key) for f in entity.fields if f.read_only and f.key in clean}
+    read_only_values = {f.key: clean.pop(f.key) for f in entity.fields if f.read_only and f.key in clean}
     tables = {f.key: clean.pop(f.key) for f in entity.table_fields if f.key in clean}
-    loaded = _load(ce, clean, errors, prefix)
-    if internal_only:
-        loaded.update(_load_internal(ce, internal_only, errors, prefix))
+    loaded = _load(ce, clean, errors=errors, prefix=prefix)
+    if read_only_values:
+        loaded.update(_load_read_only(ce, read_only_values, errors=errors, prefix=prefix))
     for key, rows in tables.items():
         child = ctx.child(entity.by_key[key])
         if rows is None:
@@ -60,13 +60,13 @@ def parse(ctx: Context, ce: CompiledEntity, payload: Any, *, partial: bool, inte
         if not isinstance(rows, list):
             errors.add(join(prefix, key), CATALOG["invalid_rows"])
             continue
-        loaded[key] = [parse(ctx, child, row, partial=False, internal=internal, errors=errors,
+        loaded[key] = [parse(ctx, child, row, partial=False, skip_read_only=skip_read_only, errors=errors,
                              prefix=f"{join(prefix, key)}[{i}]") | _row_id(row)
                        for i, row in enumerate(rows)]
     return loaded
 
 
-def _load(ce: CompiledEntity, values: dict[str, Any], errors: Errors, prefix: str) -> dict[str, Any]:
+def _load(ce: CompiledEntity, values: dict[str, Any], *, errors: Errors, prefix: str) -> dict[str, Any]:
     """Each value through its field's marshmallow field (type, constraints, both languages'
     messages). The schema's own loop adds nothing here — unknown, computed and read-only keys
     are sorted out above and no field is required at this stage — so it is skipped."""
@@ -80,7 +80,7 @@ def _load(ce: CompiledEntity, values: dict[str, Any], errors: Errors, prefix: st
     return loaded
 
 
-def _load_internal(ce: CompiledEntity, values: dict[str, Any], errors: Errors, prefix: str) -> dict[str, Any]:
+def _load_read_only(ce: CompiledEntity, values: dict[str, Any], *, errors: Errors, prefix: str) -> dict[str, Any]:
     """Read-only fields set by trusted callers (workflow, jobs) are still type-checked."""
     out = {}
     for key, value in values.items():
@@ -107,7 +107,7 @@ def merge(ctx: Context, ce: CompiledEntity, *, conn: sa.Connection, current: Map
         merged[f.key] = [dict(r) for r in current.get(f.key, [])]
     for key, value in changes.items():
         if key in merged and ce.entity.by_key[key].type == "table":
-            merged[key] = _merge_rows(ce.entity.by_key[key], current.get(key, []), value, errors)
+            merged[key] = _merge_rows(ce.entity.by_key[key], current.get(key, []), value, errors=errors)
         else:
             merged[key] = value
     if not changes:
@@ -127,7 +127,7 @@ def merge(ctx: Context, ce: CompiledEntity, *, conn: sa.Connection, current: Map
     return merged
 
 
-def _merge_rows(f: Field, current: list[dict[str, Any]], rows: list[dict[str, Any]], errors: Errors
+def _merge_rows(f: Field, current: list[dict[str, Any]], rows: list[dict[str, Any]], *, errors: Errors
                 ) -> list[dict[str, Any]]:
     """A patch's rows replace the list; a row with an ``id`` keeps (and updates) that stored row."""
     by_id = {r["id"]: r for r in current}

@@ -9,7 +9,8 @@ recycle bin and back (:func:`mark_deleted`). No checks here: the earlier stages 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -115,7 +116,7 @@ def insert(conn: sa.Connection, ce: CompiledEntity, rows: list[dict[str, Any]]) 
     return [r[0] for r in conn.execute(ce.statements.insert_many, rows)]
 
 
-def insert_children(ctx: Context, conn: sa.Connection, f: Field, records: Sequence[Mapping[str, Any]],
+def insert_children(ctx: Context, conn: sa.Connection, f: Field, *, records: Sequence[Mapping[str, Any]],
                     results: list[dict[str, Any]]) -> None:
     """The rows of new records: one multi-row insert for the whole batch, ids put back in order."""
     child = ctx.child(f)
@@ -176,8 +177,12 @@ def mark_deleted(conn: sa.Connection, ce: CompiledEntity, *, record_id: int, ver
         raise ConflictError(Text("记录刚被他人修改", "the record was changed at the same moment"))
 
 
-def integrity_conflict(exc: sa.exc.IntegrityError) -> ConflictError:
-    """A constraint that a concurrent writer broke between our checks and our insert."""
-    return ConflictError(Text("保存时与同时进行的另一次修改冲突（唯一值已被占用），未保存任何内容；请重试",
-                              "a simultaneous change broke a constraint (a unique value was taken); nothing "
-                              "was saved — try again"), constraint=str(exc.orig).splitlines()[0][:200])
+@contextmanager
+def conflicts() -> Iterator[None]:
+    """A constraint that a concurrent writer broke between our checks and our write is a Conflict."""
+    try:
+        yield
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(Text("保存时与同时进行的另一次修改冲突（唯一值已被占用），未保存任何内容；请重试",
+                                 "a simultaneous change broke a constraint (a unique value was taken); nothing "
+                                 "was saved — try again"), constraint=str(exc.orig).splitlines()[0][:200]) from None

@@ -14,7 +14,7 @@ from sunmao.records.context import Context
 from sunmao.records.values import SYSTEM_OUT, json_value
 
 
-def dump(ctx: Context, ce: CompiledEntity, record: Mapping[str, Any], fields: Iterable[str] | None = None,
+def dump(ctx: Context, ce: CompiledEntity, record: Mapping[str, Any], *, fields: Iterable[str] | None = None,
          hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The JSON form of a stored record (system fields first, then fields in metadata order);
     ``hidden`` are the fields the reader's roles may not see."""

@@ -110,7 +110,7 @@ class RecordService:
              hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The JSON form of a stored record (system fields first, then fields in metadata order);
         ``hidden`` are the fields the reader's roles may not see."""
-        return present.dump(self._ctx, ce, record, fields, hidden)
+        return present.dump(self._ctx, ce, record, fields=fields, hidden=hidden)
 
     # -- trying a write without writing -------------------------------------------------------
 
@@ -124,7 +124,7 @@ class RecordService:
         ce = self.compiled(entity_key)
         checks.authorize(actor, ce, "create")
         errors = Errors()
-        record = parse.parse(self._ctx, ce, payload, partial=False, internal=skip_read_only, errors=errors)
+        record = parse.parse(self._ctx, ce, payload, partial=False, skip_read_only=skip_read_only, errors=errors)
         with self.db.read() as conn:
             defaults.complete(self._ctx, ce, record, new=True, errors=errors, conn=conn)
             if check_links:
@@ -145,11 +145,11 @@ class RecordService:
         ctx = self._ctx
         with self.db.read() as conn:
             if record_id is None:
-                record = parse.parse(ctx, ce, payload, partial=False, internal=False, errors=errors)
+                record = parse.parse(ctx, ce, payload, partial=False, skip_read_only=False, errors=errors)
                 defaults.complete(ctx, ce, record, new=True, errors=errors, conn=conn, cache=cache)
             else:
                 current = persist.fetch(ctx, conn, ce, record_id, actor=actor)
-                changes = parse.parse(ctx, ce, payload, partial=True, internal=False, errors=errors)
+                changes = parse.parse(ctx, ce, payload, partial=True, skip_read_only=False, errors=errors)
                 record = parse.merge(ctx, ce, conn=conn, current=current, changes=changes, patch=payload,
                                      cache=cache, errors=errors)
                 defaults.complete(ctx, ce, record, new=False, errors=errors, conn=conn, cache=cache)
