@@ -176,7 +176,8 @@ class RecordService:
         """Create many records in one transaction: all are written, or none (errors by row).
 
         ``history`` (system actor only) imports records as they stand in an earlier system,
-        workflow state included, instead of starting them in the initial state.
+        workflow state included, instead of starting them in the initial state; it implies
+        ``skip_read_only`` (their stored read-only values come along).
         """
         ce = self.compiled(entity_key)
         checks.authorize(actor, ce, "create")
