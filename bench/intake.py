@@ -483,7 +483,7 @@ def gunicorn(app: str, env: dict[str, str], threads: int = 4) -> Iterator[tuple[
 def statement_counter() -> Iterator[dict[str, int]]:
     """Counts SQL statements and write transactions (``BEGIN IMMEDIATE``) on every engine, at the
     driver (``sqlite3``'s trace callback): statements that Sunmao runs on the cursor directly
-    (``storage/prepared.py``) never pass SQLAlchemy's events, so those would undercount."""
+    (``storage/_prepared.py``) never pass SQLAlchemy's events, so those would undercount."""
     counts = {"statements": 0, "writes": 0, "reads": 0}
 
     def trace(statement: str) -> None:
