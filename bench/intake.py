@@ -483,7 +483,7 @@ def gunicorn(app: str, env: dict[str, str], threads: int = 4) -> Iterator[tuple[
 def statement_counter() -> Iterator[dict[str, int]]:
     """Counts SQL statements and write transactions (``BEGIN IMMEDIATE``) on every engine, at the
     driver (``sqlite3``'s trace callback): statements that Sunmao runs on the cursor directly
-    (``storage/prepared.py``) never pass SQLAlchemy's events, so those would undercount."""
+    (``storage/_prepared.py``) never pass SQLAlchemy's events, so those would undercount."""
     counts = {"statements": 0, "writes": 0, "reads": 0}
 
     def trace(statement: str) -> None:
@@ -536,17 +536,16 @@ STAGES: list[tuple[str, str, str]] = [
     ("    _existing_order — same external id before?", "sunmao.hooks.inbound.orders", "_existing_order"),
     ("    find_duplicate — other channels", "sunmao.hooks.inbound.duplicates", "find_duplicate"),
     ("    RecordService.create — the order", "sunmao.records.service", "RecordService.create"),
-    ("      _parse — marshmallow, order and lines", "sunmao.records.service", "RecordService._parse"),
-    ("      _prefetch — linked rows not known yet, one query per entity", "sunmao.records.service",
-     "RecordService._prefetch"),
-    ("      _complete — defaults, formulas, rules", "sunmao.records.service", "RecordService._complete"),
-    ("      _check_links", "sunmao.records.service", "RecordService._check_links"),
+    ("      parse — marshmallow, order and lines", "sunmao.records.parse", "parse"),
+    ("      prefetch — linked rows not known yet, one query per entity", "sunmao.records.defaults", "prefetch"),
+    ("      complete — defaults, formulas, rules", "sunmao.records.defaults", "complete"),
+    ("      checks.links", "sunmao.records.checks", "links"),
     ("      next_names — SO-YYYYMM-#####", "sunmao.records.naming", "next_names"),
-    ("      _insert — order row and line rows", "sunmao.records.service", "RecordService._insert"),
-    ("      _journal — audit + outbox rows made", "sunmao.records.service", "RecordService._journal"),
-    ("      _propagate — customer roll-ups updated", "sunmao.records.service", "RecordService._propagate"),
-    ("        _rollup_values — roll-up query", "sunmao.records.service", "RecordService._rollup_values"),
-    ("      _write_journal — audit + outbox inserts", "sunmao.records.service", "RecordService._write_journal"),
+    ("      persist.insert — order row and line rows", "sunmao.records.persist", "insert"),
+    ("      journal.add — audit + outbox rows made", "sunmao.records.journal", "add"),
+    ("      propagate — customer roll-ups updated", "sunmao.records.lifecycle", "propagate"),
+    ("        rollup_values — roll-up query", "sunmao.records.defaults", "rollup_values"),
+    ("      journal.write — audit + outbox inserts", "sunmao.records.journal", "write"),
     ("  store.finish — outcome", "sunmao.hooks.inbound.store", "finish"),
 ]
 
@@ -613,7 +612,7 @@ def stage_report(wsgi: Any, items: list[Delivery]) -> list[str]:
 
 #: Totals from cProfile: (label, file suffix, function name).
 PROFILE_TOTALS: list[tuple[str, str, str]] = [
-    ("Prepared.execute, statements on the driver's cursor", "sunmao/storage/prepared.py", "execute"),
+    ("Prepared.execute, statements on the driver's cursor", "sunmao/storage/_prepared.py", "execute"),
     ("SQLAlchemy Connection.execute, the other statements", "sqlalchemy/engine/base.py", "execute"),
     ("  sqlite3 Cursor.execute (the database's own work)", "~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
     ("  sqlite3 Cursor.fetchall and fetchone", "~", "<method 'fetchall' of 'sqlite3.Cursor' objects>"),

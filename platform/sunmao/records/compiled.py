@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field
 from sunmao.records.values import INT64_MAX, INT64_MIN, decimal_largest
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 Evaluator = Callable[[Any], Any]
 WIDE = Context(prec=40)  # NUMERIC precision goes up to 38 digits
@@ -80,7 +80,7 @@ class CompiledLookup:
 
 class Statements:
     """The statements every write of an entity runs, built once per snapshot and run as
-    :class:`~sunmao.storage.prepared.Prepared` statements (compiled once, executed on the
+    :class:`~sunmao.storage.Prepared` statements (compiled once, executed on the
     driver's cursor)."""
 
     def __init__(self, table: sa.Table):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from flask import Response, flash, redirect, request
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
+from sunmao.records import journal
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
 from sunmao.web.files import disposition
@@ -235,10 +235,9 @@ def add_comment(entity: str, record_id: int) -> Response:
                                              at=datetime.now(UTC)))
         if known:  # the notification centre (and any webhook on the topic) tells them
             ids = conn.execute(sa.select(sm.user.c.id).where(sm.user.c.username.in_(sorted(known)))).scalars().all()
-            conn.execute(sm.outbox.insert().values(
-                event_id=str(uuid.uuid4()), topic="comment.mentioned", entity=entity, record_id=record_id,
-                created_at=datetime.now(UTC), payload={"entity": entity, "record_id": record_id, "user_ids": list(ids),
-                                                       "author": shell.actor().username, "body": body[:500]}))
+            journal.emit(conn, topic="comment.mentioned", entity=entity, record_id=record_id,
+                         payload={"entity": entity, "record_id": record_id, "user_ids": list(ids),
+                                  "author": shell.actor().username, "body": body[:500]})
     return redirect(f"/app/{entity}/{record_id}#timeline")
 
 
