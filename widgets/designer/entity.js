@@ -5,14 +5,15 @@
 (function () {
   "use strict";
   var D = window.Designer, W = D.W, setup = D.setup;
-  var TYPES = ["string", "text", "integer", "decimal", "boolean", "date", "datetime", "select", "multiselect", "link",
-               "table", "json", "attachment", "computed"];
-  var TYPE_WORDS = {
-    string: ["文本", "Text"], text: ["长文本", "Long text"], integer: ["整数", "Whole number"],
-    decimal: ["小数", "Decimal"], boolean: ["是/否", "Yes/no"], date: ["日期", "Date"],
-    datetime: ["日期时间", "Date and time"], select: ["单选", "Choice"], multiselect: ["多选", "Multiple choice"],
-    link: ["关联", "Link"], table: ["子表", "Table of rows"], json: ["JSON", "JSON"], attachment: ["附件", "Attachment"],
-    computed: ["计算", "Computed"]};
+  /* The field types and their words come from the engine's registry (sunmao.fields), so a new type
+   * is offered here without a change to this file. */
+  var TYPE_LIST = setup.field_types || [];
+  var TYPES = TYPE_LIST.map(function (t) { return t.type; });
+  var TYPE_WORDS = {};
+  TYPE_LIST.forEach(function (t) {
+    var en = t.label.en || t.type;
+    TYPE_WORDS[t.type] = [t.label.zh, en.charAt(0).toUpperCase() + en.slice(1)];
+  });
   var COLOURS = ["#c0392b", "#2471a3", "#1e8449", "#b9770e", "#7d3c98", "#5d6d7e"];
   var doc, rows = {}, selected = null, list, props, conversions = {};
   var address = setup.address;

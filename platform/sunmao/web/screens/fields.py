@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sunmao.errors import SunmaoError
+from sunmao.fields import field_type, stored_type
 from sunmao.meta.model import Entity, Field
 from sunmao.records import Actor, RecordService
 from sunmao.records.query import ListQuery
@@ -113,6 +114,11 @@ def display(f: Field, value: Any, lang: str, titles: Titles | None = None, recor
     return str(value)
 
 
+def value_href(f: Field, value: Any) -> str:
+    """Where a shown value links to, as its field type says (``tel:`` for a phone), or ""."""
+    return stored_type(f).link_href(value) or ""
+
+
 def option_color(f: Field, value: Any) -> str | None:
     return next((o.color for o in f.options if o.value == value), None)
 
@@ -156,6 +162,10 @@ class FieldView:
     columns: list[FieldView] = field(default_factory=list)
     rows: list[tuple[Any, list[FieldView]]] = field(default_factory=list)
     error_path: str = ""
+    #: The widget's attributes from the field type (a phone's ``input_type="tel"``).
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    #: Where the shown value links to (a phone's ``tel:``), or empty.
+    href: str = ""
 
 
 def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, *, widget: str,
@@ -172,5 +182,5 @@ def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, 
         options=[(o.value, o.label.get(lang)) for o in f.options], to=f.to,
         target_title=title_field(target) if target else "name", target_label=target.label.get(lang) if target else "",
         scale=f.scale, minimum=f.min, maximum=f.max, length=f.length, fill=dict(fill or {}),
-        error_path=path or f.key,
+        error_path=path or f.key, attrs=field_type(f.type).widget.attrs, href=value_href(f, value),
     )

@@ -29,7 +29,7 @@ from sunmao.records.query import ListQuery, parse_query
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
-from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color
+from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.tables import saved_view
@@ -112,6 +112,7 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         cells = []
         for f in columns:
             cells.append({"text": display(f, item.get(f.key), lang, titles, item), "type": f.value_type,
+                          "href": value_href(f, item.get(f.key)),
                           "color": option_color(f, item.get(f.key)) if f.type == "select" else None,
                           "key": f.key})
         rows.append({"id": item["id"], "cells": cells})

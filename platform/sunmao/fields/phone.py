@@ -1,0 +1,105 @@
+"""``phone``: a Chinese phone number, stored in one spelling whatever way it was typed.
+
+People write ``+86 138-0013-8000``, ``0086 13800138000``, ``(0574) 6382 1234`` or
+``+86 574 6382 1234``; the field stores ``13800138000`` and ``057463821234``: 11 digits for a
+mobile, the area code (with its 0) and number for a landline, and 400/800 service numbers as
+they are. So the same customer is found by the same number, and a filter ``phone=13800138000``
+finds what was typed with spaces. The form offers a phone keyboard (``type="tel"``); screens
+show the number as a ``tel:`` link. The rules see a string.
+
+This module is the whole type: registering the class in ``sunmao/fields/__init__.py`` and its
+name in the entity meta-schema's enum is all the engine needs (``docs/engine.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import fields as mf
+
+from sunmao.fields import cells, inputs
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.messages import codes
+from sunmao.i18n import Text
+from sunmao.meta.model import Field
+
+#: What the field stores: a mobile (1 and ten digits), a landline (0, area code and number:
+#: 10 to 12 digits) or a 400/800 service number.
+STORED = r"^(?:1[3-9]\d{9}|0[1-9]\d{8,10}|[48]00\d{7})$"
+#: What a client may send: digits with the usual punctuation and a +86 / 0086 prefix.
+SPELLED = r"^[+]?[0-9 ()（）.\-]{7,24}$"
+_STORED = re.compile(STORED)
+_SPELLED = re.compile(SPELLED)
+COLUMN_LENGTH = 20
+HINT = Text("手机 13800138000、座机 0574-63821234 或 400-123-4567，可带 +86",
+            "a mobile such as 13800138000, a landline such as 0574-63821234 or 400-123-4567, +86 allowed")
+
+
+def normalise(text: str) -> str | None:
+    """The stored spelling of a phone number, or None when ``text`` is not one."""
+    text = cells.text_of(text)
+    if not _SPELLED.match(text):
+        return None
+    number = cells.clean_phone(text)
+    return number if _STORED.match(number) else None
+
+
+class PhoneField(inputs.TextField):
+    """Text that must be a phone number; yields its stored spelling."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        number = normalise(text)
+        if number is None:
+            raise inputs.fail(f"“{text[:40]}”不是电话号码（{HINT.zh}）",
+                              f"{text[:40]!r} is not a phone number ({HINT.en}).")
+        return number
+
+
+class PhoneType(FieldType):
+    name = "phone"
+    words = Text("电话", "phone number")
+    rule_type = "string"
+    widget = WidgetSpec("input", {"input_type": "tel", "inputmode": "tel", "autocomplete": "tel"})
+    convertible_to = convertible_from = frozenset({"string", "text"})
+
+    def column(self, f: Field) -> sa.types.TypeEngine:
+        return sa.String(COLUMN_LENGTH)
+
+    def convert_value(self, value: Any, f: Field) -> str:
+        number = normalise(as_text(value))
+        if number is None:
+            raise ConversionError(f"{value!r} is not a phone number")
+        return number
+
+    def from_formula(self, value: Any, f: Field) -> str | None:
+        return normalise(str(value))
+
+    def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
+        return PhoneField(validate=[inputs.length(COLUMN_LENGTH * 2)], error_messages=codes("invalid_string"),
+                          **OPTIONAL)
+
+    def openapi_schema(self, f: Field, *, output: bool, ref: SchemaRef) -> dict[str, Any]:
+        if output:
+            return {"type": "string", "format": "phone", "pattern": STORED}
+        return {"type": "string", "pattern": SPELLED, "maxLength": COLUMN_LENGTH * 2,
+                "examples": ["13800138000", "+86 138-0013-8000", "0574-63821234"]}
+
+    def filter_schema(self, f: Field | None) -> dict[str, Any]:
+        return {"type": "string", "pattern": SPELLED}
+
+    def import_cell(self, f: Field, raw: Any, label: Text, today: date) -> tuple[Any, Text | None]:
+        number = normalise(cells.text_of(raw))
+        if number is None:
+            return None, Text(f"{label.zh}“{cells.shown(raw)}”不是电话号码（{HINT.zh}）",
+                              f"{label.en} {cells.shown(raw)!r} is not a phone number ({HINT.en})")
+        return number, None
+
+    def link_href(self, value: Any) -> str | None:
+        return f"tel:{value}" if value else None
+
+    def sample(self, f: Field, label: str, lang: str) -> Any:
+        return "13800138000"
