@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sunmao.fields import stored_type
+from sunmao.fields import field_type, stored_type
 from sunmao.i18n import Text
 from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
@@ -160,7 +160,7 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
     return CompiledEntity(
         entity=entity, table=table, schema=schema, defaults=tuple(defaults), computed=tuple(computed),
         checks=tuple(checks),
-        required=tuple(f for f in entity.fields if f.required and f.type not in ("computed", "boolean")),
+        required=tuple(f for f in entity.fields if f.required and field_type(f.type).requirable),
         links=tuple(f for f in entity.fields if f.type == "link"),
         uniques=tuple(f for f in entity.fields if f.unique and f.is_stored),
         attachments=tuple(f for f in entity.fields if f.type == "attachment"),

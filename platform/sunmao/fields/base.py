@@ -87,6 +87,8 @@ class FieldType:
     designer_defaults: ClassVar[Mapping[str, Any]] = {}
     #: Numbers: aligned right and summed in prints and exports.
     numeric: ClassVar[bool] = False
+    #: ``required`` means "must be given" (a yes/no is never required: unset is no; nor is a computed value).
+    requirable: ClassVar[bool] = True
     #: The value may be null in the API (every type but a table of rows, which is a list).
     nullable: ClassVar[bool] = True
 

@@ -28,6 +28,7 @@ class BooleanType(FieldType):
     name = "boolean"
     words = Text("是/否", "yes/no")
     rule_type = "boolean"
+    requirable = False
     widget = WidgetSpec("checkbox")
     convertible_to = CONVERTIBLE - {"boolean"}
 

@@ -12,6 +12,7 @@ class ComputedType(FieldType):
     name = "computed"
     words = Text("计算", "computed")
     rule_type = "json"
+    requirable = False
     widget = WidgetSpec("readonly")
     designer_options = ("result_type", "formula")
     designer_defaults = {"result_type": "decimal", "scale": 2, "formula": {"+": [0]}}

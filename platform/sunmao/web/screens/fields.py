@@ -177,7 +177,7 @@ def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, 
     return FieldView(
         key=f.key, label=f.label.get(lang), type=f.type, value_type=f.value_type, widget=widget, value=value,
         display=display(f, value, lang, titles, record), help=f.help.get(lang) if f.help else "",
-        required=f.required and f.type not in ("computed", "boolean"),
+        required=f.required and field_type(f.type).requirable,
         read_only=f.read_only or f.type == "computed", span=span,
         options=[(o.value, o.label.get(lang)) for o in f.options], to=f.to,
         target_title=title_field(target) if target else "name", target_label=target.label.get(lang) if target else "",
