@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -61,6 +61,24 @@ class WidgetSpec:
     attrs: Mapping[str, Any] = field(default_factory=dict)
     #: True: the default form gives it the full width (long texts, tables).
     wide: bool = False
+
+
+class Reader(Protocol):
+    """How a value is put into words for one reader: the screens pass one (``web.screens.fields``),
+    holding the language, the titles of linked records and the record shown; the field type says
+    which of these words its value takes."""
+
+    lang: str
+    titles: Mapping[tuple[str, Any], str]
+
+    def yes_no(self, value: bool) -> str: ...
+    def rows(self, count: int) -> str: ...
+    def date(self, value: Any) -> str: ...
+    def datetime(self, value: Any) -> str: ...
+    def number(self, value: Any, scale: int | None = None) -> str: ...
+    def percent(self, value: Any, scale: int | None) -> str: ...
+    def currency(self, f: Field) -> str | None: ...
+    def money(self, value: Any, currency: str) -> str: ...
 
 
 class FieldType:
@@ -160,6 +178,10 @@ class FieldType:
 
     # -- screens -----------------------------------------------------------------------------
 
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        """A non-empty value as text for a person (never HTML: templates escape it)."""
+        return str(value)
+
     def link_href(self, value: Any) -> str | None:
         """Where a shown value links to (a phone's ``tel:``), or None: shown as text."""
         return None
@@ -176,4 +198,4 @@ class FieldType:
                 "defaults": dict(self.designer_defaults), "convertible_to": sorted(self.convertible_to)}
 
 
-__all__ = ["OPTIONAL", "ConversionError", "FieldType", "SchemaRef", "WidgetSpec", "as_text"]
+__all__ = ["OPTIONAL", "ConversionError", "FieldType", "Reader", "SchemaRef", "WidgetSpec", "as_text"]

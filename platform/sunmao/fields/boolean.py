@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Reader, SchemaRef, WidgetSpec, as_text
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE
 from sunmao.i18n import Text
@@ -67,6 +67,9 @@ class BooleanType(FieldType):
             return False, None
         return None, Text(f"{label.zh}“{cells.shown(raw)}”应为 是/否",
                           f"{label.en} {cells.shown(raw)!r} should be yes or no")
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return reader.yes_no(bool(value))
 
     def export_cell(self, f: Field, value: Any, lang: str, titles: Mapping[tuple[str, Any], str]) -> Any:
         return YES_NO[0 if value else 1].get(lang)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Reader, SchemaRef, WidgetSpec, as_text
 from sunmao.fields.columns import JSONType
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE, text_from_formula
@@ -80,6 +80,9 @@ class SelectType(FieldType):
         values = value if isinstance(value, list) else [value]
         return "、".join(labels.get(v, str(v)) for v in values)
 
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return next((o.label.get(reader.lang) for o in f.options if o.value == value), str(value))
+
     def sample(self, f: Field, label: str, lang: str) -> Any:
         return f.options[0].value if f.options else None
 
@@ -113,6 +116,10 @@ class MultiselectType(SelectType):
     def openapi_schema(self, f: Field, *, output: bool, ref: SchemaRef) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "enum": list(f.option_values)},
                 **({} if output else {"uniqueItems": True})}
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        labels = {o.value: o.label.get(reader.lang) for o in f.options}
+        return ("、" if reader.lang == "zh" else ", ").join(labels.get(v, str(v)) for v in value)
 
     def sample(self, f: Field, label: str, lang: str) -> Any:
         return [f.options[0].value] if f.options else None

@@ -12,7 +12,7 @@ from marshmallow import fields as mf
 
 from sunmao import clock
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, FieldType, SchemaRef, WidgetSpec
+from sunmao.fields.base import OPTIONAL, FieldType, Reader, SchemaRef, WidgetSpec
 from sunmao.fields.columns import UTCDateTime
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE
@@ -60,6 +60,9 @@ class DateType(FieldType):
                               f"{label.en} {cells.shown(raw)!r} is not a date ({cells.DATE_HINT.en})")
         return day.isoformat(), None
 
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return reader.date(value)
+
     def export_cell(self, f: Field, value: Any, lang: str, titles: Mapping[tuple[str, Any], str]) -> Any:
         return date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -100,6 +103,9 @@ class DateTimeType(FieldType):
             return None, Text(f"{label.zh}“{cells.shown(raw)}”不是日期时间（如 2026-12-20 14:30）",
                               f"{label.en} {cells.shown(raw)!r} is not a date and time (e.g. 2026-12-20 14:30)")
         return moment.isoformat(), None
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return reader.datetime(value)
 
     def export_cell(self, f: Field, value: Any, lang: str, titles: Mapping[tuple[str, Any], str]) -> Any:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value

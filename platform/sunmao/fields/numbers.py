@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, SchemaRef, WidgetSpec
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Reader, SchemaRef, WidgetSpec
 from sunmao.fields.columns import DEFAULT_DECIMAL_PRECISION, INT64_MAX, INT64_MIN, Money, decimal_largest
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE
@@ -84,6 +84,9 @@ class IntegerType(FieldType):
             return None, Text(f"{label.zh}“{cells.shown(raw)}”不是整数",
                               f"{label.en} {cells.shown(raw)!r} is not a whole number")
         return int(value), None
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return reader.number(value)
 
     def export_cell(self, f: Field, value: Any, lang: str, titles: Mapping[tuple[str, Any], str]) -> Any:
         return int(value)
@@ -169,6 +172,12 @@ class DecimalType(FieldType):
         if f.scale is not None and isinstance(raw, float):
             value = round(value, f.scale)
         return format(value, "f"), None
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        if f.format == "percent":
+            return reader.percent(value, f.scale)
+        currency = reader.currency(f)
+        return reader.money(value, currency) if currency else reader.number(value, f.scale)
 
     def export_cell(self, f: Field, value: Any, lang: str, titles: Mapping[tuple[str, Any], str]) -> Any:
         return Decimal(str(value))

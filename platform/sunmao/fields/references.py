@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, FieldType, SchemaRef, WidgetSpec
+from sunmao.fields.base import OPTIONAL, FieldType, Reader, SchemaRef, WidgetSpec
 from sunmao.fields.columns import INT64_MAX, INT64_MIN
 from sunmao.fields.messages import codes
 from sunmao.fields.numbers import bounds, whole_number
@@ -46,6 +46,9 @@ class LinkType(FieldType):
 
     def import_cell(self, f: Field, raw: Any, label: Text, today: date) -> tuple[Any, Text | None]:
         return cells.text_of(raw), None  # the record's number or title; the importer finds the record
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return reader.titles.get((f.to or "", value), f"#{value}")
 
     def export_cell(self, f: Field, value: Any, lang: str, titles: Mapping[tuple[str, Any], str]) -> Any:
         return titles.get((f.to or "", value), value)
@@ -87,3 +90,6 @@ class TableType(FieldType):
 
     def openapi_schema(self, f: Field, *, output: bool, ref: SchemaRef) -> dict[str, Any]:
         return {"type": "array", "items": ref(f.of or "")}
+
+    def display(self, f: Field, value: Any, reader: Reader) -> str:
+        return reader.rows(len(value))
