@@ -2,8 +2,8 @@
 
 A field type owns its column (per dialect), the conversion of a stored value of another type
 (migrations), its marshmallow input field, its OpenAPI schema, the type the rule checker sees,
-its default widget, how a spreadsheet cell becomes its value and its value a cell, and what
-the designer offers for it. The engine's layers ask the type (``field_type(f.value_type)``)
+its default widget and how its value reads on a screen, how a spreadsheet cell becomes its
+value and its value a cell, and what the designer offers for it (and which type changes). The engine's layers ask the type (``field_type(f.value_type)``)
 instead of testing type names, so adding a type is adding one class to ``sunmao.fields``.
 
 Like Django's ``Field`` (``db_type``, ``to_python``, ``formfield``), but a type is stateless:
@@ -55,7 +55,7 @@ OPTIONAL = {"required": False, "allow_none": True}
 @dataclass(frozen=True)
 class WidgetSpec:
     """The form widget a type gets when a form names none: a directory of ``widgets/`` and the
-    attributes its macro reads (``input_type``, ``inputmode``, ``pattern``, ``href``…)."""
+    attributes its macro reads (``input_type``, ``inputmode``, ``autocomplete``)."""
 
     name: str
     attrs: Mapping[str, Any] = field(default_factory=dict)
