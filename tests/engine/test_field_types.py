@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sunmao import accounts
 from sunmao.fields import CLASSES, TYPES, build_registry, conversion_targets, field_type
 from sunmao.fields.base import FieldType
-from sunmao.fields.phone import SPELLED, STORED, PhoneType
+from sunmao.fields.phone import SPELLED, STORED, PhoneType, normalise
 from sunmao.runtime import Runtime
 from sunmao.snapshot import rule_fields
 from sunmao.web import create_wsgi
@@ -111,6 +111,10 @@ def test_the_openapi_document_states_the_phone(api: Api) -> None:
     assert sent["type"] == ["string", "null"] and sent["pattern"] == SPELLED  # what a client may send
     assert stored["pattern"] == STORED and stored["title"] == "电话"  # what it gets back
     assert re.match(SPELLED, "+86 138-0013-8000") and re.match(STORED, "13800138000")
+    # the pattern says exactly what the API takes
+    for sample in ("+86 138-0013-8000", "(0574) 6382 1234", "8613800138000", "400-123-4567", "1380013800",
+                   "+86 123 4567 8901", "１３８００１３８０００", "138 0013 8000 转 1"):
+        assert bool(re.match(SPELLED, sample)) == (normalise(sample) is not None), sample
     params = {p["name"]: p for p in api.get("/api/v1/openapi.json").json["paths"]["/api/v1/supplier"]["get"]
               ["parameters"]}
     assert params["phone"]["schema"]["type"] == "string"

@@ -3,8 +3,9 @@
 A field type owns its column (per dialect), the conversion of a stored value of another type
 (migrations), its marshmallow input field, its OpenAPI schema, the type the rule checker sees,
 its default widget and how its value reads on a screen, how a spreadsheet cell becomes its
-value and its value a cell, and what the designer offers for it (and which type changes). The engine's layers ask the type (``field_type(f.value_type)``)
-instead of testing type names, so adding a type is adding one class to ``sunmao.fields``.
+value and its value a cell, and what the designer offers for it (and which type changes). The
+engine's layers ask the type (``stored_type(f)``, ``field_type(f.type)``) instead of testing type
+names, so adding a type is adding one class to ``sunmao.fields``.
 
 Like Django's ``Field`` (``db_type``, ``to_python``, ``formfield``), but a type is stateless:
 the metadata ``Field`` (length, scale, options…) is passed in, so one instance serves every

@@ -28,20 +28,54 @@ from sunmao.meta.model import Field
 
 #: What the field stores: a mobile (1 and ten digits), a landline (0, area code and number:
 #: 10 to 12 digits) or a 400/800 service number.
-STORED = r"^(?:1[3-9]\d{9}|0[1-9]\d{8,10}|[48]00\d{7})$"
-#: What a client may send: digits with the usual punctuation and a +86 / 0086 prefix.
-SPELLED = r"^[+]?[0-9 ()（）.\-]{7,24}$"
+STORED = r"^(?:1[3-9][0-9]{9}|0[1-9][0-9]{8,10}|[48]00[0-9]{7})$"
+COLUMN_LENGTH = 20
+MAX_SPELLED = 40
+
+
+def _spelled() -> str:
+    """What a client may send, exactly: one of the stored forms, or a mobile after 86, or a mobile
+    or landline (its 0 optional) after +86 or 0086 — each character followed by any spaces,
+    dashes, dots or brackets. The OpenAPI document states this pattern, and the API takes what
+    it matches and nothing else, so the document and the server agree."""
+    junk = r"[ ().\-（）]*"
+
+    def spaced(*parts: str) -> str:  # every character of the number may be followed by junk
+        tokens = []
+        for part in parts:
+            i = 0
+            while i < len(part):
+                if part[i] == "[":
+                    j = part.index("]", i) + 1
+                    token = part[i:j]
+                else:
+                    j, token = i + 1, re.escape(part[i])
+                if j < len(part) and part[j] == "{":
+                    k = part.index("}", j) + 1
+                    tokens.append(f"(?:{token}{junk}){part[j:k]}")
+                    i = k
+                else:
+                    tokens.append(token + junk)
+                    i = j
+        return "".join(tokens)
+    mobile, landline, service = "1[3-9][0-9]{9}", "0[1-9][0-9]{8,10}", "[48]00[0-9]{7}"
+    forms = [spaced(mobile), spaced(landline), spaced(service), spaced("86", mobile),
+             spaced("+86", mobile), spaced("0086", mobile),
+             spaced("+86", "0{0,1}[2-9][0-9]{8,10}"), spaced("+86", "0{0,1}1[0-9]{8,9}"),
+             spaced("0086", "0{0,1}[2-9][0-9]{8,10}"), spaced("0086", "0{0,1}1[0-9]{8,9}")]
+    return "^" + junk + "(?:" + "|".join(forms) + ")$"
+
+
+SPELLED = _spelled()
 _STORED = re.compile(STORED)
 _SPELLED = re.compile(SPELLED)
-COLUMN_LENGTH = 20
 HINT = Text("手机 13800138000、座机 0574-63821234 或 400-123-4567，可带 +86",
             "a mobile such as 13800138000, a landline such as 0574-63821234 or 400-123-4567, +86 allowed")
 
 
 def normalise(text: str) -> str | None:
-    """The stored spelling of a phone number, or None when ``text`` is not one."""
-    text = cells.text_of(text)
-    if not _SPELLED.match(text):
+    """The stored spelling of a phone number, or None when ``text`` is not one (``SPELLED``)."""
+    if len(text) > MAX_SPELLED or not _SPELLED.match(text):
         return None
     number = cells.clean_phone(text)
     return number if _STORED.match(number) else None
@@ -79,20 +113,19 @@ class PhoneType(FieldType):
         return normalise(str(value))
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
-        return PhoneField(validate=[inputs.length(COLUMN_LENGTH * 2)], error_messages=codes("invalid_string"),
-                          **OPTIONAL)
+        return PhoneField(error_messages=codes("invalid_string"), **OPTIONAL)
 
     def openapi_schema(self, f: Field, *, output: bool, ref: SchemaRef) -> dict[str, Any]:
         if output:
             return {"type": "string", "format": "phone", "pattern": STORED}
-        return {"type": "string", "pattern": SPELLED, "maxLength": COLUMN_LENGTH * 2,
+        return {"type": "string", "pattern": SPELLED, "maxLength": MAX_SPELLED,
                 "examples": ["13800138000", "+86 138-0013-8000", "0574-63821234"]}
 
     def filter_schema(self, f: Field | None) -> dict[str, Any]:
-        return {"type": "string", "pattern": SPELLED}
+        return {"type": "string", "pattern": SPELLED, "maxLength": MAX_SPELLED}
 
     def import_cell(self, f: Field, raw: Any, label: Text, today: date) -> tuple[Any, Text | None]:
-        number = normalise(cells.text_of(raw))
+        number = normalise(cells.text_of(raw))  # a workbook may hold full-width digits: made half-width first
         if number is None:
             return None, Text(f"{label.zh}“{cells.shown(raw)}”不是电话号码（{HINT.zh}）",
                               f"{label.en} {cells.shown(raw)!r} is not a phone number ({HINT.en})")
