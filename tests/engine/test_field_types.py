@@ -9,6 +9,8 @@ import ast
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,13 @@ def test_the_field_types_import_nothing_above_them() -> None:
             for name in names:
                 parts = name.split(".")
                 assert not (parts[0] == "sunmao" and len(parts) > 1 and parts[1] in ABOVE), f"{path.name}: {name}"
+
+
+def test_importing_the_field_types_loads_only_the_layers_below() -> None:
+    code = "import sys, sunmao.fields; print(' '.join(m for m in sys.modules if m.startswith('sunmao')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    below = ("sunmao", "sunmao.fields", "sunmao.meta", "sunmao.rules", "sunmao.i18n", "sunmao.errors", "sunmao.clock")
+    assert [m for m in loaded if not m.startswith(tuple(b + "." for b in below)) and m not in below] == []
 
 
 # -- a phone through the API -----------------------------------------------------------------
