@@ -26,7 +26,7 @@ class LinkType(FieldType):
     words = Text("关联", "link")
     rule_type = "link"
     widget = WidgetSpec("link")
-    designer_options = ("to", "on_delete")
+    designer_options = ("to",)
 
     def column(self, f: Field) -> sa.types.TypeEngine:
         return sa.BigInteger()

@@ -32,7 +32,7 @@ class StringType(FieldType):
     rule_type = "string"
     keeps_blank = True
     convertible_to = CONVERTIBLE - {"string"}
-    designer_options = ("length", "pattern")
+    designer_options = ("length",)
 
     def max_length(self, f: Field) -> int:
         return f.string_length
