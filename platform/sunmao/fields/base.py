@@ -82,6 +82,17 @@ class Reader(Protocol):
     def money(self, value: Any, currency: str) -> str: ...
 
 
+class Payload(Protocol):
+    """How a channel reads a provider's values (``hooks.inbound.convert`` passes one per mapped
+    value: its money factor and time zones); the field type says which reading its value takes."""
+
+    def decimal(self, value: Any) -> Decimal: ...
+    def yes_no(self, value: Any) -> bool: ...
+    def day(self, value: Any) -> date: ...
+    def moment(self, value: Any) -> datetime: ...
+    def refuse(self, value: Any, zh: str, en: str) -> Exception: ...
+
+
 class FieldType:
     """One kind of field. Subclasses set the class attributes and override what differs."""
 
@@ -147,6 +158,11 @@ class FieldType:
 
     # -- input and the API -------------------------------------------------------------------
 
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        """A provider's value (not None) in the API form, for a channel's mapping: the record service
+        then parses it like any other input."""
+        return value
+
     def marshmallow_field(self, f: Field, *, exact: bool = True,
                           child_schemas: Mapping[str, type[ma.Schema]] | None = None) -> mf.Field:
         """The input field that parses what a client sends; ``exact=False`` for a filter's bound
@@ -199,4 +215,4 @@ class FieldType:
                 "defaults": dict(self.designer_defaults), "convertible_to": sorted(self.convertible_to)}
 
 
-__all__ = ["OPTIONAL", "ConversionError", "FieldType", "Reader", "SchemaRef", "WidgetSpec", "as_text"]
+__all__ = ["OPTIONAL", "ConversionError", "FieldType", "Payload", "Reader", "SchemaRef", "WidgetSpec", "as_text"]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Reader, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Payload, Reader, SchemaRef, WidgetSpec, as_text
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE
 from sunmao.i18n import Text
@@ -49,6 +49,9 @@ class BooleanType(FieldType):
         if isinstance(value, float) and value != value:
             return False
         return bool(value) if not isinstance(value, list) else len(value) > 0
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return payload.yes_no(value)
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return mf.Boolean(error_messages=codes("invalid_boolean"), **OPTIONAL)

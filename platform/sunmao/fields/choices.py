@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Reader, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Payload, Reader, SchemaRef, WidgetSpec, as_text
 from sunmao.fields.columns import JSONType
 from sunmao.fields.messages import codes
-from sunmao.fields.text import CONVERTIBLE, text_from_formula
+from sunmao.fields.text import CONVERTIBLE, text_from_formula, text_from_payload
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
 
@@ -49,6 +49,9 @@ class SelectType(FieldType):
 
     def from_formula(self, value: Any, f: Field) -> Any:
         return text_from_formula(value, f)
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return text_from_payload(value, payload)
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return inputs.TextField(validate=[inputs.options(f)], error_messages=codes("invalid_string"), **OPTIONAL)
@@ -108,6 +111,13 @@ class MultiselectType(SelectType):
 
     def from_formula(self, value: Any, f: Field) -> Any:
         return value
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in re.split(r"[,，;；]", value) if part.strip()]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        raise payload.refuse(value, "选项列表", "a list of options")
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return mf.List(mf.String(error_messages=codes("invalid_string")), validate=[inputs.options(f), inputs.distinct],

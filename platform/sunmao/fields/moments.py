@@ -12,7 +12,7 @@ from marshmallow import fields as mf
 
 from sunmao import clock
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, FieldType, Reader, SchemaRef, WidgetSpec
+from sunmao.fields.base import OPTIONAL, FieldType, Payload, Reader, SchemaRef, WidgetSpec
 from sunmao.fields.columns import UTCDateTime
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE
@@ -43,6 +43,9 @@ class DateType(FieldType):
         if isinstance(value, date):
             return value
         return date.fromisoformat(str(value)[:10])
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return payload.day(value).isoformat()
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return inputs.DateField(error_messages=codes("invalid_date"), **OPTIONAL)
@@ -87,6 +90,9 @@ class DateTimeType(FieldType):
             return datetime.combine(value, time(), LOCAL_ZONE).astimezone(UTC)
         parsed = datetime.fromisoformat(str(value).strip())
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_ZONE).astimezone(UTC)
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return payload.moment(value).astimezone(UTC).isoformat()
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return inputs.DateTimeField(error_messages=codes("invalid_datetime"), **OPTIONAL)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Reader, SchemaRef, WidgetSpec
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Payload, Reader, SchemaRef, WidgetSpec
 from sunmao.fields.columns import DEFAULT_DECIMAL_PRECISION, INT64_MAX, INT64_MIN, Money, decimal_largest
 from sunmao.fields.messages import codes
 from sunmao.fields.text import CONVERTIBLE
@@ -65,6 +65,12 @@ class IntegerType(FieldType):
         if number.is_finite() and not INT64_MIN <= number <= INT64_MAX:
             raise ValueError(f"{number} is beyond the column's range")
         return int(number.to_integral_value()) if number.is_finite() else None
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        number = payload.decimal(value)
+        if number != number.to_integral_value():
+            raise payload.refuse(value, "整数", "a whole number")
+        return int(number)
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return inputs.IntegerField(bounds=(f.min, f.max), validate=[inputs.in_range(f)],
@@ -150,6 +156,9 @@ class DecimalType(FieldType):
         if number.copy_abs() > largest:  # a PostgreSQL NUMERIC column would refuse it
             raise ValueError(f"{number} is beyond the column's range")
         return number
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return payload.decimal(value)
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return inputs.DecimalField(f.scale or 0, f.precision or DEFAULT_DECIMAL_PRECISION, exact=exact,

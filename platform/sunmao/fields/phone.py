@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Payload, SchemaRef, WidgetSpec, as_text
 from sunmao.fields.messages import codes
+from sunmao.fields.text import text_from_payload
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
 
@@ -111,6 +112,9 @@ class PhoneType(FieldType):
 
     def from_formula(self, value: Any, f: Field) -> str | None:
         return normalise(str(value))
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return text_from_payload(value, payload)  # a number sent as a JSON number is text here
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return PhoneField(error_messages=codes("invalid_string"), **OPTIONAL)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, FieldType, Reader, SchemaRef, WidgetSpec
+from sunmao.fields.base import OPTIONAL, FieldType, Payload, Reader, SchemaRef, WidgetSpec
 from sunmao.fields.columns import INT64_MAX, INT64_MIN
 from sunmao.fields.messages import codes
 from sunmao.fields.numbers import bounds, whole_number
@@ -33,6 +33,11 @@ class LinkType(FieldType):
 
     def convert_value(self, value: Any, f: Field) -> int:
         return whole_number(value)
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise payload.refuse(value, "记录编号", "a record id")
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         return inputs.IntegerField(strict=False, error_messages=codes("invalid_integer"), **OPTIONAL)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import fields as mf
 
 from sunmao.fields import cells, inputs
-from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, SchemaRef, WidgetSpec, as_text
+from sunmao.fields.base import OPTIONAL, ConversionError, FieldType, Payload, SchemaRef, WidgetSpec, as_text
 from sunmao.fields.messages import codes
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
@@ -18,6 +19,12 @@ from sunmao.meta.model import Field
 #: The types whose stored values convert to one another (``convert``) in the designer.
 CONVERTIBLE = frozenset(("string", "text", "integer", "decimal", "boolean", "date", "datetime", "select",
                          "multiselect"))
+
+
+def text_from_payload(value: Any, payload: Payload) -> str:
+    if isinstance(value, dict | list):
+        raise payload.refuse(value, "文本", "text")
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def text_from_formula(value: Any, f: Field) -> str:
@@ -54,6 +61,9 @@ class StringType(FieldType):
 
     def from_formula(self, value: Any, f: Field) -> str:
         return text_from_formula(value, f)
+
+    def from_payload(self, f: Field, value: Any, payload: Payload) -> Any:
+        return text_from_payload(value, payload)
 
     def marshmallow_field(self, f: Field, *, exact: bool = True, child_schemas: Any = None) -> mf.Field:
         validators = [inputs.length(self.max_length(f))]
