@@ -21,6 +21,7 @@ from flask import Response, flash, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
+from sunmao.fields import stored_type
 from sunmao.i18n import Text
 from sunmao.imports.export import number_format, write_workbook
 from sunmao.meta.model import Entity, Field
@@ -118,7 +119,7 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         rows.append({"id": item["id"], "cells": cells})
     headers = []
     for f in columns:
-        url, mark = _sort_link(args, f.key) if f.value_type not in ("multiselect", "json") else ("", "")
+        url, mark = _sort_link(args, f.key) if stored_type(f).sortable else ("", "")
         headers.append({"label": f.label.get(lang), "url": url, "mark": mark, "type": f.value_type})
     base = {k: v for k, v in request.args.items() if k not in ("after", "page") and v != ""}
     next_url = "?" + urlencode({**base, "after": result["next"]}) if result.get("next") else None
