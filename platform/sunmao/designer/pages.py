@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +26,7 @@ from sunmao.designer.drafts import Drafts, split
 from sunmao.designer.operations import archived_fields
 from sunmao.designer.words import words
 from sunmao.errors import Forbidden, NotFound, SunmaoError, ValidationFailed
+from sunmao.fields import TYPES, field_type
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError
 from sunmao.records import RecordService
@@ -197,7 +197,8 @@ def _entity_extras(ws: Mapping[str, Any], key: str) -> dict[str, Any]:
     base = next((d for docs in runtime.revision_documents(ws["draft"].base_version).values() for d in docs.values()
                  if isinstance(d, dict) and d.get("kind") == "entity" and d.get("key") == key), None)
     return {"archived": archived_fields(runtime, key), "published_ids": list(published.by_id) if published else [],
-            "base_fields": (base or {}).get("fields", [])}
+            "base_fields": (base or {}).get("fields", []),
+            "field_types": [t.designer_entry() for t in TYPES.values()]}
 
 
 @blueprint.get("/designer/drafts/<int:draft_id>/new/<kind>")
@@ -289,29 +290,14 @@ def _sample(snap: Snapshot, entity_key: str, missing: Mapping[str, list[str]], d
         if not f.is_input or f.hidden or f.default is not None:
             continue
         t = f.type
-        label = f.label.get(language())
-        if t == "string":
-            values[f.key] = f"{label} 示例" if language() == "zh" else f"Sample {label}"
-        elif t == "text":
-            values[f.key] = f"{label}：示例文字" if language() == "zh" else f"{label}: sample text"
-        elif t == "integer":
-            values[f.key] = 12
-        elif t == "decimal":
-            values[f.key] = "12.50"
-        elif t == "date":
-            values[f.key] = date.today().isoformat()
-        elif t == "datetime":
-            values[f.key] = datetime.now(UTC).replace(microsecond=0).isoformat()
-        elif t == "select" and f.options:
-            values[f.key] = f.options[0].value
-        elif t == "multiselect" and f.options:
-            values[f.key] = [f.options[0].value]
-        elif t == "link" and f.to in snap.tables and f.to not in missing:
+        if t == "link" and f.to in snap.tables and f.to not in missing:
             first = _first_id(snap, f.to)
             if first is not None:
                 values[f.key] = first
         elif t == "table" and depth == 0 and f.of:
             values[f.key] = [_sample(snap, f.of, missing, 1)]
+        elif (value := field_type(t).sample(f, f.label.get(language()), language())) is not None:
+            values[f.key] = value  # what the field's type offers as a plausible value
     return values
 
 

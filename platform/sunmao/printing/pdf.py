@@ -25,6 +25,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from sunmao.fields import stored_type
 from sunmao.meta.model import Entity, Field
 from sunmao.printing.layout import PrintLayout, generic_layout
 
@@ -132,7 +133,7 @@ def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout:
         header = [_para("#", small)] + [_para(f.label.get(lang), small) for f in fields]
         body = [header]
         texts = [[show(f, f.key, row) for f in fields] for row in record.get(layout.table) or []]
-        numeric = [f.value_type in ("decimal", "integer") and f.type != "link" for f in fields]
+        numeric = [stored_type(f).numeric for f in fields]
         for i, cells_of_row in enumerate(texts, start=1):
             body.append([_para(str(i), base)] + [_para(text, right if is_number else base)
                                                  for text, is_number in zip(cells_of_row, numeric, strict=True)])

@@ -17,12 +17,12 @@ from typing import Any
 
 from apispec import APISpec
 from flask import Blueprint, Response, current_app
-from marshmallow.fields import Boolean
 
 from sunmao import __version__
+from sunmao.fields import field_type, stored_type
 from sunmao.meta.model import Entity, Field
 from sunmao.records.query import MAX_LIMIT, MAX_PAGE, OPERATORS, SYSTEM_FILTERABLE, system_field
-from sunmao.records.values import INT64_MAX, INT64_MIN, decimal_largest
+from sunmao.records.values import INT64_MAX, INT64_MIN
 from sunmao.snapshot import Snapshot
 from sunmao.web.app import BLUEPRINTS, context
 
@@ -53,7 +53,6 @@ IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string", "pa
             "description": 'RFC 9110: `*` or a list of entity tags, e.g. `"3"` or `"3", "4"`; the record\'s '
                            "ETag is its version; weak tags (W/) never match"}
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
-BOOLEAN_WORDS = sorted({str(v) for v in Boolean.truthy | Boolean.falsy if isinstance(v, str)}) + [0, 1]
 
 
 def responses(success: dict[str, Any], *codes: int) -> dict[str, Any]:
@@ -81,68 +80,13 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def _bounds(f: Field, low: int, high: int) -> dict[str, int | float]:
-    """minimum/maximum: the field's own, within what its column holds."""
-    return {"minimum": max(low, f.min) if f.min is not None else low,
-            "maximum": min(high, f.max) if f.max is not None else high}
-
-
-def decimal_schemas(f: Field) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A decimal as exact text (at most the column's digits) and as a JSON number (strictly inside
-    the column's range: a float cannot say 9999.99 exactly)."""
-    scale = f.scale or 0
-    largest = decimal_largest(f.precision, scale)
-    whole = len(largest.as_tuple().digits) - scale
-    places = rf"(\.\d{{1,{scale}}})?" if scale else ""
-    text = {"type": "string", "format": "decimal", "pattern": rf"^-?\d{{1,{max(whole, 1)}}}{places}$"}
-    limit = 10 ** whole
-    number: dict[str, Any] = {"type": "number", "exclusiveMinimum": -limit, "exclusiveMaximum": limit}
-    if f.min is not None:
-        number["minimum"] = f.min
-    if f.max is not None:
-        number["maximum"] = f.max
-    return text, number
-
-
 def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any]:
-    """The JSON schema of a field's value; output schemas state types only (stored data may predate
-    a constraint), input schemas every constraint the API checks."""
-    t = f.value_type
-    schema: dict[str, Any]
-    if t in ("string", "text"):
-        schema = {"type": "string"}
-        if not output:
-            schema["maxLength"] = f.string_length if t == "string" else (f.length or 100_000)
-            if f.pattern:
-                schema["pattern"] = f.pattern
-    elif t == "integer":
-        schema = {"type": "integer", **({} if output else _bounds(f, INT64_MIN, INT64_MAX))}
-    elif t == "decimal":
-        text, number = decimal_schemas(f)
-        schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"} if output else \
-            {"oneOf": [text, number]}
-    elif t == "boolean":  # what the record service takes as yes/no besides JSON booleans ("1", "yes", 0...)
-        schema = {"type": "boolean"} if output else {"anyOf": [{"type": "boolean"}, {"enum": BOOLEAN_WORDS}]}
-    elif t == "date":
-        schema = {"type": "string", "format": "date"}
-    elif t == "datetime":
-        schema = {"type": "string", "format": "date-time"}
-    elif t == "select":
-        schema = {"type": "string", "enum": list(f.option_values)}
-    elif t == "multiselect":
-        schema = {"type": "array", "items": {"type": "string", "enum": list(f.option_values)},
-                  **({} if output else {"uniqueItems": True})}
-    elif t == "link":
-        schema = {"type": "integer", "description": f"id of a {f.to} record",
-                  **({} if output else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
-    elif t == "attachment":
-        schema = {"type": "string", "format": "uuid", "description": "id of a file uploaded to /api/v1/files"}
-    elif t == "table":
-        child = snapshot.entities[f.of or ""]
-        schema = {"type": "array", "items": ref(_name(child, output))}
+    """The JSON schema of a field's value, as its field type states it; output schemas state types
+    only (stored data may predate a constraint), input schemas every constraint the API checks."""
+    ft = stored_type(f)
+    schema = ft.openapi_schema(f, output=output, ref=lambda key: ref(_name(snapshot.entities[key], output)))
+    if not ft.nullable:
         return {**schema, "title": f.label.zh, "description": f.label.en}
-    else:
-        schema = {}
     schema = _nullable(schema) if schema else {}
     schema["title"] = f.label.zh
     schema["description"] = f.label.en + (f" — {f.help.en}" if f.help else "")
@@ -197,15 +141,7 @@ def entity_schemas(entity: Entity, snapshot: Snapshot) -> dict[str, dict[str, An
 
 def _filter_schema(f: Field | None, kind: str) -> dict[str, Any]:
     """A filter's value as the list parses it (``customer=12``, ``due_date=2026-12-31``)."""
-    if f is not None and kind == "decimal":
-        return decimal_schemas(f)[1]
-    if kind in ("integer", "link"):
-        return {"type": "integer", **(_bounds(f, INT64_MIN, INT64_MAX) if f is not None
-                                      else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
-    return {"boolean": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
-            "datetime": {"type": "string", "format": "date-time"},
-            "select": {"type": "string", "enum": list(f.option_values) if f is not None else []},
-            "attachment": {"type": "string", "maxLength": 36}}.get(kind, {"type": "string"})
+    return field_type(kind).filter_schema(f)
 
 
 def _key_list(keys: list[str], *, signed: bool = False) -> str:
@@ -217,8 +153,7 @@ def _key_list(keys: list[str], *, signed: bool = False) -> str:
 def list_parameters(entity: Entity) -> list[dict[str, Any]]:
     """The query of a list: paging, search, sort, fields, and one filter per field (equals)."""
     system = {k: v for k, v in SYSTEM_FILTERABLE.items() if not (entity.child and k == "name")}
-    sortable = [*system, *(f.key for f in entity.stored_fields if not f.hidden
-                           and f.value_type not in ("multiselect", "json"))]
+    sortable = [*system, *(f.key for f in entity.stored_fields if not f.hidden and stored_type(f).sortable)]
     readable = [*system, *(f.key for f in entity.fields if not f.hidden)]
     params: list[dict[str, Any]] = [
         {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "search the search fields"},
@@ -234,7 +169,7 @@ def list_parameters(entity: Entity) -> list[dict[str, Any]]:
         params.append({"name": key, "in": "query", "schema": _filter_schema(system_field(key, kind), kind),
                        "description": f"{key}: equals; also {key}__<op> with op in {', '.join(OPERATORS)}"})
     for f in entity.stored_fields:
-        if f.hidden or f.value_type in ("multiselect", "json"):
+        if f.hidden or not stored_type(f).sortable:
             continue
         params.append({"name": f.key, "in": "query", "schema": _filter_schema(f, f.value_type),
                        "description": f"{f.label.en}: equals; also {f.key}__<op> with op in {', '.join(OPERATORS)}"})

@@ -21,6 +21,7 @@ from flask import Response, flash, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
+from sunmao.fields import stored_type
 from sunmao.i18n import Text
 from sunmao.imports.export import number_format, write_workbook
 from sunmao.meta.model import Entity, Field
@@ -29,7 +30,7 @@ from sunmao.records.query import ListQuery, parse_query
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
-from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color
+from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.tables import saved_view
@@ -112,12 +113,13 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         cells = []
         for f in columns:
             cells.append({"text": display(f, item.get(f.key), lang, titles, item), "type": f.value_type,
+                          "href": value_href(f, item.get(f.key)),
                           "color": option_color(f, item.get(f.key)) if f.type == "select" else None,
                           "key": f.key})
         rows.append({"id": item["id"], "cells": cells})
     headers = []
     for f in columns:
-        url, mark = _sort_link(args, f.key) if f.value_type not in ("multiselect", "json") else ("", "")
+        url, mark = _sort_link(args, f.key) if stored_type(f).sortable else ("", "")
         headers.append({"label": f.label.get(lang), "url": url, "mark": mark, "type": f.value_type})
     base = {k: v for k, v in request.args.items() if k not in ("after", "page") and v != ""}
     next_url = "?" + urlencode({**base, "after": result["next"]}) if result.get("next") else None

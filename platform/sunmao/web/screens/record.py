@@ -25,7 +25,7 @@ from sunmao.web.files import disposition
 from sunmao.web.i18n import _, format_value_datetime
 from sunmao.web.screens import shell
 from sunmao.web.screens.editing import grid_columns
-from sunmao.web.screens.fields import display, title_field, titles_for
+from sunmao.web.screens.fields import display, title_field, titles_for, value_href
 from sunmao.web.screens.layouts import field_or_system, form_for
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.tables import comment
@@ -190,7 +190,8 @@ def record_sections(entity: Entity, record: dict[str, Any], lang: str) -> list[d
             else:
                 items.append({"label": f.label.get(lang), "text": display(f, record.get(f.key), lang, titles, record),
                               "type": f.value_type, "span": item.span, "key": f.key,
-                              "file": record.get(f.key) if f.type == "attachment" else None})
+                              "file": record.get(f.key) if f.type == "attachment" else None,
+                              "href": value_href(f, record.get(f.key))})
         sections.append({"label": s.label.get(lang) if s.label else "", "columns": s.columns, "items": items})
     return sections
 
