@@ -62,3 +62,13 @@ def test_a_lower_layer_importing_a_higher_one_is_caught(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "toy layers BROKEN" in done.stdout
     assert "toy.low -> toy.high" in done.stdout
+
+
+def test_nothing_is_loaded_by_a_string_name() -> None:
+    """Features are imported by the composition root like any module, where import-linter sees them;
+    only an app's declared extension (user code in a file, ``extensions.py``) is loaded by its path."""
+    engine = ROOT / "platform" / "sunmao"
+    loaders = ("import_module(", "__import__(", "spec_from_file_location(")
+    users = sorted(str(p.relative_to(engine)) for p in engine.rglob("*.py")
+                   if any(loader in p.read_text(encoding="utf-8") for loader in loaders))
+    assert users == ["extensions.py"]
