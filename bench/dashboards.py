@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,14 +31,16 @@ try:
 except ImportError:  # running from a checkout without an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "platform"))
 
-from sunmao import assembly
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import pg_schema  # noqa: E402
+
+from sunmao import assembly  # noqa: E402
 from sunmao.dashboards.service import CACHE, DashboardService
 from sunmao.records import SYSTEM
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "1000000"))
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STATES = ["draft", "submitted", "under_review", "approved", "scheduled", "in_production", "qc", "ready_to_ship",
           "shipped", "paid", "closed", "on_hold", "cancelled"]
 OPEN = "('submitted','under_review','approved','scheduled','in_production','qc','ready_to_ship','on_hold')"
@@ -198,21 +199,9 @@ def main() -> None:
             run(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite")
     if which not in ("postgres", "both"):
         return
-    try:
-        admin = sa.create_engine(PG_URL)
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - no server: SQLite figures only
-        print(f"[PostgreSQL] skipped: {str(exc).splitlines()[0]}")
-        return
-    try:
-        run(f"{PG_URL}?options=-csearch_path%3D{schema}", "PostgreSQL")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
+    with pg_schema() as url:
+        if url is not None:
+            run(url, "PostgreSQL")
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ under CI=true, where a missing service is a failure, never a silent skip.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -162,3 +163,52 @@ def make_api(runtime: Runtime, username: str, roles: list[str]) -> Api:
 @pytest.fixture
 def admin_api(lab: Runtime) -> Api:
     return make_api(lab, "root", ["admin"])
+
+
+# -- secrets never logged ----------------------------------------------------------------------
+# Every log record of the whole run is checked against every secret the tests store (through the
+# secret store or as a channel credential): a secret in a log line fails the test that logged it.
+
+_SECRETS: set[str] = set()
+_LEAKS: list[str] = []
+
+
+class _SecretLeaks(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if not _SECRETS:
+            return
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot format has nothing to check
+            return
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        for value in _SECRETS:
+            if value in text:
+                _LEAKS.append(f"{record.name}: a stored secret ({value[:3]}…) in a {record.levelname} record")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from sunmao.jobs.secrets import SecretStore
+
+    root = logging.getLogger()
+    root.addHandler(_SecretLeaks(logging.DEBUG))
+    root.setLevel(min(root.level or logging.WARNING, logging.INFO))  # info records are checked too
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # its INFO is statement echo
+    original = SecretStore.set
+
+    def remembering(self: SecretStore, name: str, value: str, **kw: object) -> None:
+        if value and len(value) >= 8:
+            _SECRETS.add(value)
+        original(self, name, value, **kw)  # type: ignore[arg-type]
+
+    SecretStore.set = remembering  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_the_logs() -> Iterator[None]:
+    yield
+    if _LEAKS:
+        leaks = list(dict.fromkeys(_LEAKS))
+        _LEAKS.clear()
+        pytest.fail("secrets reached the log:\n" + "\n".join(leaks))

@@ -23,6 +23,7 @@ from sunmao.meta.errors import MetadataError
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 from sunmao.storage import system as sm
+from sunmao.storage.db import Database
 from sunmao.storage.migrate import MigrationRefused
 
 DEMO_MARK = "demo_seeded"
@@ -93,6 +94,43 @@ def db_upgrade() -> None:
     """Create or upgrade the platform's own tables (idempotent)."""
     runtime = _runtime()
     click.echo(f"Platform tables are up to date in {runtime.db.url.render_as_string()}.")
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the database and its stored files into TARGET (a .tar.gz), while the server runs."""
+    from sunmao.backup import BackupError, backup
+
+    database = Database(os.environ.get("DATABASE_URL"))
+    try:
+        manifest = backup(database, target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = sum(manifest.tables.values())
+    click.echo(f"Backed up {len(manifest.tables)} tables ({rows} rows) and {manifest.files} files of "
+               f"{database.url.render_as_string()} to {target}.")
+    if manifest.key_fingerprint:
+        click.echo(f"Secrets in it need the secret key with fingerprint {manifest.key_fingerprint}: keep that key "
+                   "(SUNMAO_SECRET_KEY or instance/secret.key) safe, apart from the backup.")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the tables of a database that is not empty.")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a backup made by `sunmao backup` into DATABASE_URL (an empty database)."""
+    from sunmao.backup import BackupError, restore
+
+    database = Database(os.environ.get("DATABASE_URL"))
+    try:
+        done = restore(database, source, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {len(done.counts)} tables ({sum(done.counts.values())} rows) and {done.files} files "
+               f"into {database.url.render_as_string()} from the backup of {done.manifest.created_at}.")
+    for warning in done.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
 @main.group()

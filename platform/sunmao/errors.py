@@ -125,3 +125,13 @@ class LinksGone(Conflict):
 
     kind = "links-gone"
     title = Text("它引用的记录已删除", "Records it links to were deleted")
+
+
+class Unavailable(SunmaoError):
+    """The database cannot take the write just now (its disk is full, its connection was cut, it is
+    busy). Nothing was written; the same request later will do. Answered 503 with Retry-After."""
+
+    status = 503
+    kind = "unavailable"
+    title = Text("暂时无法保存，请稍后重试", "Cannot save just now; try again shortly")
+    retry_after = 30

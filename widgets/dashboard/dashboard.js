@@ -3,55 +3,14 @@
  * layout, rotates through the playlist, and keeps the last figures when a fetch fails. */
 (function () {
   "use strict";
-  var config = document.getElementById("board-layout");
-  var grid = document.querySelector("[data-board]");
-  if (!config || !grid) return;
-  var layout = JSON.parse(config.textContent);
-  var wall = grid.hasAttribute("data-wall");
-  var status = document.querySelector("[data-board-status]");
   var lang = document.body.getAttribute("data-lang") || "zh";
   var zh = lang === "zh";
-  var lastOk = null;
-  var failures = 0;
-  var timers = [];
 
   function text(tag, cls, value) {
     var el = document.createElement(tag);
     if (cls) el.className = cls;
     if (value !== undefined && value !== null) el.textContent = value;
     return el;
-  }
-
-  function query() {
-    var form = document.querySelector("[data-board-filters]");
-    if (!form) return layout.query || "";
-    var params = new URLSearchParams();
-    Array.prototype.forEach.call(form.elements, function (el) { if (el.name && el.value) params.set(el.name, el.value); });
-    return params.toString();
-  }
-
-  function setStatus() {
-    if (!status) return;
-    var time = lastOk ? lastOk.toLocaleTimeString(zh ? "zh-CN" : "en", {hour: "2-digit", minute: "2-digit"}) : "";
-    status.textContent = failures ? (zh ? "网络中断，显示 " + time + " 的数据" : "offline — showing data of " + time)
-                                  : (time ? (zh ? "更新于 " : "updated ") + time : "");
-    status.classList.toggle("stale", failures > 0);
-  }
-
-  function cellOf(id) { return grid.querySelector('[data-widget="' + id + '"]'); }
-
-  function buildCell(w) {
-    var cell = text("section", "board-cell type-" + w.type);
-    cell.setAttribute("data-widget", w.id);
-    cell.style.setProperty("--x", w.x + 1); cell.style.setProperty("--y", w.y + 1);
-    cell.style.setProperty("--w", w.w); cell.style.setProperty("--h", w.h);
-    var head = text("header", "cell-head");
-    head.appendChild(text("h2", null, w.title));
-    cell.appendChild(head);
-    var body = text("div", "cell-body");
-    body.setAttribute("data-body", "");
-    cell.appendChild(body);
-    return cell;
   }
 
   function drawTable(body, table) {
@@ -97,7 +56,7 @@
     body.replaceChildren(card);
   }
 
-  function drawFigure(body, data, id) {
+  function drawFigure(body, data, wall, drill) {
     var holder = body.querySelector(".cell-plot");
     if (!holder) { holder = text("div", "cell-plot"); body.replaceChildren(holder); }
     var fig = data.figure;
@@ -108,7 +67,7 @@
     // no mode bar: the cell's own PNG button calls plotly's toImage (Plotly.downloadImage)
     var options = {responsive: true, displaylogo: false, displayModeBar: false, topojsonURL: "/dashboards/topojson/"};
     window.Plotly.react(holder, fig.data, fig.layout, options).then(function () {
-      if (!holder.dataset.bound) {
+      if (drill !== false && !holder.dataset.bound) {
         holder.dataset.bound = "1";
         holder.on("plotly_click", function (event) {
           var point = event.points && event.points[0];
@@ -119,16 +78,66 @@
     });
   }
 
+  /* One widget's JSON drawn into a cell body: also the designer's live preview (drill: false). */
+  function drawBody(body, data, options) {
+    options = options || {};
+    if (data.denied) { body.replaceChildren(text("p", "muted small denied", data.denied)); return; }
+    if (data.empty) { body.replaceChildren(text("p", "muted small empty", data.empty)); return; }
+    if (data.table) drawTable(body, data.table);
+    else if (data.number) drawNumber(body, data);
+    else if (data.figure) drawFigure(body, data, options.wall, options.drill);
+  }
+  window.SunmaoBoard = {draw: drawBody};
+
+  var config = document.getElementById("board-layout");
+  var grid = document.querySelector("[data-board]");
+  if (!config || !grid) return;
+  var layout = JSON.parse(config.textContent);
+  var wall = grid.hasAttribute("data-wall");
+  var status = document.querySelector("[data-board-status]");
+  var lastOk = null;
+  var failures = 0;
+  var timers = [];
+
+  function query() {
+    var form = document.querySelector("[data-board-filters]");
+    if (!form) return layout.query || "";
+    var params = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (el) { if (el.name && el.value) params.set(el.name, el.value); });
+    return params.toString();
+  }
+
+  function setStatus() {
+    if (!status) return;
+    var time = lastOk ? lastOk.toLocaleTimeString(zh ? "zh-CN" : "en", {hour: "2-digit", minute: "2-digit"}) : "";
+    status.textContent = failures ? (zh ? "网络中断，显示 " + time + " 的数据" : "offline — showing data of " + time)
+                                  : (time ? (zh ? "更新于 " : "updated ") + time : "");
+    status.classList.toggle("stale", failures > 0);
+  }
+
+  function cellOf(id) { return grid.querySelector('[data-widget="' + id + '"]'); }
+
+  function buildCell(w) {
+    var cell = text("section", "board-cell type-" + w.type);
+    cell.setAttribute("data-widget", w.id);
+    cell.style.setProperty("--x", w.x + 1); cell.style.setProperty("--y", w.y + 1);
+    cell.style.setProperty("--w", w.w); cell.style.setProperty("--h", w.h);
+    var head = text("header", "cell-head");
+    head.appendChild(text("h2", null, w.title));
+    cell.appendChild(head);
+    var body = text("div", "cell-body");
+    body.setAttribute("data-body", "");
+    cell.appendChild(body);
+    return cell;
+  }
+
   function draw(id, data) {
     var cell = cellOf(id);
     if (!cell) return;
     var body = cell.querySelector("[data-body]");
     cell.classList.toggle("clickable", Boolean(data.drill));
-    if (data.denied) { body.replaceChildren(text("p", "muted small denied", data.denied)); return; }
-    if (data.empty) { body.replaceChildren(text("p", "muted small empty", data.empty)); return; }
-    if (data.table) drawTable(body, data.table);
-    else if (data.number) drawNumber(body, data);
-    else if (data.figure) drawFigure(body, data, id);
+    if (data.denied || data.empty) { drawBody(body, data); return; }
+    drawBody(body, data, {wall: wall});
     var excel = cell.querySelector("[data-excel]");
     if (excel) excel.href = "/dashboards/" + layout.key + "/w/" + id + ".xlsx?" + query();
   }

@@ -495,6 +495,15 @@ def _formula_vars(expr: Any) -> set[str]:
     return found
 
 
+def compile_widget(snapshot: Any, file: str, board: Mapping[str, Any], widget: Mapping[str, Any]
+                   ) -> tuple[Board, list[Problem]]:
+    """``board`` with ``widget`` as its only widget, compiled as a publish would (the designer's live
+    preview of one widget); the problems are the widget's own, at ``$.widgets[0]...``."""
+    problems: list[Problem] = []
+    compiled = _Compiler(snapshot, file, problems).board({**board, "widgets": [widget]})
+    return compiled, [p for p in problems if p.path.startswith("$.widgets[0]")]
+
+
 def compile_dashboards(snapshot: Any) -> tuple[str, Dashboards, list[Problem]]:
     """The feature compiler of ``dashboard`` documents (listed in ``features.FEATURES``)."""
     problems: list[Problem] = []

@@ -140,8 +140,10 @@ def previous_range(span: tuple[date, date]) -> tuple[date, date]:
 
 
 class DashboardService:
-    def __init__(self, records: RecordService):
+    def __init__(self, records: RecordService, *, cache: bool = True):
         self.records = records
+        #: False for the designer's preview: its draft widgets share keys and versions with the published ones
+        self.cache = cache
         self.snapshot = records.snapshot
         self.db = records.db
 
@@ -255,7 +257,7 @@ class DashboardService:
             # the database too: two installations (or test databases) in one process share no results
             key = (self.db.url.render_as_string(hide_password=True), self.snapshot.version, cache_key,
                    tuple(sorted(_freeze(conds))), scope_keys, versions)
-            found = CACHE.get(key, max_age) if cache_key is not None else None
+            found = CACHE.get(key, max_age) if cache_key is not None and self.cache else None
             if found is not None:
                 return found, True
 
@@ -267,7 +269,7 @@ class DashboardService:
             else:
                 stmt = aggregate_select(query, env, conds, extra_for)
             rows = [{k: _plain(v) for k, v in r.items()} for r in conn.execute(stmt).mappings()]
-        if cache_key is not None:
+        if cache_key is not None and self.cache:
             CACHE.put(key, rows)
         return rows, False
 

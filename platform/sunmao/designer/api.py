@@ -37,7 +37,6 @@ from sunmao.resources import bundle_path
 from sunmao.snapshot import validate_apps
 from sunmao.web.app import context
 
-CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked by the app (_csrf_for_session_writes)
 blueprint = Blueprint("designer_api", __name__, url_prefix="/api/v1/_design")
 
 DESIGNER_ROLES = frozenset({"designer", "admin"})
@@ -383,6 +382,22 @@ def field_conversions(draft_id: int, entity: str, field_id: str) -> Response:
     if doc is None:
         raise NotFound(Text(f"实体 {entity} 没有字段 {field_id}", f"{entity} has no field {field_id}"))
     return reply(operations.conversions(context().runtime, entity, doc))
+
+
+@blueprint.post("/drafts/<int:draft_id>/preview/widget")
+def preview_widget(draft_id: int) -> Response:
+    """One widget of a draft's board run on the real data as the caller: the board page's JSON
+    (a Plotly figure, a number card or a table); 422 naming the widget and the field when its
+    query does not compile."""
+    from sunmao.designer import boards
+    from sunmao.web.app import language
+
+    designer()
+    data = body()
+    store = drafts()
+    info = store.info(draft_id)
+    return reply(boards.preview(context().runtime, store.documents(draft_id), info.base_version,
+                                str(data.get("address") or ""), data.get("widget"), g.user.actor, language()))
 
 
 @blueprint.get("/entities/<entity>/archived")

@@ -67,6 +67,13 @@ OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
      {"type": "object", "required": ["choices"], "properties": {"choices": {"type": "object"}}}, _DRAFT),
     ("get", "/drafts/{draft_id}/entities/{entity}/fields/{field_id}/conversions", "design_conversions",
      "The types a field may take and what happens to its values", None, {"type": "object"}),
+    ("post", "/drafts/{draft_id}/preview/widget", "design_preview_widget",
+     "One widget of a draft's board on the real data, as the caller (the board page's widget JSON); 422 names "
+     "the widget and the field",
+     {"type": "object", "required": ["address", "widget"],
+      "properties": {"address": {"type": "string"}, "widget": {"type": "object"}}},
+     {"type": "object", "properties": {"id": {"type": "string"}, "type": {"type": "string"},
+                                       "title": {"type": "string"}}}),
     ("get", "/entities/{entity}/archived", "design_archived", "Archived fields of an entity (restorable)", None,
      {"type": "object"}),
     ("get", "/revisions", "design_revisions", "Every published revision: who, when, comment", None,

@@ -41,8 +41,9 @@ from sunmao.web.screens.shell import render
 
 blueprint = Blueprint("designer", __name__, template_folder="templates")
 
-KIND_ORDER = ("entity", "form", "view", "workflow")
-EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view": "designer/view.html"}
+KIND_ORDER = ("entity", "form", "view", "workflow", "dashboard")
+EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view": "designer/view.html",
+           "dashboard": "designer/board.html"}
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -163,9 +164,28 @@ def document_page(draft_id: int, address: str) -> tuple[str, int]:
     if kind == "entity":
         extra.update(_entity_extras(ws, doc.get("key", "")))
     template = EDITORS.get(kind or "", "designer/generic.html")
+    widgets: list[str] = []
+    if kind == "dashboard" and request.args.get("raw") != "1":
+        extra.update(_board_extras(ws))
+        widgets = ["dashboard"]
+    elif kind == "dashboard":
+        template = "designer/generic.html"
     title = Text.of(doc.get("label")).get(language()) if isinstance(doc.get("label"), dict) else address
-    return _page(template, title, ws=ws, address=address, kind=kind, setup=_setup(ws, address, document=doc,
-                                                                                   **extra))
+    return _page(template, title, ws=ws, address=address, kind=kind, widgets=widgets,
+                 setup=_setup(ws, address, document=doc, **extra))
+
+
+def _board_extras(ws: Mapping[str, Any]) -> dict[str, Any]:
+    """What the board editor picks from: the draft's entities and, per entity, the fields a widget
+    may group, measure or list (with their value types); a draft that does not compile says why."""
+    from sunmao.designer import boards
+
+    try:
+        snap = boards.snapshot(_runtime(), ws["apps"], ws["draft"].base_version)
+    except ValidationFailed as exc:
+        return {"board_entities": [], "board_fields": {}, "board_problem": exc.detail.get(language())
+                if exc.detail else ""}
+    return {"board_entities": boards.entity_choices(snap), "board_fields": boards.query_fields(snap)}
 
 
 def _entity_extras(ws: Mapping[str, Any], key: str) -> dict[str, Any]:

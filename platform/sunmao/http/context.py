@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask import Response, current_app, g, request
 from werkzeug.routing import BaseConverter
 
-from sunmao.errors import SunmaoError
+from sunmao.errors import SunmaoError, Unavailable
 from sunmao.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language
 from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot
@@ -59,6 +59,8 @@ def problem(error: SunmaoError) -> Response:
                                           mimetype="application/problem+json")
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sunmao"'
+    if isinstance(error, Unavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -1,6 +1,6 @@
 """The job layer's part in every web app: wake the pumps after a write; start the embedded runner.
 
-Listed in ``web/app.py: BLUEPRINTS``; it has no routes of its own.
+Mounted by the jobs feature (``jobs/feature.py``); it has no routes of its own.
 
 - After a successful write request, :func:`~sunmao.jobs.notify.notify_work` wakes this
   process's pump and (with Redis) the workers', so events leave at once. With Redis down it

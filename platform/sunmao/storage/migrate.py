@@ -24,7 +24,14 @@ from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field, build_field
 from sunmao.storage import system
 from sunmao.storage.convert import ConversionError, convert
-from sunmao.storage.tables import build_table, column_type, entity_indexes, field_column
+from sunmao.storage.tables import (
+    IndexSpec,
+    build_table,
+    column_type,
+    entity_indexes,
+    field_column,
+    trigram_opclass,
+)
 
 MAX_LISTED_ROWS = 20
 
@@ -104,6 +111,17 @@ class Migrator:
         self._new: Mapping[str, Entity] = {}
         self._refused: list[MigrationRefused] | None = None
         self.ops = Operations(MigrationContext.configure(connection=conn, opts={"render_as_batch": self.sqlite}))
+        self._trigram_ops: str | None | bool = False  # not looked up yet
+
+    @property
+    def trigram_ops(self) -> str | None:
+        """``schema.gin_trgm_ops`` where pg_trgm is (or could be made) available, else None."""
+        if self._trigram_ops is False:
+            self._trigram_ops = None if self.sqlite else trigram_opclass(self.conn)
+        return self._trigram_ops  # type: ignore[return-value]
+
+    def _indexes(self, entity: Entity) -> list[IndexSpec]:
+        return entity_indexes(entity, trigram=self.trigram_ops is not None)
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -257,7 +275,7 @@ class Migrator:
             f"change field {name.en} from {a.en} to {b.en}; every value converts"), run)
 
     def _index_steps(self, old: Entity | None, new: Entity) -> list[Step]:
-        want = {ix.name: ix for ix in entity_indexes(new)}
+        want = {ix.name: ix for ix in self._indexes(new)}
         existing = {ix["name"] for ix in sa.inspect(self.conn).get_indexes(new.table_name)} if old else set()
         steps = []
         for name, ix in want.items():
@@ -269,9 +287,10 @@ class Migrator:
                 except MigrationRefused as exc:
                     self._refuse(exc)
                     continue
+            kind = Text("唯一", "unique ") if ix.unique else Text("全文检索", "search ") if ix.trigram else Text("", "")
             steps.append(Step(new.key, "create_index", Text(
-                f"建立{'唯一' if ix.unique else ''}索引 ({', '.join(ix.columns)})",
-                f"create {'unique ' if ix.unique else ''}index on ({', '.join(ix.columns)})"), _indexes_synced_later))
+                f"建立{kind.zh}索引 ({', '.join(ix.columns)})",
+                f"create {kind.en}index on ({', '.join(ix.columns)})"), _indexes_synced_later))
         for name in existing - set(want):
             if name.startswith(("ix_t_", "uq_t_")):
                 steps.append(Step(new.key, "drop_index", Text(f"删除索引 {name}", f"drop index {name}"),
@@ -280,13 +299,18 @@ class Migrator:
 
     def _sync_indexes(self, entity: Entity) -> None:
         """Make the table's indexes exactly what the entity asks for (after renames and type changes)."""
-        want = {ix.name: ix for ix in entity_indexes(entity)}
+        want = {ix.name: ix for ix in self._indexes(entity)}
         have = {ix["name"] for ix in sa.inspect(self.conn).get_indexes(entity.table_name)}
         for name in have - set(want):
             if name.startswith(("ix_t_", "uq_t_")):
                 self.ops.drop_index(name, table_name=entity.table_name)
         for name, ix in want.items():
-            if name not in have:
+            if name in have:
+                continue
+            if ix.trigram:
+                self.ops.create_index(name, entity.table_name, list(ix.columns), postgresql_using="gin",
+                                      postgresql_ops={ix.columns[0]: self.trigram_ops})
+            else:
                 self.ops.create_index(name, entity.table_name, list(ix.columns), unique=ix.unique, **ix.where())
 
     # -- helpers ----------------------------------------------------------------------------

@@ -124,3 +124,33 @@ def create_system_tables(conn: sa.Connection, tables: Iterable[sa.Table] = ()) -
     for table in wanted:  # indexes added since a table was created
         for index in table.indexes:
             index.create(conn, checkfirst=True)
+    for table in APPEND_ONLY:
+        append_only(conn, table.name)
+
+
+#: Tables whose rows are never changed or deleted once written: the database refuses it.
+APPEND_ONLY = (audit,)
+
+
+def append_only(conn: sa.Connection, table: str) -> None:
+    """Triggers that refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) of ``table``'s rows, whoever
+    asks — the platform's own code, a plugin, a script with the database URL. Idempotent."""
+    message = f"{table} is append-only: its rows are never changed or deleted"
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                                 f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        return
+    exists = conn.execute(sa.text("SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                  "WHERE c.oid = to_regclass(:table) AND t.tgname = :name"),
+                          {"table": table, "name": f"{table}_append_only"}).first()
+    if exists:
+        return
+    conn.execute(sa.text(
+        "CREATE OR REPLACE FUNCTION sm_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION '% is append-only: its rows are never changed or deleted', TG_TABLE_NAME "
+        "USING ERRCODE = 'insufficient_privilege'; END $$"))
+    conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                         "FOR EACH ROW EXECUTE FUNCTION sm_refuse_change()")
+    conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                         "FOR EACH STATEMENT EXECUTE FUNCTION sm_refuse_change()")

@@ -10,6 +10,7 @@ constraints across tables).
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ import sqlalchemy as sa
 
 from sunmao.meta.model import IDENTIFIER, Entity, Field
 from sunmao.storage.types import IdType, JSONType, Money, UTCDateTime
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DECIMAL_PRECISION = 18
 
@@ -69,6 +72,9 @@ class IndexSpec:
     #: Rows whose (single) column is NULL are left out: a link's own index, where most orders have
     #: no contact or suspected original, costs nothing for them on write.
     sparse: bool = False
+    #: A trigram index (PostgreSQL: GIN with pg_trgm's ``gin_trgm_ops``) that serves ``ILIKE '%…%'``:
+    #: the search (``q=``) finds any substring — 精工 in 宁波市精工实业 — without reading the table.
+    trigram: bool = False
 
     def where(self) -> dict[str, Any]:
         """The dialect arguments of a sparse index (``sqlite_where``, ``postgresql_where``)."""
@@ -82,9 +88,29 @@ def field_column(field: Field) -> sa.Column:
     return sa.Column(safe_identifier(field.key), column_type(field), nullable=True)
 
 
-def entity_indexes(entity: Entity) -> list[IndexSpec]:
+#: Field types whose values a search reads as text (a trigram index serves them).
+SEARCHABLE_TEXT = ("string", "text")
+
+
+def search_columns(entity: Entity) -> tuple[str, ...]:
+    """The entity's own columns a search (``q=``) reads as text: its textual search fields, and its name."""
+    stored = {f.key: f for f in entity.stored_fields}
+    own = [k for k in entity.search_fields if k in stored and stored[k].type in SEARCHABLE_TEXT]
+    if not entity.child:
+        own.append("name")
+    return tuple(dict.fromkeys(own))
+
+
+def trigram_indexes(entity: Entity) -> list[IndexSpec]:
+    """One trigram index per searched text column (created where the database has pg_trgm)."""
+    table = entity.table_name
+    return [IndexSpec(index_name(table, (col,), False) + "_trgm", (col,), False, trigram=True)
+            for col in search_columns(entity)]
+
+
+def entity_indexes(entity: Entity, *, trigram: bool = False) -> list[IndexSpec]:
     """All indexes an entity asks for: declared ones, unique fields, and links (sparse: their
-    lookups are by value, never by NULL)."""
+    lookups are by value, never by NULL); with ``trigram``, the search's trigram indexes too."""
     wanted: dict[tuple[str, ...], bool] = {}
     links: set[tuple[str, ...]] = set()
     for f in entity.stored_fields:
@@ -103,7 +129,7 @@ def entity_indexes(entity: Entity) -> list[IndexSpec]:
     table = entity.table_name
     return [IndexSpec(index_name(table, cols, unique, sparse), cols, unique, sparse)
             for cols, unique in wanted.items() if cols not in redundant
-            for sparse in [cols in links and not unique]]
+            for sparse in [cols in links and not unique]] + (trigram_indexes(entity) if trigram else [])
 
 
 def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:
@@ -135,3 +161,23 @@ def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:
 def build_tables(entities: Mapping[str, Entity]) -> tuple[sa.MetaData, dict[str, sa.Table]]:
     metadata = sa.MetaData()
     return metadata, {key: build_table(e, metadata) for key, e in entities.items()}
+
+
+def trigram_opclass(conn: sa.Connection) -> str | None:
+    """The qualified ``gin_trgm_ops`` of PostgreSQL's pg_trgm, creating the extension in ``public`` when
+    it is missing (it is a trusted extension: a database owner may); None where it cannot be had —
+    the search still works, by reading the table."""
+    query = sa.text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                    "WHERE e.extname = 'pg_trgm'")
+    schema = conn.execute(query).scalar()
+    if schema is None:
+        for statement in ("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+                          "CREATE EXTENSION IF NOT EXISTS pg_trgm"):
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.text(statement))
+                break
+            except sa.exc.DBAPIError as exc:
+                log.warning("pg_trgm is not available (%s); searches read the table", exc.orig)
+        schema = conn.execute(query).scalar()
+    return None if schema is None else f'"{schema}".gin_trgm_ops'

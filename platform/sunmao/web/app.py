@@ -9,27 +9,44 @@ every feature; the names are also here for the screens.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sunmao import accounts
 from sunmao.errors import SunmaoError, ValidationFailed
 from sunmao.http.context import Context, EntityConverter, context, language, problem
 from sunmao.http.requests import MAX_UPLOAD_BYTES
 from sunmao.i18n import Text
+from sunmao.jobs.health import health
 from sunmao.records import RecordService
 from sunmao.records.messages import out_of_range
 from sunmao.records.values import INT64_MAX
 from sunmao.runtime import Runtime
+from sunmao.storage.faults import unavailable
 from sunmao.web.jsonio import SunmaoJSONProvider
+from sunmao.web.security import security_headers
 
 __all__ = ["Context", "EntityConverter", "MAX_UPLOAD_BYTES", "context", "create_app", "language", "problem"]
+
+log = logging.getLogger(__name__)
+
+def _database_fault(exc: sa.exc.DBAPIError) -> Response:
+    """A full disk, a cut connection or a busy database is a 503 to retry; any other error stays a 500."""
+    error = unavailable(exc)
+    if error is None:
+        raise exc
+    log.warning("database unavailable: %s", exc.orig)
+    return problem(error)
+
 
 _HTTP_TITLES = {
     404: Text("找不到该地址", "Not found"),
@@ -124,6 +141,7 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.url_value_preprocessor(_ids_in_range)
     app.before_request(_load_user)
     app.register_error_handler(SunmaoError, problem)
+    app.register_error_handler(sa.exc.DBAPIError, _database_fault)
     app.register_error_handler(HTTPException, _http_error)
 
     token_blueprints = set()
@@ -140,8 +158,21 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
                 request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
 
+    app.after_request(security_headers)
+    hops = int(os.environ.get("SUNMAO_PROXY_HOPS", "0") or 0)
+    if hops:  # behind nginx: trust its X-Forwarded-For/-Proto/-Host (scheme, client address, HSTS)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "version": version}
+    def healthz() -> Response:
+        """Database, Redis, outbox lag and job backlog: 503 only when the database does not answer."""
+        try:
+            status, report = health(runtime.db)
+        except ValueError as exc:  # a mistyped SUNMAO_JOBS_* setting
+            status, report = 200, {"status": "degraded", "reasons": [str(exc)]}
+        response = app.json.response({**report, "version": version})
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     return app

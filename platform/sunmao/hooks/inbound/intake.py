@@ -30,6 +30,7 @@ from sunmao.records import RecordService
 from sunmao.rules.coerce import truthy
 from sunmao.snapshot import Snapshot
 from sunmao.storage import Database
+from sunmao.storage.faults import unavailable
 
 from . import store
 from .auth import redact, verify
@@ -303,9 +304,11 @@ def _run(ctx: _Ctx, req: Request) -> Answer:
                    error=english.get("detail") or english["title"])
         raise
     except Exception as exc:
-        # An engine fault, not the sender's: the delivery stays `received` with the error, to replay.
-        store.keep(ctx.db, ctx.raw, ctx.delivery, "received", verified=ctx.verified, answer=None, http_status=500,
-                   error=f"{type(exc).__name__}: {exc}"[:2000])
+        # An engine fault or the database's state (a full disk, a cut connection: 503), not the sender's:
+        # the delivery stays `received` with the error, to replay (when there is room to keep it).
+        status = 503 if unavailable(exc) else 500
+        store.keep(ctx.db, ctx.raw, ctx.delivery, "received", verified=ctx.verified, answer=None,
+                   http_status=status, error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
 
 
