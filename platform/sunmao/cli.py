@@ -14,6 +14,7 @@ import click
 import sqlalchemy as sa
 
 from sunmao import accounts, assembly
+from sunmao.backup import BackupError, backup, restore
 from sunmao.clock import today
 from sunmao.console import RuntimeMaker, command_runtime
 from sunmao.designer import packages
@@ -100,8 +101,6 @@ def db_upgrade() -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(target: Path) -> None:
     """Back up the database and its stored files into TARGET (a .tar.gz), while the server runs."""
-    from sunmao.backup import BackupError, backup
-
     database = Database(os.environ.get("DATABASE_URL"))
     try:
         manifest = backup(database, target)
@@ -120,8 +119,6 @@ def backup_command(target: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace the tables of a database that is not empty.")
 def restore_command(source: Path, force: bool) -> None:
     """Restore a backup made by `sunmao backup` into DATABASE_URL (an empty database)."""
-    from sunmao.backup import BackupError, restore
-
     database = Database(os.environ.get("DATABASE_URL"))
     try:
         done = restore(database, source, force=force)
