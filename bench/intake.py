@@ -33,7 +33,7 @@ Measurements (same payloads on every side), each warmed up before it is timed:
 2. in process, baseline and baseline-min: the same client over the hand-written Flask app
    (own tables, own SQLite file each, same channels, products and customers);
 3. over HTTP (ours and the baseline), each side served by ``gunicorn -k gthread --threads 4 -w 1`` on 127.0.0.1 (a
-   subprocess; ours is ``create_wsgi(Runtime(DATABASE_URL))``), one server at a time, driven by
+   subprocess; ours is ``create_wsgi(assembly.runtime(DATABASE_URL))``), one server at a time, driven by
    4 client threads on keep-alive ``http.client`` connections. Ours runs with ``SUNMAO_JOBS=off``
    (as beside ``sunmao worker`` in production): without it the first request starts the
    embedded job runner in the web process, which would then also dispatch the outbox — work
@@ -100,6 +100,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _intake_baseline as baseline  # noqa: E402
 
+from sunmao import assembly  # noqa: E402
 from sunmao.hooks.inbound import set_secret  # noqa: E402
 from sunmao.hooks.inbound.tables import inbound  # noqa: E402
 from sunmao.records import SYSTEM  # noqa: E402
@@ -206,7 +207,7 @@ def deliveries(rng: random.Random, first_id: int, count: int, products: list[dic
 
 
 def setup_ours(url: str, products: list[dict[str, Any]], customers: list[dict[str, Any]]) -> Runtime:
-    runtime = Runtime(url)
+    runtime = assembly.runtime(url)
     runtime.setup()
     runtime.install_app(app_path("order_management"))
     records = runtime.records()
@@ -232,7 +233,7 @@ def count_ours(runtime: Runtime) -> dict[str, int]:
 
 def ours_wsgi() -> Any:
     """The gunicorn entry point: ``intake:ours_wsgi()`` with ``DATABASE_URL`` set."""
-    return create_wsgi(Runtime(os.environ["DATABASE_URL"]))
+    return create_wsgi(assembly.runtime(os.environ["DATABASE_URL"]))
 
 
 # -- parity: both sides stored the same values ----------------------------------------------

@@ -14,6 +14,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sunmao.dashboards.service import DashboardService
+from sunmao.dashboards.web import excel, late_table
 from sunmao.jobs.registry import JobContext, job
 from sunmao.records import SYSTEM, journal
 from sunmao.storage import system as sm
@@ -21,9 +23,6 @@ from sunmao.storage import system as sm
 
 def run_report(runtime: Any, board: str, widget: str, link_base: str | None = None, top: int = 10
                ) -> dict[str, Any]:
-    from sunmao.dashboards.service import DashboardService
-    from sunmao.dashboards.web import excel, late_table
-
     service = DashboardService(runtime.records())
     found = service.board(board, SYSTEM)
     spec = found.widget(widget)

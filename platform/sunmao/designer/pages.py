@@ -29,9 +29,15 @@ from sunmao.errors import Forbidden, NotFound, SunmaoError, ValidationFailed
 from sunmao.fields import TYPES, field_type
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError
+from sunmao.meta.schemas import kinds
 from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot, compile_snapshot
 from sunmao.web.app import Context, context, language
+from sunmao.web.screens import editing, listing, shell
+from sunmao.web.screens.editing import enforce_form_rules
+from sunmao.web.screens.layouts import form_for
+from sunmao.web.screens.routes import error_page, security_headers, signed_in
+from sunmao.web.screens.shell import render
 
 blueprint = Blueprint("designer", __name__, template_folder="templates")
 
@@ -44,9 +50,7 @@ EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view
 
 @blueprint.before_request
 def _designers_only() -> WerkzeugResponse | None:
-    from sunmao.web.screens.routes import _signed_in
-
-    sign_in = _signed_in()  # the screens' own rule: a page without a session goes to /login
+    sign_in = signed_in()  # the screens' own rule: a page without a session goes to /login
     if sign_in is not None:
         return sign_in
     if not DESIGNER_ROLES & set(g.user.roles):
@@ -56,18 +60,14 @@ def _designers_only() -> WerkzeugResponse | None:
 
 def _register_screens_handlers() -> None:
     """The screens' headers (CSP: our own scripts only) and error pages serve the designer too."""
-    from sunmao.web.screens.routes import _error, _headers
-
-    blueprint.after_request(_headers)
-    blueprint.register_error_handler(SunmaoError, _error)
+    blueprint.after_request(security_headers)
+    blueprint.register_error_handler(SunmaoError, error_page)
 
 
 _register_screens_handlers()
 
 
 def _page(template: str, title: str, **values: Any) -> tuple[str, int]:
-    from sunmao.web.screens.shell import render
-
     lang = language()
     return render(template, title=title, t=words(lang), **values)
 
@@ -211,8 +211,6 @@ def new_document_page(draft_id: int, kind: str) -> tuple[str, int]:
 
 
 def _kinds() -> tuple[str, ...]:
-    from sunmao.meta.schemas import kinds
-
     return kinds()
 
 
@@ -246,7 +244,7 @@ def _missing_columns(snap: Snapshot) -> dict[str, list[str]]:
 
 
 def _compile(draft_id: int, rev: int, apps: Mapping[str, Mapping[str, Any]], base: int) -> Snapshot:
-    return compile_snapshot(base, apps, features=_runtime().features)
+    return compile_snapshot(base, apps, features=_runtime().compilers)
 
 
 def draft_snapshot(draft_id: int) -> tuple[Snapshot, dict[str, list[str]]]:
@@ -354,14 +352,11 @@ def _escape(text: str) -> str:
 @blueprint.get("/designer/drafts/<int:draft_id>/preview/form/<entity>")
 def preview_form(draft_id: int, entity: str) -> tuple[str, int]:
     """The entity's form exactly as the screens render it, from the draft, with sample values."""
-    from sunmao.web.screens import editing
-
     snap, missing = draft_snapshot(draft_id)
     if entity not in snap.compiled or snap.entities[entity].child:
         raise NotFound(Text(f"草稿中没有实体 {entity}", f"the draft has no entity {entity}"))
     _preview_context(snap)
     ce = snap.compiled[entity]
-    from sunmao.web.screens import shell
 
     shell.require(ce.entity, "create")
     sample = _sample(snap, entity, missing) if request.args.get("sample", "1") == "1" else {}
@@ -379,10 +374,6 @@ def preview_form(draft_id: int, entity: str) -> tuple[str, int]:
 @blueprint.post("/designer/drafts/<int:draft_id>/preview/form/<entity>/_submit")
 def preview_submit(draft_id: int, entity: str) -> tuple[Response, int]:
     """Saving in a preview checks the values with the draft's rules and saves nothing."""
-    from sunmao.web.screens import shell
-    from sunmao.web.screens.editing import enforce_form_rules
-    from sunmao.web.screens.layouts import form_for
-
     snap, _missing = draft_snapshot(draft_id)
     _preview_context(snap)
     body = request.get_json(silent=True) or {}
@@ -401,8 +392,6 @@ def preview_submit(draft_id: int, entity: str) -> tuple[Response, int]:
 
 @blueprint.post("/designer/drafts/<int:draft_id>/preview/form/<entity>/_preview")
 def preview_values(draft_id: int, entity: str) -> Response:
-    from sunmao.web.screens import shell
-
     snap, _missing = draft_snapshot(draft_id)
     _preview_context(snap)
     body = request.get_json(silent=True) or {}
@@ -417,8 +406,6 @@ def preview_values(draft_id: int, entity: str) -> Response:
 @blueprint.get("/designer/drafts/<int:draft_id>/preview/view/<key>")
 def preview_view(draft_id: int, key: str) -> Any:
     """A view exactly as the screens render it, from the draft, on the real data."""
-    from sunmao.web.screens import listing
-
     snap, missing = draft_snapshot(draft_id)
     view = snap.features.get("views", {}).get(key)
     if view is None:

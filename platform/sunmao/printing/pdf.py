@@ -8,7 +8,7 @@ STSong-Light is used, which needs no font file at all.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,10 +83,14 @@ def _column_widths(fields: list[Field], texts: list[list[str]], numeric: list[bo
                                                                                    strict=True)]
 
 
-def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout | None, lang: str,
-               titles: Mapping[tuple[str, Any], str]) -> bytes:
-    from sunmao.web.screens.fields import display
+#: ``display(field, value, lang, titles, record) -> str``: one value as a person reads it.
+Display = Callable[[Field, Any, str, dict[tuple[str, Any], str], Mapping[str, Any]], str]
 
+
+def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout | None, lang: str,
+               titles: Mapping[tuple[str, Any], str], *, display: Display) -> bytes:
+    """The record as a PDF; values are shown by ``display``, the same function the screens show them
+    with (the caller passes it: printing sits below the screens)."""
     layout = layout or generic_layout(entity)
     font = cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=13)

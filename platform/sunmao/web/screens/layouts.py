@@ -21,6 +21,8 @@ from sunmao.meta.model import Entity, Field
 from sunmao.records.query import SYSTEM_FILTERABLE
 from sunmao.rules import RuleError
 from sunmao.snapshot import Snapshot
+from sunmao.web.screens.scanning import compile_scan
+from sunmao.web.screens.widgets import known_widgets
 
 
 def default_widget(f: Field) -> str:
@@ -149,8 +151,6 @@ def _entity(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: lis
 
 def _compile_form(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: list[Problem]
                   ) -> FormLayout | None:
-    from sunmao.web.screens.widgets import known_widgets
-
     entity = _entity(snapshot, doc, file, problems)
     if entity is None:
         return None
@@ -249,8 +249,6 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
             problems.append(Problem(file, "$.gantt.color_by", f"{color_by!r} is not a select field of {entity.key}"))
     scan = None
     if doc["type"] == "scan":
-        from sunmao.web.screens.scanning import compile_scan
-
         if "scan" not in doc:
             problems.append(Problem(file, "$.scan", "a scan view needs scan.match and scan.action"))
         else:

@@ -30,9 +30,11 @@ from sunmao.records.query import ListQuery, parse_query
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
+from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
 from sunmao.web.screens.routes import blueprint
+from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
 
 PAGE_PARAMS = ("view", "lang")
@@ -159,21 +161,13 @@ def view_page(key: str) -> Any:
         raise NotFound(Text(f"没有名为 {key} 的视图", f"there is no view named {key!r}"))
     ce = shell.compiled(view.entity)
     if view.type == "scan":
-        from sunmao.web.screens.scan import render_scan
-
         shell.require(ce.entity, "read")
         return render_scan(view)
     if view.type == "kanban":
-        from sunmao.web.screens.boards import render_kanban
-
         return render_kanban(ce, view.group_by or "", view)
     if view.type == "gantt":
-        from sunmao.web.screens.boards import render_gantt
-
         return render_gantt(ce, view)
     if view.type == "calendar":
-        from sunmao.web.screens.boards import render_calendar
-
         return render_calendar(ce, view.date_field or "", view)
     return render_list(ce, view)
 

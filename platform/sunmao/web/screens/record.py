@@ -18,6 +18,7 @@ from flask import Response, flash, redirect, request
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
+from sunmao.printing import render_pdf
 from sunmao.records import journal
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
@@ -29,6 +30,7 @@ from sunmao.web.screens.fields import display, title_field, titles_for, value_hr
 from sunmao.web.screens.layouts import field_or_system, form_for
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.tables import comment
+from sunmao.workflow import WorkflowService
 
 MENTION = re.compile(r"@([A-Za-z0-9_.\-]{1,64})")
 MAX_COMMENT = 4000
@@ -114,8 +116,6 @@ def timeline(entity: Entity, record_id: int) -> list[dict[str, Any]]:
 
 
 def _workflow_service() -> Any:
-    from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
-
     return WorkflowService(context().runtime.db, shell.snapshot())
 
 
@@ -292,8 +292,6 @@ def transition(entity: str, record_id: int) -> Response:
 @blueprint.get("/app/<entity>/<int:record_id>/print")
 @blueprint.get("/app/<entity>/<int:record_id>/print/<key>")
 def print_pdf(entity: str, record_id: int, key: str | None = None) -> Response:
-    from sunmao.printing import render_pdf
-
     ce = shell.compiled(entity)
     shell.require(ce.entity, "read")
     snap = shell.snapshot()
@@ -304,7 +302,7 @@ def print_pdf(entity: str, record_id: int, key: str | None = None) -> Response:
             raise NotFound(Text(f"没有名为 {key} 的打印模板", f"there is no print template named {key!r}"))
     record = shell.records().get(entity, record_id, actor=shell.actor())
     titles = titles_for(shell.records(), shell.actor(), ce.entity, [record])
-    pdf = render_pdf(snap, ce.entity, record, layout, language(), titles)
+    pdf = render_pdf(snap, ce.entity, record, layout, language(), titles, display=display)
     filename = f"{record.get('name') or record_id}-{key or 'record'}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition("inline", filename),
                                                               "X-Content-Type-Options": "nosniff"})

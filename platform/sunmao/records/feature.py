@@ -1,0 +1,13 @@
+"""The records feature: entities (and the app manifest), and the tables the write path keeps."""
+
+from __future__ import annotations
+
+from sunmao import org
+from sunmao.feature import Feature
+from sunmao.records import stages, versions
+
+FEATURE = Feature(
+    name="records",
+    kinds=("app", "entity"),  # entities are compiled by the snapshot itself, below every feature
+    tables=(stages.stage, versions.data_version, org.department, org.membership, org.delegation),
+)
