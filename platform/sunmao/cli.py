@@ -26,6 +26,7 @@ from sunmao.runtime import Runtime
 from sunmao.storage import system as sm
 from sunmao.storage.db import Database
 from sunmao.storage.migrate import MigrationRefused
+from sunmao.storage.upgrade import current as current_platform_revision
 
 DEMO_MARK = "demo_seeded"
 
@@ -92,9 +93,12 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Create or upgrade the platform's own tables (idempotent)."""
+    """Create or upgrade the platform's own tables to this release's revision (idempotent)."""
     runtime = _runtime()
-    click.echo(f"Platform tables are up to date in {runtime.db.url.render_as_string()}.")
+    with runtime.db.read() as conn:
+        revision = current_platform_revision(conn)
+    click.echo(f"Platform tables are at revision {revision} (this release's newest) in "
+               f"{runtime.db.url.render_as_string()}.")
 
 
 @main.command("backup")

@@ -15,6 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from sunmao.runtime import Runtime
+from sunmao.storage.upgrade import DatabaseTooNew
 
 
 class RuntimeMaker:
@@ -26,8 +27,12 @@ class RuntimeMaker:
 
     def __call__(self) -> Runtime:
         if self._runtime is None:
-            self._runtime = self._make()
-            self._runtime.setup()
+            runtime = self._make()
+            try:
+                runtime.setup()
+            except DatabaseTooNew as exc:
+                raise click.ClickException(str(exc)) from None
+            self._runtime = runtime
         return self._runtime
 
 

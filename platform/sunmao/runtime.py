@@ -30,6 +30,7 @@ from sunmao.snapshot import Apps, FeatureCompiler, Snapshot, compile_snapshot
 from sunmao.storage import Database
 from sunmao.storage import system as sm
 from sunmao.storage.migrate import MigrationRefused, Migrator, Step
+from sunmao.storage.upgrade import upgrade_platform
 
 PUBLISHED = "published_version"
 KEEP_SNAPSHOTS = 2
@@ -93,7 +94,8 @@ class Runtime:
     def setup(self) -> None:
         """Create the platform's own tables (idempotent)."""
         with self.db.write() as conn:
-            sm.create_system_tables(conn, [t for f in self.features for t in f.tables])
+            self.db.lock(conn, "platform-schema")  # two processes starting at once upgrade once
+            upgrade_platform(conn, [t for f in self.features for t in f.tables])
 
     # -- versions --------------------------------------------------------------------------
 

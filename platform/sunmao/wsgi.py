@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 
 from sunmao import assembly
+from sunmao.storage.upgrade import DatabaseTooNew
 
 runtime = assembly.runtime(os.environ.get("DATABASE_URL"))
-runtime.setup()
+try:
+    runtime.setup()
+except DatabaseTooNew as exc:  # never serve a database a newer release has upgraded
+    raise SystemExit(f"sunmao: {exc}") from None
 application = assembly.application(runtime)

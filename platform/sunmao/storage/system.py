@@ -124,12 +124,6 @@ def create_system_tables(conn: sa.Connection, tables: Iterable[sa.Table] = ()) -
     for table in wanted:  # indexes added since a table was created
         for index in table.indexes:
             index.create(conn, checkfirst=True)
-    for table in APPEND_ONLY:
-        append_only(conn, table.name)
-
-
-#: Tables whose rows are never changed or deleted once written: the database refuses it.
-APPEND_ONLY = (audit,)
 
 
 def append_only(conn: sa.Connection, table: str) -> None:
