@@ -35,6 +35,22 @@ from sunmao.workflow import WorkflowService
 from sunmao.workflow.tables import run as run_table
 from sunmao.workflow.tables import task as task_table
 
+#: The designer API's operations of this module (see ``designer/openapi.py``).
+OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
+    ("post", "/drafts/{draft_id}/simulate", "design_flow_simulate",
+     "Take a workflow action on a sample record with the draft's flow, rolled back: the states, branches, "
+     "steps and approvers it would go through, and why",
+     {"type": "object", "required": ["entity", "action"],
+      "properties": {"entity": {"type": "string"}, "action": {"type": "string"},
+                     "record_id": {"type": "integer", "minimum": 1}, "record": {"type": "string"},
+                     "values": {"type": "object"}, "as_user": {"type": "string"}}},
+     {"type": "object", "properties": {"state": {"type": ["string", "null"]}, "branches": {"type": "array"},
+                                       "transitions": {"type": "array"}}}),
+    ("get", "/flows/pinned", "design_flow_pinned",
+     "Running approvals per workflow and the version each is pinned to", None,
+     {"type": "object", "properties": {"version": {"type": ["integer", "null"]}, "items": {"type": "array"}}}),
+)
+
 
 class _Undo(Exception):
     """Raised at the end of a rolled-back block: the write transaction ends in a rollback."""
