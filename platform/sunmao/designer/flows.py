@@ -208,3 +208,30 @@ def pinned_runs(db: Database, version: int | None = None) -> list[dict[str, Any]
     with db.read() as conn:
         return [{"workflow": r.workflow, "version": r.revision, "runs": r.runs} for r in conn.execute(query)]
 
+
+
+def editor_extras(runtime: Any, kind: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What the flow and channel editors start with: sample records of the flow's entity (newest
+    first), the people who may act, the running approvals pinned to older versions."""
+    from sunmao.hooks.inbound.intake import channels
+
+    version = runtime.current_version(fresh=True)
+    snap = runtime.snapshot(version) if version is not None else None
+    out: dict[str, Any] = {"version": version}
+    with runtime.db.read() as conn:
+        out["people"] = [{"username": r.username, "roles": sorted(r.roles or ())} for r in conn.execute(
+            sa.select(sm.user.c.username, sm.user.c.roles).where(sm.user.c.active.is_(True)).order_by(sm.user.c.id))]
+        if kind == "workflow" and snap is not None and doc.get("entity") in snap.tables:
+            table = snap.tables[doc["entity"]]
+            state = doc.get("state_field")
+            cols = [table.c.id, table.c.name] + ([table.c[state]] if state in table.c else [])
+            query = sa.select(*cols).order_by(table.c.id.desc()).limit(30)
+            if "deleted_at" in table.c:
+                query = query.where(table.c.deleted_at.is_(None))
+            out["samples"] = [{"id": r[0], "name": r[1], "state": r[2] if len(r) > 2 else None}
+                              for r in conn.execute(query)]
+    if kind == "workflow":
+        out["pinned"] = pinned_runs(runtime.db)  # all running: after a publish they stay on their version
+    if kind == "channel":
+        out["published_channel"] = doc.get("key") in (channels(snap) if snap is not None else {})
+    return out
