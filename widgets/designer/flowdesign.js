@@ -80,7 +80,7 @@
       var pick = function () { select("transition", t.key); };
       root.appendChild(svg("g", {"class": cls, "data-fz-transition": t.key, onclick: pick}, [
         svg("path", {d: d, "marker-end": "url(#fz-arrow)"}),
-        svg("text", {x: mid[0], y: mid[1]}, [text(t.label) + (t.approval ? " ⧉" : "")])]));
+        svg("text", {x: mid[0], y: mid[1]}, [text(t.label) + (t.approval ? " ◆" : "")])]));
     });
     states.forEach(function (s) {
       var n = g.nodes[s.key];

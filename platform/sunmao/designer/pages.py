@@ -456,3 +456,6 @@ def preview_view(draft_id: int, key: str) -> Any:
     result = listing.view_page(key)
     page, status = result if isinstance(result, tuple) else (result, 200)
     return (_note(page, _escape(note)), status) if isinstance(page, str) else result
+
+
+from sunmao.designer import channels_pages  # noqa: E402,F401 - the new-channel page, on this blueprint
