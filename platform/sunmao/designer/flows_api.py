@@ -51,9 +51,18 @@ def simulate(draft_id: int) -> Response:
     if record_id is None and not values:
         raise ValidationFailed(Text("请选择一条样例记录，或填写样例值", "pick a sample record or type sample values"),
                                errors={"record": [Text("必填", "required")]})
-    result = flows.simulate(context().runtime.db, snap, entity, data["action"], record_id=record_id,
-                            values=values, as_user=data.get("as_user") or None)
+    try:
+        result = flows.simulate(context().runtime.db, snap, entity, data["action"], record_id=record_id,
+                                values=values, as_user=data.get("as_user") or None)
+    except sa.exc.DBAPIError:
+        raise _unpublished() from None
     return reply(result)
+
+
+def _unpublished() -> ValidationFailed:
+    return ValidationFailed(Text("草稿用到尚未发布的字段或实体，数据库中还没有它们：先发布这些字段，再模拟",
+                                 "the draft reads fields or entities that are not published yet (the database "
+                                 "has no column for them): publish them first, then simulate or preview"))
 
 
 @blueprint.get("/flows/pinned")
@@ -75,8 +84,11 @@ def channel_preview(draft_id: int) -> Response:
         raw, headers, was_stored = stored["raw_body"].encode(), stored["headers"], True
     else:
         raw, was_stored = str(data.get("body") or "").encode(), False
-    return reply(channels.preview(runtime, store.documents(draft_id), info.base_version, data["address"], raw,
-                                  headers, language(), stored=was_stored))
+    try:
+        return reply(channels.preview(runtime, store.documents(draft_id), info.base_version, data["address"], raw,
+                                      headers, language(), stored=was_stored))
+    except sa.exc.DBAPIError:
+        raise _unpublished() from None
 
 
 @blueprint.get("/channels/deliveries")
