@@ -70,8 +70,11 @@
     if (lastSim) {
       (lastSim.transitions || []).forEach(function (t) { hitEdges[t.from + ">" + t.to] = true; hitNodes[t.from] = hitNodes[t.to] = true; });
     }
+    var labelled = {};
     g.edges.forEach(function (e) {
       var t = e.data, p = e.points;
+      var first = !labelled[t.key];  // an action from many states (cancel, hold) is named once
+      labelled[t.key] = true;
       var d = "M" + p.map(function (q) { return q[0] + "," + q[1]; }).join(" L");
       var mid = e.back ? [p[1][0] + 4, (p[1][1] + p[2][1]) / 2] : [(p[0][0] + p[1][0]) / 2 + 4, (p[0][1] + p[1][1]) / 2 + 4];
       var cls = "fz-edge" + (t.system ? " system" : "") + (t.approval ? " approval" : "") +
@@ -79,8 +82,9 @@
         (hitEdges[e.from + ">" + e.to] ? " hit" : "");
       var pick = function () { select("transition", t.key); };
       root.appendChild(svg("g", {"class": cls, "data-fz-transition": t.key, onclick: pick}, [
-        svg("path", {d: d, "marker-end": "url(#fz-arrow)"}),
-        svg("text", {x: mid[0], y: mid[1]}, [text(t.label) + (t.approval ? " ◆" : "")])]));
+        svg("title", {}, [text(t.label) + " · " + t.key]),
+        svg("path", {d: d, "marker-end": "url(#fz-arrow)"})].concat(first ? [
+        svg("text", {x: mid[0], y: mid[1]}, [text(t.label) + (t.approval ? " ◆" : "")])] : [])));
     });
     states.forEach(function (s) {
       var n = g.nodes[s.key];

@@ -58,6 +58,22 @@
     layers = layers.filter(Boolean);
     layers.forEach(function (ids2, i) { ids2.forEach(function (id2) { layer[id2] = i; }); });
 
+    // an edge over several layers runs through a dummy node in each layer between: it takes part
+    // in the ordering and is drawn through those points, never across the nodes in between
+    var dummies = {}, segments = [], chains = {};
+    forward.forEach(function (e, n) {
+      if (chains[e.from + "\u0000" + e.to]) return;  // two actions between the same states share a route
+      var prev = e.from, chain = [];
+      for (var l = layer[e.from] + 1; l < layer[e.to]; l++) {
+        var d = "\u0001" + n + ":" + l;
+        dummies[d] = true; byId[d] = {id: d, width: 6, height: 0}; layer[d] = l; layers[l].push(d); chain.push(d);
+        segments.push({from: prev, to: d});
+        prev = d;
+      }
+      segments.push({from: prev, to: e.to});
+      chains[e.from + "\u0000" + e.to] = chain;
+    });
+
     // (3) barycentre sweeps: a node sits near the mean position of its neighbours in the layer before
     var pos = {};
     function index() { layers.forEach(function (l) { l.forEach(function (id2, i) { pos[id2] = i; }); }); }
@@ -70,7 +86,7 @@
         if (ref < 0 || ref >= layers.length) return;
         var bary = {};
         layers[i].forEach(function (id2) {
-          var ns = edges.filter(function (e) {
+          var ns = segments.filter(function (e) {
             return (e.to === id2 && layer[e.from] === ref) || (e.from === id2 && layer[e.to] === ref);
           }).map(function (e) { return pos[e.to === id2 ? e.from : e.to]; });
           bary[id2] = ns.length ? ns.reduce(function (a, b) { return a + b; }, 0) / ns.length : pos[id2];
@@ -86,7 +102,7 @@
       return l.reduce(function (w, id2) { return w + byId[id2].width; }, 0) + gapX * (l.length - 1);
     });
     var maxW = Math.max.apply(null, widths.concat([0]));
-    var placed = {}, y = margin;
+    var placed = {}, y = margin, rowHeight = [];
     layers.forEach(function (l, i) {
       var x = margin + (maxW - widths[i]) / 2, h = 0;
       l.forEach(function (id2, k) {
@@ -95,6 +111,7 @@
         x += n.width + gapX;
         h = Math.max(h, n.height);
       });
+      rowHeight[i] = h;
       y += h + gapY;
     });
     var right = margin + maxW;
@@ -103,7 +120,9 @@
       var isBack = !!back[e.from + "\u0000" + e.to] || a.layer >= b.layer;
       var points;
       if (!isBack) {
-        points = [[a.x + a.width / 2, a.y + a.height], [b.x + b.width / 2, b.y]];
+        points = [[a.x + a.width / 2, a.y + a.height]].concat((chains[e.from + "\u0000" + e.to] || []).map(function (d) {
+          var p = placed[d]; return [p.x + p.width / 2, p.y + rowHeight[p.layer] / 2];
+        })).concat([[b.x + b.width / 2, b.y]]);
       } else { // up again: leave from the right side, go round to the right of both, enter from the right
         var side = Math.max(a.x + a.width, b.x + b.width) + 24 + 10 * (a.layer - b.layer);
         right = Math.max(right, side + 8);
@@ -112,6 +131,7 @@
       }
       return {from: e.from, to: e.to, back: isBack, points: points, data: e.data};
     });
+    Object.keys(dummies).forEach(function (d) { delete placed[d]; });
     return {nodes: placed, edges: routed, width: right + margin, height: y - gapY + margin};
   }
 
