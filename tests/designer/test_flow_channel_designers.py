@@ -118,6 +118,13 @@ def test_a_channel_made_from_a_sample_is_previewed_published_and_takes_a_signed_
     signed = ops.post(f"/api/v1/_design/drafts/{draft['id']}/channels/preview", json={
         "address": SHOP, "body": body, "headers": {"X-Shop-Signature": _signature(body.encode(), "tea-secret-0042")}})
     assert signed.json["signature"] == "ok" and signed.json["status"] == 200
+    with_skip = {**tea_channel(), "skip": [{"id": "test_order", "when": {"==": [{"var": "order.test"}, True]},
+                                             "reason": {"zh": "测试订单", "en": "A test order"}}]}
+    _put(ops, f"/api/v1/_design/drafts/{draft['id']}/documents/{SHOP}", json={"document": with_skip})
+    test_body = json.dumps({**TEA_ORDER, "test": True}, ensure_ascii=False)
+    skipped = ops.post(f"/api/v1/_design/drafts/{draft['id']}/channels/preview",
+                       json={"address": SHOP, "body": test_body, "headers": {}}).json
+    assert skipped["answer"]["status"] == "ignored" and skipped["order"] is None
     broken = copy.deepcopy(tea_channel())
     broken["fields"]["due_dat"] = "created"
     _put(ops, f"/api/v1/_design/drafts/{draft['id']}/documents/{SHOP}", json={"document": broken})

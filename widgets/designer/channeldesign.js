@@ -26,7 +26,8 @@
     customer_link: ["客户（关联字段）", "Customer (link field)"], match: ["按此匹配已有客户", "Match existing customers by"],
     source: ["来源", "Source"], clean: ["清洗", "Clean"], factor: ["乘以", "× factor"], default: ["默认值", "Default"],
     required: ["必填", "Required"], lookup_by: ["按此字段查找", "Look up by"], if_missing: ["找不到时", "If not found"],
-    dedup: ["去重键", "De-duplication key"], external_id: ["对方订单号存于（改单时据此更新）", "The provider's order id goes to (a changed order updates it)"], dedup_use: ["用选中的路径作去重键", "Use the chosen path as the key"],
+    dedup: ["去重键", "De-duplication key"], skip: ["跳过规则（测试单等，接收但不建单）", "Skip rules (test orders: accepted, nothing made)"],
+    skip_add: ["+ 跳过规则（用选中的路径）", "+ skip rule (on the chosen path)"], reason: ["原因", "Reason"], external_id: ["对方订单号存于（改单时据此更新）", "The provider's order id goes to (a changed order updates it)"], dedup_use: ["用选中的路径作去重键", "Use the chosen path as the key"],
     armed: ["已选：{p} —— 现在点右侧一个字段", "chosen: {p} — now click a field on the right"],
     run: ["试收样例", "Try the sample"], signature: ["签名", "Signature"], sig_ok: ["正确", "valid"], sig_bad: ["不正确或未设置密钥", "invalid, or no secret set"],
     sig_none: ["无需签名", "none"], sig_stored: ["收到时已核验", "judged when received"], status: ["应答", "Answer"], lines: ["明细", "Lines"],
@@ -378,6 +379,27 @@
       mf.addEventListener("change", setMatch); ma.addEventListener("change", setMatch);
       box.appendChild(el("div", {"class": "fz-tools"}, [field(w("match"), mf), ma]));
     }
+    // skip rules: test orders and the like are accepted and ignored (JSONLogic over {order, headers})
+    box.appendChild(el("h3", {text: w("skip")}));
+    (doc.skip || []).forEach(function (rule, i) {
+      var summary = {zh: "跳过规则 " + rule.id, en: "skip rule " + rule.id};
+      var when = el("textarea", {rows: 2, spellcheck: "false", "data-cz-skip-when": rule.id});
+      when.value = JSON.stringify(rule.when);
+      when.addEventListener("input", function () {
+        try { rule.when = JSON.parse(when.value); when.classList.remove("bad"); save(summary); } catch (e) { when.classList.add("bad"); D.blocked(w("bad_json")); }
+      });
+      var reason = input((rule.reason || {}).zh, {placeholder: w("reason")}, function (v) { rule.reason = {zh: v, en: (rule.reason || {}).en || v}; save(summary); });
+      box.appendChild(el("div", {"class": "fz-step"}, [el("code", {text: rule.id}), when, reason,
+        el("button", {"class": "link", type: "button", text: w("unmap"), onclick: function () {
+          doc.skip.splice(i, 1); if (!doc.skip.length) delete doc.skip; save(summary); drawMapping(); }})]));
+    });
+    box.appendChild(el("button", {"class": "btn", type: "button", "data-cz-skip-add": "", text: w("skip_add"), onclick: function () {
+      doc.skip = doc.skip || [];
+      var path = armed || "test";
+      doc.skip.push({id: "skip_" + (doc.skip.length + 1), when: {"==": [{"var": "order." + path}, true]},
+                     reason: {zh: "测试订单", en: "A test order"}});
+      armed = null; save({zh: "跳过规则", en: "skip rule"}); drawMapping(); drawTree();
+    }}));
     // de-duplication key
     box.appendChild(el("h3", {text: w("dedup")}));
     var dedup = el("textarea", {rows: 2, "data-cz-dedup": "", spellcheck: "false"});

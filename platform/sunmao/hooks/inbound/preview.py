@@ -7,6 +7,10 @@ matching, duplicates, the record service) run in one write transaction that is a
 back: the order, its customer, the stored delivery, audit entries and outbox events are read
 back as they would be, then undone. The signature is checked on its own against the secret
 store; a sample without a valid signature is still previewed, with that said as a problem.
+
+One thing escapes the rollback on PostgreSQL: the naming counters advance in their own autocommit
+statement (``records/naming.py``, gaps allowed by design), so a preview that would create an
+order uses up its number. On SQLite the counter is part of the rolled-back transaction.
 """
 
 from __future__ import annotations
