@@ -171,6 +171,9 @@ def test_d_a_channel_from_a_pasted_sample_takes_a_signed_delivery(tab: Any, plan
     expect(preview.locator("[data-cz-lines]")).to_have_attribute("data-cz-lines", "1")
     expect(preview).to_contain_text("杭州茶韵贸易有限公司")
     expect(page.locator("[data-cz-curl]")).to_contain_text("/hooks/tea_shop")
+    page.check("[data-cz-only]")  # the mapped and required fields only
+    expect(page.locator('[data-cz-field="fields.remarks"]')).to_be_hidden()
+    page.evaluate("window.scrollTo(0, 0)")
     ops.shot("designer-channel-desktop")
     runtime = plant["runtime"]
     orders = runtime.snapshot().tables["order"]

@@ -26,7 +26,7 @@
     customer_link: ["客户（关联字段）", "Customer (link field)"], match: ["按此匹配已有客户", "Match existing customers by"],
     source: ["来源", "Source"], clean: ["清洗", "Clean"], factor: ["乘以", "× factor"], default: ["默认值", "Default"],
     required: ["必填", "Required"], lookup_by: ["按此字段查找", "Look up by"], if_missing: ["找不到时", "If not found"],
-    dedup: ["去重键", "De-duplication key"], skip: ["跳过规则（测试单等，接收但不建单）", "Skip rules (test orders: accepted, nothing made)"],
+    dedup: ["去重键", "De-duplication key"], find_field: ["查找字段", "Find a field"], only_mapped: ["只看已映射和必填", "Mapped and required only"], skip: ["跳过规则（测试单等，接收但不建单）", "Skip rules (test orders: accepted, nothing made)"],
     skip_add: ["+ 跳过规则（用选中的路径）", "+ skip rule (on the chosen path)"], reason: ["原因", "Reason"], external_id: ["对方订单号存于（改单时据此更新）", "The provider's order id goes to (a changed order updates it)"], dedup_use: ["用选中的路径作去重键", "Use the chosen path as the key"],
     armed: ["已选：{p} —— 现在点右侧一个字段", "chosen: {p} — now click a field on the right"],
     run: ["试收样例", "Try the sample"], signature: ["签名", "Signature"], sig_ok: ["正确", "valid"], sig_bad: ["不正确或未设置密钥", "invalid, or no secret set"],
@@ -258,10 +258,16 @@
     });
   }
   function specOf(map, key) { var s = map[key]; return typeof s === "string" ? {from: s} : s; }
+  var only = {on: false, q: ""};  // the mapping table: only mapped and required fields, or those matching a search
+  function shown(map, f) {
+    var q = only.q.toLowerCase();
+    if (q && (f.key + " " + D.text(f.label)).toLowerCase().indexOf(q) < 0) return false;
+    return !only.on || !!map[f.key] || !!f.required;
+  }
   function mapRow(map, f, section, onMap) {
     var spec = specOf(map, f.key);
     var summary = {zh: "映射 " + f.key, en: "mapping of " + f.key};
-    var row = el("tr", {"class": "target", "data-cz-field": section + "." + f.key});
+    var row = el("tr", {"class": "target", "data-cz-field": section + "." + f.key, hidden: !shown(map, f)});
     var src = spec ? (spec.from ? el("code", {text: spec.from}) : el("code", {text: JSON.stringify(spec)})) : el("span", {"class": "muted", text: "—"});
     var controls = el("div", {});
     if (spec) {
@@ -320,6 +326,12 @@
     var links = (ent.fields || []).filter(function (f) { return f.type === "link" && entities[f.to]; });
     var custField = doc.customer ? doc.customer.field : "";
     var skip = tables.map(function (f) { return f.key; }).concat(custField ? [custField] : []);
+    var search = el("input", {type: "search", value: only.q, placeholder: w("find_field"), "data-cz-find": ""});
+    search.addEventListener("input", function () { only.q = search.value; drawMapping();
+      var again = document.querySelector("[data-cz-find]"); again.focus(); again.setSelectionRange(again.value.length, again.value.length); });
+    var onlyBox = el("input", {type: "checkbox", checked: only.on, "data-cz-only": ""});
+    onlyBox.addEventListener("change", function () { only.on = onlyBox.checked; drawMapping(); });
+    box.appendChild(el("div", {"class": "fz-tools"}, [search, el("label", {}, [onlyBox, " " + w("only_mapped")])]));
     box.appendChild(el("h3", {text: w("order_fields") + " · " + D.text(ent.label)}));
     box.appendChild(table(inputFields(ent, skip).map(function (f) {
       return mapRow(doc.fields, f, "fields", function (f2, path) {
