@@ -76,7 +76,7 @@
       var first = !labelled[t.key];  // an action from many states (cancel, hold) is named once
       labelled[t.key] = true;
       var d = "M" + p.map(function (q) { return q[0] + "," + q[1]; }).join(" L");
-      var mid = e.back ? [p[1][0] + 4, (p[1][1] + p[2][1]) / 2] : [(p[0][0] + p[1][0]) / 2 + 4, (p[0][1] + p[1][1]) / 2 + 4];
+      var mid = e.back ? [p[2][0] + 4, (p[2][1] + p[3][1]) / 2] : [(p[0][0] + p[1][0]) / 2 + 4, (p[0][1] + p[1][1]) / 2 + 4];
       var cls = "fz-edge" + (t.system ? " system" : "") + (t.approval ? " approval" : "") +
         (selected && selected.type === "transition" && selected.key === t.key ? " on" : "") +
         (hitEdges[e.from + ">" + e.to] ? " hit" : "");

@@ -114,7 +114,7 @@
       rowHeight[i] = h;
       y += h + gapY;
     });
-    var right = margin + maxW;
+    var right = margin + maxW, backCount = 0;
     var routed = edges.map(function (e) {
       var a = placed[e.from], b = placed[e.to];
       var isBack = !!back[e.from + "\u0000" + e.to] || a.layer >= b.layer;
@@ -123,11 +123,18 @@
         points = [[a.x + a.width / 2, a.y + a.height]].concat((chains[e.from + "\u0000" + e.to] || []).map(function (d) {
           var p = placed[d]; return [p.x + p.width / 2, p.y + rowHeight[p.layer] / 2];
         })).concat([[b.x + b.width / 2, b.y]]);
-      } else { // up again: leave from the right side, go round to the right of both, enter from the right
-        var side = Math.max(a.x + a.width, b.x + b.width) + 24 + 10 * (a.layer - b.layer);
+      } else { // up again: out of the top, along the gap above, up beside every layer between, into the bottom
+        var lo = Math.min(a.layer, b.layer), hi = Math.max(a.layer, b.layer), edge = 0;
+        Object.keys(placed).forEach(function (id2) {
+          var q = placed[id2];
+          if (q.layer >= lo && q.layer <= hi) edge = Math.max(edge, q.x + q.width);
+        });
+        var k = backCount++, lane = (k % 3) * 5;
+        var side = edge + 14 + 9 * k;
         right = Math.max(right, side + 8);
-        points = [[a.x + a.width, a.y + a.height / 2], [side, a.y + a.height / 2], [side, b.y + b.height / 2],
-                  [b.x + b.width, b.y + b.height / 2]];
+        var xa = a.x + a.width * 0.75, xb = b.x + b.width * 0.75;
+        var above = a.y - gapY / 2 - lane, below = b.y + rowHeight[b.layer] + gapY / 2 + lane;
+        points = [[xa, a.y], [xa, above], [side, above], [side, below], [xb, below], [xb, b.y + b.height]];
       }
       return {from: e.from, to: e.to, back: isBack, points: points, data: e.data};
     });
