@@ -128,6 +128,11 @@
           out.appendChild(D.el("p", {"class": "dz-done", "data-published": r.body.version,
                                      text: D.fmt(W.published_ok, {n: r.body.version})}));
           (r.body.warnings || []).forEach(function (w) { out.appendChild(D.el("p", {"class": "muted", text: w[D.lang] || w.zh})); });
+          (r.body.pinned || []).forEach(function (p) {  // running approvals that finish on their old version
+            out.appendChild(D.el("p", {"class": "muted", "data-dz-pinned": p.workflow, text: D.lang === "en"
+              ? p.runs + " running approvals of " + p.workflow + " stay on version " + p.version
+              : p.workflow + "：" + p.runs + " 个进行中的审批仍按第 " + p.version + " 版走完"}));
+          });
           out.appendChild(D.el("a", {"class": "btn", href: "/app", text: W.open_app}));
           return;
         }

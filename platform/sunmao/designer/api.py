@@ -348,7 +348,10 @@ def publish(draft_id: int) -> Response:
     done = publishing.publish_draft(context().runtime, drafts(), draft_id, who, str(data.get("comment") or ""),
                                     expect_rev=if_match())
     result = done.result
+    from sunmao.designer.flows import pinned_runs
+
     return reply({"draft": done.draft.as_dict(), "version": result.version,
+                  "pinned": pinned_runs(context().runtime.db, result.version),
                   "steps": [s.as_dict() for s in result.steps], "recomputed": list(result.recomputed),
                   "warnings": [w.as_dict() if hasattr(w, "as_dict") else {"zh": str(w), "en": str(w)}
                                for w in result.warnings]})
@@ -491,3 +494,6 @@ def import_package() -> Response:
 def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
     """The designer's paths in the API document."""
     return paths()
+
+
+from sunmao.designer import flows_api  # noqa: E402,F401 - the flow and channel designers' routes, on this blueprint

@@ -95,8 +95,17 @@ OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
      {"type": "string", "format": "binary"}, _DRAFT),
 )
 
+
+def _designers_of_logic() -> tuple[tuple[str, str, str, str, Any, Any], ...]:
+    from sunmao.designer import channels, flows
+
+    return flows.OPERATIONS + channels.OPERATIONS
+
+
+OPERATIONS += _designers_of_logic()
+
 _PARAMS = {"kind": "string", "draft_id": "integer", "address": "string", "entity": "string", "field_id": "string",
-           "version": "integer", "other": "integer", "app": "string"}
+           "version": "integer", "other": "integer", "app": "string", "delivery_id": "integer", "name": "string"}
 
 
 #: Operations that answer 201 (they make a draft); the others answer 200.

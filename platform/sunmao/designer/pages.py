@@ -43,7 +43,7 @@ blueprint = Blueprint("designer", __name__, template_folder="templates")
 
 KIND_ORDER = ("entity", "form", "view", "workflow", "dashboard")
 EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view": "designer/view.html",
-           "dashboard": "designer/board.html"}
+           "dashboard": "designer/board.html", "workflow": "designer/flow.html", "channel": "designer/channel.html"}
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -170,6 +170,11 @@ def document_page(draft_id: int, address: str) -> tuple[str, int]:
         widgets = ["dashboard"]
     elif kind == "dashboard":
         template = "designer/generic.html"
+    if kind in ("workflow", "channel"):  # the flow and channel designers (designer/flows.py); ?raw=1: the JSON
+        from sunmao.designer.flows import editor_extras
+
+        template = "designer/generic.html" if request.args.get("raw") == "1" else template
+        extra.update(editor_extras(_runtime(), kind, doc))
     title = Text.of(doc.get("label")).get(language()) if isinstance(doc.get("label"), dict) else address
     return _page(template, title, ws=ws, address=address, kind=kind, widgets=widgets,
                  setup=_setup(ws, address, document=doc, **extra))
@@ -424,3 +429,6 @@ def preview_view(draft_id: int, key: str) -> Any:
     result = listing.view_page(key)
     page, status = result if isinstance(result, tuple) else (result, 200)
     return (_note(page, _escape(note)), status) if isinstance(page, str) else result
+
+
+from sunmao.designer import channels_pages  # noqa: E402,F401 - the new-channel page, on this blueprint
