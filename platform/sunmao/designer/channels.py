@@ -61,7 +61,7 @@ def preview(runtime: Any, apps: Mapping[str, Mapping[str, Any]], base_version: i
 
     doc = _channel_doc(apps, address)
     try:
-        snap = compile_snapshot(base_version, apps, features=runtime.features)
+        snap = compile_snapshot(base_version, apps, features=runtime.compilers)
     except MetadataError as exc:
         mine = [p for p in exc.problems if p.file == address] or list(exc.problems)
         return {"compiled": False, "status": None, "order": None, "customer": None, "answer": None,

@@ -147,7 +147,7 @@ def _sample(service: WorkflowService, conn: sa.Connection, entity: str, record_i
         if record_id is not None:
             service.records.fetch(conn, entity, record_id)
             if values:
-                service.records.update(entity, record_id, dict(values), actor=SYSTEM, internal=True, conn=conn)
+                service.records.update(entity, record_id, dict(values), actor=SYSTEM, skip_read_only=True, conn=conn)
             return record_id
         return int(service.records.create(entity, dict(values or {}), actor=SYSTEM, conn=conn)["id"])
     except SunmaoError as exc:
