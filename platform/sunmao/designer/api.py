@@ -495,3 +495,6 @@ def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
     from sunmao.designer.openapi import paths
 
     return paths()
+
+
+from sunmao.designer import rules_api  # noqa: E402,F401 - the rule builder's, settings' and impact routes
