@@ -37,7 +37,7 @@ blueprint = Blueprint("designer", __name__, template_folder="templates")
 
 KIND_ORDER = ("entity", "form", "view", "workflow", "dashboard")
 EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view": "designer/view.html",
-           "dashboard": "designer/board.html"}
+           "dashboard": "designer/board.html", "settings": "designer/settings.html"}
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -163,6 +163,10 @@ def document_page(draft_id: int, address: str) -> tuple[str, int]:
     extra: dict[str, Any] = {"kind": kind}
     if kind == "entity":
         extra.update(_entity_extras(ws, doc.get("key", "")))
+    elif kind == "settings":
+        from sunmao.designer.rules_pages import settings_extras
+
+        extra.update(settings_extras(ws["apps"]))
     template = EDITORS.get(kind or "", "designer/generic.html")
     widgets: list[str] = []
     if kind == "dashboard" and request.args.get("raw") != "1":
@@ -451,3 +455,6 @@ def preview_view(draft_id: int, key: str) -> Any:
     result = listing.view_page(key)
     page, status = result if isinstance(result, tuple) else (result, 200)
     return (_note(page, _escape(note)), status) if isinstance(page, str) else result
+
+
+from sunmao.designer import rules_pages  # noqa: E402,F401 - the rules page

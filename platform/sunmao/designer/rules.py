@@ -169,3 +169,24 @@ def settings_used(apps: Mapping[str, Mapping[str, Any]]) -> dict[str, list[dict[
             if rel != MANIFEST:
                 walk(doc, f"{app}/{rel}", [])
     return used
+
+
+def settings_in_rules(locations: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Which rules read each setting: setting key → [{address, rule_path, label}]."""
+    used: dict[str, list[dict[str, Any]]] = {}
+
+    def keys(node: Any) -> Iterator[str]:
+        if app_settings.is_reference(node):
+            yield node["setting"]
+        elif isinstance(node, dict):
+            for v in node.values():
+                yield from keys(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from keys(v)
+
+    for loc in locations:
+        for key in dict.fromkeys(keys(loc["rule"])):
+            used.setdefault(key, []).append({"address": loc["address"], "rule_path": loc["path"],
+                                             "label": loc["label"]})
+    return used
