@@ -73,6 +73,9 @@ def test_threshold_preview_equals_the_routing_before_and_after_publish(om: OM) -
     findings = preview(runtime, runtime.snapshot(), draft, sample=500)
     assert _footprint(runtime) == footprint  # nothing written: rows, outbox, notices, record versions
 
+    (running,) = [f for f in findings if f.kind == "runs"]  # the first batch's reviews stay on version 1
+    assert running.counts == {"running": 6}
+    assert {r["id"] for r in running.records["running"]} == routed_before
     (finance,) = [f for f in findings if f.kind == "approval"]
     assert finance.key == "order_review.finance" or finance.key.endswith(".finance")
     assert finance.examined == 16

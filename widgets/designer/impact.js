@@ -35,7 +35,7 @@
               });
               var row = D.el("details", {"class": "im-list"}, [D.el("summary", {text: (k === "left" ? T("不再进入", "would skip")
                 : k === "joined" ? T("新进入", "would newly go") : k === "failing" ? T("不符合", "would fail")
-                : k === "changed" ? T("改变", "would change") : k) + "：" + item.counts[k]})]);
+                : k === "changed" ? T("改变", "would change") : k === "running" ? T("进行中", "running") : k) + "：" + item.counts[k]})]);
               links.forEach(function (a, i) { if (i) row.appendChild(document.createTextNode("、")); row.appendChild(a); });
               box.appendChild(row);
             });

@@ -78,7 +78,9 @@
   D.editor = {load: function () { if (current) open(current.item, document.querySelector('[data-rb-item="' + current.item.address + "|" + current.item.path + '"]')); }};
   document.addEventListener("DOMContentLoaded", function () {
     if (window.SunmaoRules && window.jsonLogic) window.SunmaoRules.install(window.jsonLogic, {timeZone: setup.time_zone || "Asia/Shanghai"});
-    document.querySelector("[data-rb-filter]").addEventListener("input", list);
+    var filter = document.querySelector("[data-rb-filter]");
+    filter.value = new URLSearchParams(window.location.search).get("q") || "";
+    filter.addEventListener("input", list);
     var pick = list();
     if (pick) { open(pick[0], pick[1]); pick[1].scrollIntoView({block: "center"}); }
     window.SunmaoImpact(document.querySelector("[data-rb-impact]"));

@@ -73,6 +73,7 @@ def preview(runtime: Runtime, published: Snapshot, draft: Snapshot, sample: int 
             return loaded[entity]
 
         findings += _approvals(published, draft, records_of)
+        findings += _pinned_runs(published, draft, conn)
         findings += _computed(published, draft, records_of, new_records, conn)
         findings += _rules(published, draft, records_of)
         conn.rollback()
@@ -114,6 +115,42 @@ def _approvals(published: Snapshot, draft: Snapshot, records_of: Any) -> list[Fi
                 findings.append(_branch_finding(published, draft, entity, approval_key, branch, old,
                                                 records_of(entity)))
     return findings
+
+
+def _pinned_runs(published: Snapshot, draft: Snapshot, conn: sa.Connection) -> list[Finding]:
+    """A changed approval definition: the approvals running now stay on the version they started on."""
+    from sunmao.workflow.tables import run as run_table
+
+    findings = []
+    old_flows = published.features.get("workflows") or {}
+    for entity, wf in (draft.features.get("workflows") or {}).items():
+        old_wf = old_flows.get(entity)
+        if old_wf is None:
+            continue
+        for approval_key, approval in wf.approvals.items():
+            if old_wf.approvals.get(approval_key) == approval:
+                continue
+            rows = conn.execute(sa.select(run_table.c.record_id).where(
+                run_table.c.entity == entity, run_table.c.approval == approval_key,
+                run_table.c.status == "running").order_by(run_table.c.id.desc())).scalars().all()
+            if not rows:
+                continue
+            names = _names(published, entity, rows[:MAX_LISTED], conn)
+            label = Text.of(approval.get("label") or {"zh": approval_key, "en": approval_key})
+            findings.append(Finding(
+                "runs", entity, approval_key, label, len(rows),
+                Text(f"“{label.zh}”正在进行的 {len(rows)} 个审批仍按原版本走完",
+                     f"{len(rows)} running {label.en} approvals stay on the version they started on"),
+                {"running": len(rows)}, {"running": names}))
+    return findings
+
+
+def _names(snap: Snapshot, entity: str, ids: list[int], conn: sa.Connection) -> list[dict[str, Any]]:
+    table = snap.compiled[entity].table
+    if "name" not in table.c:
+        return [{"id": i, "name": f"#{i}"} for i in ids]
+    found = {r.id: r.name for r in conn.execute(sa.select(table.c.id, table.c.name).where(table.c.id.in_(ids)))}
+    return [{"id": i, "name": found.get(i) or f"#{i}"} for i in ids]
 
 
 def _applies(snap: Snapshot, branch: Mapping[str, Any] | None, name: str, data: Any) -> bool:

@@ -81,7 +81,8 @@ OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
      "A rule over a stored record or a typed sample, with the draft's settings: the data and the result",
      {"type": "object", "required": ["rule"],
       "properties": {"rule": {}, "entity": {"type": ["string", "null"]},
-                     "record_id": {"type": ["integer", "null"], "minimum": 1}, "sample": {"type": "object"}}},
+                     "record_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 9007199254740991},
+                     "sample": {"type": "object"}}},
      {"type": "object"}),
     ("post", "/drafts/{draft_id}/impact", "design_impact",
      "What publishing the draft would change on the last N records (approval branches, stored formulas, "
