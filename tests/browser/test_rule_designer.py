@@ -107,6 +107,9 @@ def test_b_new_scoring_weights_move_customers_grades_after_publish(tab: Any, pla
     expect(grade).to_contain_text("C → A", timeout=20000)
     grade.locator("summary", has_text="C → A").click()
     expect(grade.locator("a", has_text=punctual["name"])).to_be_visible()
+    ops.goto(f"/designer/drafts/{draft}/check")  # the same preview sits beside the plan before publishing
+    ops.page.click("[data-dz-impact] .im-run")
+    expect(ops.page.locator('[data-dz-impact] [data-im-key="grade"]')).to_contain_text("C → A", timeout=20000)
     check_and_publish(ops, draft, "评分权重 0.8 / 0.1 / 0.1")
 
     sales = tab()

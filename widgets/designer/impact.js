@@ -46,4 +46,9 @@
     });
   }
   window.SunmaoImpact = SunmaoImpact;
+  /* A page that only marks the place ([data-dz-impact], the check page) gets the panel there. */
+  document.addEventListener("DOMContentLoaded", function () {
+    var place = document.querySelector("[data-dz-impact]");
+    if (place) SunmaoImpact(place);
+  });
 }());
