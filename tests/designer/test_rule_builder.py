@@ -134,3 +134,11 @@ def test_a_threshold_named_as_a_setting_checks_once_the_setting_is_put_in() -> N
     assert resolved["x"]["r.json"]["r"] == {">": [{"var": "amount_cny"}, 50000]}
     assert default_engine().check(resolved["x"]["r.json"]["r"], rule_fields(snap.entities["order"],
                                                                               snap.entities)) == []
+
+
+def test_a_due_date_within_three_working_days_is_drawn_and_checks() -> None:
+    snap = compile_snapshot(1, _apps())
+    rule = {"<=": [{"var": "due_date"}, {"add_workdays": [{"today": []}, 3]}]}
+    (answer,) = run_model([{"op": "roundtrip", "rule": rule}])
+    assert answer["same"] and answer["kinds"] == ["cond"]
+    assert default_engine().check(rule, rule_fields(snap.entities["order"], snap.entities)) == []

@@ -129,7 +129,8 @@
       function set(v, quiet) { cond.values[i] = v; if (!quiet) changed(); }
       var kinds = [["literal", T("值", "value")], ["setting", T("参数", "setting")], ["field", T("字段", "field")]];
       if (cond_family(type) === "date" && !cond.left.measure) {
-        kinds.push(["today", T("今天", "today")], ["today_plus", T("今天 + N 天", "today + N days")]);
+        kinds.push(["today", T("今天", "today")], ["today_plus", T("今天 + N 天", "today + N days")],
+                   ["today_plus_work", T("今天 + N 个工作日", "today + N working days")]);
       }
       kinds.push(["json", "JSON"]);
       if (kind === "list") kinds = [["list", T("列表", "list")], ["json", "JSON"]];
@@ -137,6 +138,7 @@
         var k = pick.value;
         var next = k === "setting" ? {"setting": (settings[0] || {}).key || ""} : k === "field" ? {"var": fields[0] ? fields[0].path : ""}
           : k === "today" ? {"today": []} : k === "today_plus" ? {"add_days": [{"today": []}, 3]}
+          : k === "today_plus_work" ? {"add_workdays": [{"today": []}, 3]}
           : k === "json" ? value : k === "list" ? [] : (cond_family(type) === "number" ? 0 : "");
         set(next); draw();
       }});
@@ -154,11 +156,18 @@
         var f = el("select", {"class": "rb-value-field", onchange: function () { set({"var": f.value}); }});
         fields.forEach(function (x) { f.appendChild(el("option", {value: x.path, text: x.label, selected: x.path === value["var"]})); });
         box.appendChild(f);
-      } else if (kind === "today_plus") {
-        var n = el("input", {type: "number", step: "1", "class": "rb-days", value: String(value.add_days[1]),
-                             "aria-label": T("天数", "Days")});
-        n.addEventListener("input", function () { var d = parseInt(n.value, 10); if (!isNaN(d)) set({"add_days": [{"today": []}, d]}); });
-        box.appendChild(n); box.appendChild(el("span", {"class": "hint", text: T("天", "days")}));
+      } else if (kind === "today_plus" || kind === "today_plus_work") {
+        var op = kind === "today_plus" ? "add_days" : "add_workdays";
+        var n = el("input", {type: "number", step: "1", min: op === "add_workdays" ? "0" : null, "class": "rb-days",
+                             value: String(value[op][1]), "aria-label": T("天数", "Days")});
+        n.addEventListener("input", function () {
+          var d = parseInt(n.value, 10), next = {};
+          if (isNaN(d) || (op === "add_workdays" && d < 0)) return;
+          next[op] = [{"today": []}, d];
+          set(next);
+        });
+        box.appendChild(n);
+        box.appendChild(el("span", {"class": "hint", text: op === "add_days" ? T("天", "days") : T("个工作日", "working days")}));
       } else if (kind === "list") {
         if (field && field.options && field.options.length) {
           field.options.forEach(function (o) {

@@ -13,7 +13,8 @@
  *   {t: "raw", json: any}                                          anything else, kept as is
  * Left sides: {field: "customer.grade"} (the field's value), or {field, measure: "days"|"workdays"}
  * (days from today until the field's date). A value V is any JSON; the editor offers a form by
- * its shape: a literal, {"setting": key}, {"var": other field}, {"today": []}, today ± N days.
+ * its shape: a literal, {"setting": key}, {"var": other field}, {"today": []}, today ± N days,
+ * today + N working days ({"add_workdays": [{"today": []}, N]}).
  *
  * Loaded by the designer page (window.SunmaoRuleModel) and by node in the tests.
  */
@@ -210,8 +211,8 @@
     if (isVar(v)) return "field";
     if (isToday(v)) return "today";
     var op = only(v);
-    if (op === "add_days" && Array.isArray(v[op]) && v[op].length === 2 && isToday(v[op][0]) &&
-        typeof v[op][1] === "number") return "today_plus";
+    if ((op === "add_days" || op === "add_workdays") && Array.isArray(v[op]) && v[op].length === 2 &&
+        isToday(v[op][0]) && typeof v[op][1] === "number") return op === "add_days" ? "today_plus" : "today_plus_work";
     if (Array.isArray(v)) return v.every(function (x) { return !isObj(x) && !Array.isArray(x); }) ? "list" : "json";
     if (isObj(v)) return "json";
     return "literal";
