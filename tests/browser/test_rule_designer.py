@@ -4,6 +4,8 @@ builder's test panel — then a staff user sees the effect. Real server, Debian'
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -35,6 +37,7 @@ def test_a_finance_threshold_raised_to_80000_lets_a_60000_order_skip_finance(tab
                                                         "grade_override": "B"}, actor=SYSTEM)["id"]
     o60, o90 = _order(plant, b_customer, 60000), _order(plant, b_customer, 90000)
 
+    started = time.perf_counter()
     ops = tab()
     ops.login(OPS)
     draft = new_draft(ops, "财务审核阈值提到 8 万")
@@ -66,6 +69,7 @@ def test_a_finance_threshold_raised_to_80000_lets_a_60000_order_skip_finance(tab
     expect(ops.page.locator("[data-rb-same]")).to_have_attribute("data-rb-same", "yes")
     ops.shot("designer-rule-builder-desktop")
     check_and_publish(ops, draft, "财务审核阈值 5 万 → 8 万")
+    assert time.perf_counter() - started < 60  # the whole scenario, publish included
 
     # sales submits both orders; finance finds only the 90,000 one in the inbox
     sales = tab()
@@ -95,6 +99,7 @@ def test_b_new_scoring_weights_move_customers_grades_after_publish(tab: Any, pla
                                    "paid_date": (due - timedelta(days=early)).isoformat()}, actor=SYSTEM)
     assert records.get("customer", punctual["id"])["grade"] == "C"  # 40 points: 0.4 × an on-time rate of 1
 
+    started = time.perf_counter()
     ops = tab()
     ops.login(OPS)
     draft = new_draft(ops, "评分权重：更看重按时付款")
@@ -107,10 +112,18 @@ def test_b_new_scoring_weights_move_customers_grades_after_publish(tab: Any, pla
     expect(grade).to_contain_text("C → A", timeout=20000)
     grade.locator("summary", has_text="C → A").click()
     expect(grade.locator("a", has_text=punctual["name"])).to_be_visible()
+    # the grade formula, opened in the builder from the entity editor: an if-chain it cannot draw stays JSON,
+    # settings and all, exactly as written
+    open_doc(ops, draft, "order_management/entities/customer.json")
+    ops.page.locator('[data-dz-fields] .dz-frow[data-id="f_grade"]').click()
+    ops.page.locator(".rb-open").first.click()
+    raw = ops.page.locator(".rb-inline .rb-raw .rb-json").first
+    expect(raw).to_have_value(re.compile('"setting":"grade_a_min_score"'))
     ops.goto(f"/designer/drafts/{draft}/check")  # the same preview sits beside the plan before publishing
     ops.page.click("[data-dz-impact] .im-run")
     expect(ops.page.locator('[data-dz-impact] [data-im-key="grade"]')).to_contain_text("C → A", timeout=20000)
     check_and_publish(ops, draft, "评分权重 0.8 / 0.1 / 0.1")
+    assert time.perf_counter() - started < 60  # the whole scenario, publish included
 
     sales = tab()
     sales.login("sales")

@@ -319,6 +319,43 @@
     });
   }
 
+  /* Every JSONLogic box of the entity and form editors (D.formula) gets "Edit in the builder":
+   * the builder opens under it, over the document's entity, and writes back into the box. */
+  var catalogue = {};
+  function builderData(D, entity) {
+    var key = entity || "";
+    if (!catalogue[key]) {
+      catalogue[key] = Promise.all([
+        entity ? D.api(D.draftUrl("/rules/fields/" + entity)) : Promise.resolve({ok: true, body: {items: []}}),
+        D.api(D.draftUrl("/rules"))
+      ]).then(function (got) {
+        return {fields: got[0].ok ? got[0].body.items : [], settings: got[1].ok ? got[1].body.settings : []};
+      });
+    }
+    return catalogue[key];
+  }
+  if (window.Designer) window.Designer.ruleBuilderFor = function (wrap, area) {
+    var D = window.Designer, lang = D.lang, doc = D.setup.document || {};
+    var entity = D.setup.kind === "entity" ? doc.key : doc.entity;
+    var holder = el("div", {"class": "rb-inline", hidden: true});
+    var open = el("button", {type: "button", "class": "btn rb-open", text: tr(lang, "用构建器编辑", "Edit in the builder")});
+    wrap.insertBefore(open, wrap.firstChild);
+    wrap.appendChild(holder);
+    open.addEventListener("click", function () {
+      if (!holder.hidden) { holder.hidden = true; return; }
+      var rule;
+      try { rule = area.value.trim() ? JSON.parse(area.value) : {"and": []}; } catch (e) { return; }
+      builderData(D, entity).then(function (data) {
+        holder.hidden = false;
+        SunmaoRuleBuilder(holder, {rule: rule, fields: data.fields, settings: data.settings, lang: lang,
+          onChange: function (next) {
+            area.value = JSON.stringify(next);
+            area.dispatchEvent(new Event("input"));
+          }});
+      });
+    });
+  };
+
   window.SunmaoRuleBuilder = SunmaoRuleBuilder;
   window.SunmaoRuleTest = SunmaoRuleTest;
   window.SunmaoRuleSettings = {resolve: resolveSettings};
