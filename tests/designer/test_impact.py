@@ -111,14 +111,21 @@ def test_weights_preview_equals_the_grades_after_publish(om: OM) -> None:  # noq
                                     actor=SYSTEM)["id"]
         for days in lateness:
             _payment(om, made[name], days)
+    big = om.runtime.records().create("order", {  # 60,000 from the punctual customer: finance review today
+        "customer": made["punctual"], "due_date": (today() + timedelta(days=20)).isoformat(), "sales_rep": "sales1",
+        "lines": [{"product": om.products["plain"], "qty": "600", "unit_price": "100.00"}]}, actor=om.actors["sales1"])
     grades_before = {c["id"]: (c["grade"], c["score"]) for c in
                      (records.get("customer", i) for i in [*made.values(), *om.customers.values()])}
     apps = _with(runtime, score_weight_on_time=0.8, grade_b_min_score=40)
     draft = compile_snapshot(99, apps, features=runtime.features)
 
     footprint = _footprint(runtime)
-    findings = {f.key: f for f in preview(runtime, runtime.snapshot(), draft) if f.kind == "computed"}
+    found = preview(runtime, runtime.snapshot(), draft)
+    findings = {f.key: f for f in found if f.kind == "computed"}
     assert _footprint(runtime) == footprint
+    # the review condition did not change, but the customer it reads becomes an A: the order skips finance
+    (finance,) = [f for f in found if f.kind == "approval"]
+    assert finance.records["left"] == [{"id": big["id"], "name": big["name"]}] and finance.counts["joined"] == 0
 
     result = runtime.publish(apps)
     assert "customer" in result.recomputed
@@ -126,7 +133,9 @@ def test_weights_preview_equals_the_grades_after_publish(om: OM) -> None:  # noq
     moved_grades = {i: (grades_before[i][0], after[i][0]) for i in after if after[i][0] != grades_before[i][0]}
     previewed = {r["id"]: (r["from"], r["to"]) for r in findings["grade"].records["changed"]}
     assert previewed == moved_grades
-    assert moved_grades == {made["punctual"]: ("C", "A"), made["half"]: ("C", "B")}
-    assert findings["grade"].counts == {"changed": 2, "C → A": 1, "C → B": 1}
+    assert moved_grades == {made["punctual"]: ("B", "A"), made["half"]: ("C", "B")}  # punctual has an order too
+    assert findings["grade"].counts == {"changed": 2, "B → A": 1, "C → B": 1}
     moved_scores = {i for i in after if after[i][1] != grades_before[i][1]}
     assert {r["id"] for r in findings["score"].records["changed"]} == moved_scores
+    om.act(big["id"], "submit", "sales1")  # re-run after publishing: no finance review, as previewed
+    assert _finance(om, [big["id"]]) == set()

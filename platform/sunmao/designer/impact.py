@@ -72,9 +72,31 @@ def preview(runtime: Runtime, published: Snapshot, draft: Snapshot, sample: int 
                 loaded[entity] = rows
             return loaded[entity]
 
-        findings += _approvals(published, draft, records_of)
+        stale = {key for key in draft.compiled if key in published.compiled and not draft.entities[key].child
+                 and _signature(published, key) != _signature(draft, key)}
+        computed: dict[tuple[str, int], dict[str, Any]] = {}
+
+        def draft_values(entity: str, stored: Mapping[str, Any]) -> dict[str, Any]:
+            """The draft's stored formulas of one record (as a publish would recompute them)."""
+            key = (entity, stored["id"])
+            if key not in computed:
+                computed[key] = _recomputed(draft, new_records, entity, stored, conn)
+            return computed[key]
+
+        def draft_data(entity: str, stored: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+            """The record as the draft's rules would see it after the publish: its own and its
+            linked records' formulas recomputed where the draft changes them."""
+            out = dict(data)
+            if entity in stale:
+                out.update(draft_values(entity, stored))
+            for f in published.entities[entity].fields:
+                if f.type == "link" and f.to in stale and isinstance(out.get(f.key), Mapping):
+                    out[f.key] = {**out[f.key], **draft_values(f.to, out[f.key])}
+            return out
+
+        findings += _approvals(published, draft, records_of, stale, draft_data)
         findings += _pinned_runs(published, draft, conn)
-        findings += _computed(published, draft, records_of, new_records, conn)
+        findings += _computed(published, draft, records_of, stale, draft_values)
         findings += _rules(published, draft, records_of)
         conn.rollback()
     return findings
@@ -99,21 +121,30 @@ def _entity_words(snap: Snapshot, key: str) -> Text:
 
 # -- approval branches --------------------------------------------------------------------------
 
-def _approvals(published: Snapshot, draft: Snapshot, records_of: Any) -> list[Finding]:
+def _approvals(published: Snapshot, draft: Snapshot, records_of: Any, stale: set[str], draft_data: Any
+               ) -> list[Finding]:
+    """Branches whose condition changed, or whose record (or a linked record) gets new stored
+    values from the draft's formulas: a new weight can make a customer an A and its orders skip
+    a review whose condition did not change."""
     findings = []
     old_flows = published.features.get("workflows") or {}
     for entity, wf in (draft.features.get("workflows") or {}).items():
         old_wf = old_flows.get(entity)
         if old_wf is None or entity not in published.compiled:
             continue
+        reads_stale = entity in stale or any(f.type == "link" and f.to in stale
+                                             for f in published.entities[entity].fields)
         for approval_key, approval in wf.approvals.items():
             old_branches = {b["key"]: b for b in (old_wf.approvals.get(approval_key) or {}).get("branches", ())}
             for branch in approval.get("branches", ()):
                 old = old_branches.get(branch["key"])
-                if old is not None and old.get("when") == branch.get("when"):
+                if old is not None and old.get("when") == branch.get("when") and not reads_stale:
                     continue
-                findings.append(_branch_finding(published, draft, entity, approval_key, branch, old,
-                                                records_of(entity)))
+                finding = _branch_finding(published, draft, entity, approval_key, branch, old,
+                                          records_of(entity), draft_data)
+                if old is None or old.get("when") != branch.get("when") or finding.counts["left"] \
+                        or finding.counts["joined"]:
+                    findings.append(finding)
     return findings
 
 
@@ -161,11 +192,13 @@ def _applies(snap: Snapshot, branch: Mapping[str, Any] | None, name: str, data: 
 
 
 def _branch_finding(published: Snapshot, draft: Snapshot, entity: str, approval: str, branch: Mapping[str, Any],
-                    old: Mapping[str, Any] | None, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Finding:
+                    old: Mapping[str, Any] | None, rows: list[tuple[dict[str, Any], dict[str, Any]]],
+                    draft_data: Any) -> Finding:
     name = f"{approval}.{branch['key']}.when"
     before, after, left, joined = 0, 0, [], []
     for stored, data in rows:
-        was, now = _applies(published, old, name, data), _applies(draft, branch, name, data)
+        was = _applies(published, old, name, data)
+        now = _applies(draft, branch, name, draft_data(entity, stored, data))
         before += was
         after += now
         if was and not now:
@@ -190,28 +223,33 @@ def _signature(snap: Snapshot, entity: str) -> list[Any]:
     return [(f.key, f.formula, f.result_type, f.scale) for f in snap.entities[entity].fields if f.type == "computed"]
 
 
-def _computed(published: Snapshot, draft: Snapshot, records_of: Any, new_records: RecordService,
-              conn: sa.Connection) -> list[Finding]:
+def _recomputed(draft: Snapshot, records: RecordService, entity: str, stored: Mapping[str, Any],
+                conn: sa.Connection) -> dict[str, Any]:
+    """The draft's computed fields of a stored record, in order, each seeing the ones before it."""
+    data = dict(records.evaluation_data(entity, dict(stored), conn))
+    out: dict[str, Any] = {}
+    for f, fn in draft.compiled[entity].computed:
+        try:
+            value = coerce_result(f, fn(data))
+        except (RuleError, ValueError, ArithmeticError):
+            value = None
+        data[f.key] = out[f.key] = value
+    return out
+
+
+def _computed(published: Snapshot, draft: Snapshot, records_of: Any, stale: set[str], draft_values: Any
+              ) -> list[Finding]:
     findings = []
-    for entity, ce in draft.compiled.items():
-        if ce.entity.child or entity not in published.compiled or not ce.computed:
-            continue
-        if _signature(published, entity) == _signature(draft, entity):
-            continue
+    for entity in sorted(stale):
+        ce = draft.compiled[entity]
         old_fields = {f.key: f for f in published.entities[entity].fields if f.type == "computed"}
         moved: dict[str, list[tuple[Any, Any, dict[str, Any]]]] = {}
         rows = records_of(entity)
         for stored, _old_data in rows:
-            data = new_records.evaluation_data(entity, stored, conn)
-            data = dict(data)
-            for f, fn in ce.computed:
-                try:
-                    value = coerce_result(f, fn(data))
-                except (RuleError, ValueError, ArithmeticError):
-                    value = None
-                data[f.key] = value
-                if f.key in old_fields and value != stored.get(f.key):
-                    moved.setdefault(f.key, []).append((stored.get(f.key), value, _ref(stored)))
+            values = draft_values(entity, stored)
+            for key, value in values.items():
+                if key in old_fields and value != stored.get(key):
+                    moved.setdefault(key, []).append((stored.get(key), value, _ref(stored)))
         for f, _fn in ce.computed:
             old_field = old_fields.get(f.key)
             changes = moved.get(f.key, [])
