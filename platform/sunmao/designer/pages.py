@@ -37,7 +37,7 @@ blueprint = Blueprint("designer", __name__, template_folder="templates")
 
 KIND_ORDER = ("entity", "form", "view", "workflow", "dashboard")
 EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view": "designer/view.html",
-           "dashboard": "designer/board.html", "settings": "designer/settings.html"}
+           "dashboard": "designer/board.html"}
 
 
 # -- access ---------------------------------------------------------------------------------------

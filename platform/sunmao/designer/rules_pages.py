@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sunmao.designer import rules
-from sunmao.designer.pages import _page, _runtime, _setup, _workspace, blueprint
+from sunmao.designer.pages import EDITORS, _page, _runtime, _setup, _workspace, blueprint
 from sunmao.meta import settings as app_settings
 from sunmao.web.app import language
+
+EDITORS["settings"] = "designer/settings.html"  # one field per parameter (settings.js)
 
 
 def _operators() -> frozenset[str]:
