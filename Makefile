@@ -28,8 +28,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+## ruff, and the engine's layer contracts (import-linter; `make test` runs them too, tests/engine/test_layers.py)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check platform tests bench
+	$(VENV)/bin/lint-imports --no-logo
 
 clean-db:
 	rm -rf instance

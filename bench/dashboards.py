@@ -34,6 +34,7 @@ except ImportError:  # running from a checkout without an installed package
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pg import pg_schema  # noqa: E402
 
+from sunmao import assembly  # noqa: E402
 from sunmao.dashboards.service import CACHE, DashboardService
 from sunmao.records import SYSTEM
 from sunmao.resources import app_path
@@ -142,7 +143,7 @@ def timed(fn, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
 
 
 def run(url: str, label: str) -> None:
-    runtime = Runtime(url, check_interval=60)
+    runtime = assembly.runtime(url, check_interval=60)
     runtime.setup()
     runtime.install_app(app_path("order_management"))
     started = time.perf_counter()

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 import sqlalchemy as sa  # noqa: E402
 
+from sunmao import assembly  # noqa: E402
 from sunmao.cli import seed_demo  # noqa: E402
 from sunmao.designer import packages  # noqa: E402
 from sunmao.designer.audit import Designer  # noqa: E402
@@ -89,7 +90,7 @@ def main() -> None:
     parser.add_argument("--twin", default=None, help="a second, empty database for the baseline (with --url)")
     args = parser.parse_args()
     urls = [args.url, args.twin] if args.url else [f"sqlite:///{tempfile.mkdtemp()}/{n}.db" for n in ("a", "b")]
-    runtime, twin = (Runtime(url, check_interval=0) for url in urls)
+    runtime, twin = (assembly.runtime(url, check_interval=0) for url in urls)
     for rt in (runtime, twin):
         rt.setup()
         packages.install(rt, app_path("order_management"))

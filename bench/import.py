@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 import sqlalchemy as sa  # noqa: E402
 
+from sunmao import assembly  # noqa: E402
 from sunmao.imports.plan import prepare  # noqa: E402
 from sunmao.imports.runner import run_import  # noqa: E402
 from sunmao.records import SYSTEM  # noqa: E402
@@ -105,7 +106,7 @@ def workbook(orders: list[dict[str, Any]]) -> bytes:
 
 
 def fresh(folder: Path, name: str, customers: int, products: int) -> tuple[Runtime, list, list]:
-    runtime = Runtime(f"sqlite:///{folder / name}.db", check_interval=0)
+    runtime = assembly.runtime(f"sqlite:///{folder / name}.db", check_interval=0)
     runtime.setup()
     runtime.install_app(app_path("order_management"))
     made = seed(runtime, random.Random(7), customers, products)

@@ -33,7 +33,7 @@ Measurements (same payloads on every side), each warmed up before it is timed:
 2. in process, baseline and baseline-min: the same client over the hand-written Flask app
    (own tables, own SQLite file each, same channels, products and customers);
 3. over HTTP (ours and the baseline), each side served by ``gunicorn -k gthread --threads 4 -w 1`` on 127.0.0.1 (a
-   subprocess; ours is ``create_wsgi(Runtime(DATABASE_URL))``), one server at a time, driven by
+   subprocess; ours is ``create_wsgi(assembly.runtime(DATABASE_URL))``), one server at a time, driven by
    4 client threads on keep-alive ``http.client`` connections. Ours runs with ``SUNMAO_JOBS=off``
    (as beside ``sunmao worker`` in production): without it the first request starts the
    embedded job runner in the web process, which would then also dispatch the outbox — work
@@ -100,6 +100,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _intake_baseline as baseline  # noqa: E402
 
+from sunmao import assembly  # noqa: E402
 from sunmao.hooks.inbound import set_secret  # noqa: E402
 from sunmao.hooks.inbound.tables import inbound  # noqa: E402
 from sunmao.records import SYSTEM  # noqa: E402
@@ -206,7 +207,7 @@ def deliveries(rng: random.Random, first_id: int, count: int, products: list[dic
 
 
 def setup_ours(url: str, products: list[dict[str, Any]], customers: list[dict[str, Any]]) -> Runtime:
-    runtime = Runtime(url)
+    runtime = assembly.runtime(url)
     runtime.setup()
     runtime.install_app(app_path("order_management"))
     records = runtime.records()
@@ -232,7 +233,7 @@ def count_ours(runtime: Runtime) -> dict[str, int]:
 
 def ours_wsgi() -> Any:
     """The gunicorn entry point: ``intake:ours_wsgi()`` with ``DATABASE_URL`` set."""
-    return create_wsgi(Runtime(os.environ["DATABASE_URL"]))
+    return create_wsgi(assembly.runtime(os.environ["DATABASE_URL"]))
 
 
 # -- parity: both sides stored the same values ----------------------------------------------
@@ -483,7 +484,7 @@ def gunicorn(app: str, env: dict[str, str], threads: int = 4) -> Iterator[tuple[
 def statement_counter() -> Iterator[dict[str, int]]:
     """Counts SQL statements and write transactions (``BEGIN IMMEDIATE``) on every engine, at the
     driver (``sqlite3``'s trace callback): statements that Sunmao runs on the cursor directly
-    (``storage/prepared.py``) never pass SQLAlchemy's events, so those would undercount."""
+    (``storage/_prepared.py``) never pass SQLAlchemy's events, so those would undercount."""
     counts = {"statements": 0, "writes": 0, "reads": 0}
 
     def trace(statement: str) -> None:
@@ -536,17 +537,16 @@ STAGES: list[tuple[str, str, str]] = [
     ("    _existing_order — same external id before?", "sunmao.hooks.inbound.orders", "_existing_order"),
     ("    find_duplicate — other channels", "sunmao.hooks.inbound.duplicates", "find_duplicate"),
     ("    RecordService.create — the order", "sunmao.records.service", "RecordService.create"),
-    ("      _parse — marshmallow, order and lines", "sunmao.records.service", "RecordService._parse"),
-    ("      _prefetch — linked rows not known yet, one query per entity", "sunmao.records.service",
-     "RecordService._prefetch"),
-    ("      _complete — defaults, formulas, rules", "sunmao.records.service", "RecordService._complete"),
-    ("      _check_links", "sunmao.records.service", "RecordService._check_links"),
+    ("      parse — marshmallow, order and lines", "sunmao.records.parse", "parse"),
+    ("      prefetch — linked rows not known yet, one query per entity", "sunmao.records.defaults", "prefetch"),
+    ("      complete — defaults, formulas, rules", "sunmao.records.defaults", "complete"),
+    ("      checks.links", "sunmao.records.checks", "links"),
     ("      next_names — SO-YYYYMM-#####", "sunmao.records.naming", "next_names"),
-    ("      _insert — order row and line rows", "sunmao.records.service", "RecordService._insert"),
-    ("      _journal — audit + outbox rows made", "sunmao.records.service", "RecordService._journal"),
-    ("      _propagate — customer roll-ups updated", "sunmao.records.service", "RecordService._propagate"),
-    ("        _rollup_values — roll-up query", "sunmao.records.service", "RecordService._rollup_values"),
-    ("      _write_journal — audit + outbox inserts", "sunmao.records.service", "RecordService._write_journal"),
+    ("      persist.insert — order row and line rows", "sunmao.records.persist", "insert"),
+    ("      journal.add — audit + outbox rows made", "sunmao.records.journal", "add"),
+    ("      propagate — customer roll-ups updated", "sunmao.records.lifecycle", "propagate"),
+    ("        rollup_values — roll-up query", "sunmao.records.defaults", "rollup_values"),
+    ("      journal.write — audit + outbox inserts", "sunmao.records.journal", "write"),
     ("  store.finish — outcome", "sunmao.hooks.inbound.store", "finish"),
 ]
 
@@ -613,7 +613,7 @@ def stage_report(wsgi: Any, items: list[Delivery]) -> list[str]:
 
 #: Totals from cProfile: (label, file suffix, function name).
 PROFILE_TOTALS: list[tuple[str, str, str]] = [
-    ("Prepared.execute, statements on the driver's cursor", "sunmao/storage/prepared.py", "execute"),
+    ("Prepared.execute, statements on the driver's cursor", "sunmao/storage/_prepared.py", "execute"),
     ("SQLAlchemy Connection.execute, the other statements", "sqlalchemy/engine/base.py", "execute"),
     ("  sqlite3 Cursor.execute (the database's own work)", "~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
     ("  sqlite3 Cursor.fetchall and fetchone", "~", "<method 'fetchall' of 'sqlite3.Cursor' objects>"),

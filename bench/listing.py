@@ -19,8 +19,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from sunmao import assembly
 from sunmao.records.query import ListQuery
-from sunmao.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 200_000
@@ -37,7 +37,7 @@ def timed(fn, repeat: int = 15) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = Runtime(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        runtime = assembly.runtime(f"sqlite:///{Path(tmp) / 'bench.db'}")
         runtime.setup()
         runtime.install_app(ROOT / "tests" / "fixtures" / "lab")
         table = runtime.snapshot().tables["widget"]

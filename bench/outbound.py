@@ -29,13 +29,13 @@ from cryptography.fernet import Fernet
 
 os.environ.setdefault("SUNMAO_SECRET_KEY", Fernet.generate_key().decode())
 
+from sunmao import assembly
 from sunmao.hooks.outbound.signing import standard_webhook_headers  # noqa: E402
 from sunmao.hooks.outbound.tables import delivery  # noqa: E402
 from sunmao.jobs.pump import Pump  # noqa: E402
 from sunmao.jobs.runners import EmbeddedRunner  # noqa: E402
 from sunmao.jobs.secrets import generate_webhook_secret, secret_store  # noqa: E402
 from sunmao.jobs.settings import JobSettings  # noqa: E402
-from sunmao.runtime import Runtime  # noqa: E402
 from sunmao.storage import system as sm  # noqa: E402
 
 THREADS = 4
@@ -81,7 +81,7 @@ def main(n: int) -> None:
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = Runtime(f"sqlite:///{tmp}/bench.db", check_interval=0)
+        runtime = assembly.runtime(f"sqlite:///{tmp}/bench.db", check_interval=0)
         runtime.setup()
         secret = generate_webhook_secret()
         secret_store(runtime.db).set("sink", secret)

@@ -29,6 +29,7 @@ except ImportError:  # run from a checkout without an installed package
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pg import pg_schema  # noqa: E402
 
+from sunmao import assembly
 from sunmao.records.query import COUNT_CAP, ListQuery
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
@@ -122,7 +123,7 @@ def main() -> None:
 
 
 def run(url: str) -> None:
-    runtime = Runtime(url)
+    runtime = assembly.runtime(url)
     runtime.setup()
     runtime.install_app(app_path("order_management"))
     started = time.perf_counter()

@@ -17,12 +17,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from sunmao import assembly
 from sunmao.cli import seed_demo
 from sunmao.clock import today
 from sunmao.records import SYSTEM, Actor
 from sunmao.records.query import ListQuery
 from sunmao.resources import app_path
-from sunmao.runtime import Runtime
 from sunmao.workflow import WorkflowService
 
 N = 300
@@ -30,7 +30,7 @@ N = 300
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = Runtime(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        runtime = assembly.runtime(f"sqlite:///{Path(tmp) / 'bench.db'}")
         runtime.setup()
         runtime.install_app(app_path("order_management"))
         seed_demo(runtime, app_path("order_management"), 20261125, today())

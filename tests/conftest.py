@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
 
-from sunmao import accounts
+from sunmao import accounts, assembly
 from sunmao.runtime import Runtime
 
 os.environ.setdefault("SUNMAO_FAST_HASHES", "1")  # cheap argon2 parameters: tests create many users
@@ -105,7 +105,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def runtime(db_url: str) -> Iterator[Runtime]:
-    rt = Runtime(db_url, check_interval=0)
+    rt = assembly.runtime(db_url, check_interval=0)
     rt.setup()
     yield rt
     rt.db.dispose()

@@ -60,6 +60,8 @@ class Manifest:
     schema: str | None = None
     key_fingerprint: str | None = None
     files: int = 0
+    #: PostgreSQL extensions the schema's objects use (name → schema), created before a restore.
+    extensions: dict[str, str] = field(default_factory=dict)
     format: int = FORMAT
     notes: list[str] = field(default_factory=list)
 
@@ -141,15 +143,17 @@ def backup(db: Database, target: Path) -> Manifest:
         if dialect == "sqlite":
             _sqlite_copy(Path(db.url.database), dump)
             counts = table_counts(Database(f"sqlite:///{dump}"))
-            schema = None
+            schema, extensions = None, {}
         else:
             schema = pg_schema(db.url)
             counts = table_counts(db)
+            extensions = _extensions(db)
             conninfo, env = _libpq(db.url)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--schema={schema}",
                   f"--file={dump}", f"--dbname={conninfo}"], env)
         files = list(_data_files(db))
         manifest = Manifest(dialect=dialect, tables=counts, schema=schema, key_fingerprint=key_fingerprint(),
+                            extensions=extensions if dialect == "postgresql" else {},
                             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                             platform_version=_version(), files=len(files))
         if dialect == "postgresql":
@@ -164,6 +168,22 @@ def backup(db: Database, target: Path) -> Manifest:
                 tar.add(path, arcname=f"data/{name}")
         partial.replace(target)  # a backup file is whole or absent
     return manifest
+
+
+def _extensions(db: Database) -> dict[str, str]:
+    """The database's extensions (but the built-in plpgsql) and the schema each lives in: a dump of
+    one schema does not carry them, and its indexes may need them (pg_trgm's operator classes)."""
+    with db.read() as conn:
+        rows = conn.execute(sa.text("SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                    "ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'")).all()
+    return {name: schema for name, schema in rows}
+
+
+def _create_extensions(db: Database, extensions: dict[str, str]) -> None:
+    with db.write() as conn:
+        for name, schema in extensions.items():
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            conn.execute(sa.text(f'CREATE EXTENSION IF NOT EXISTS "{name}" SCHEMA "{schema}"'))
 
 
 def _sqlite_copy(source: Path, dest: Path) -> None:
@@ -254,6 +274,7 @@ def restore(db: Database, source: Path, *, force: bool = False) -> Restored:
             if schema != manifest.schema:
                 raise BackupError(f"the backup is of schema {manifest.schema!r} and the target URL works in "
                                   f"{schema!r}; restore with search_path={manifest.schema}")
+            _create_extensions(db, manifest.extensions)
             conninfo, env = _libpq(db.url)
             command = ["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
                        f"--dbname={conninfo}"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import random
 import secrets
@@ -14,8 +13,13 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from sunmao import accounts
+from sunmao import accounts, assembly
+from sunmao.backup import BackupError, backup, restore
 from sunmao.clock import today
+from sunmao.console import RuntimeMaker, command_runtime
+from sunmao.designer import packages
+from sunmao.extensions import DemoContext, load_extension
+from sunmao.jobs import JobSettings, start_embedded
 from sunmao.meta.errors import MetadataError
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
@@ -27,9 +31,7 @@ DEMO_MARK = "demo_seeded"
 
 
 def _runtime() -> Runtime:
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
-    return runtime
+    return command_runtime()
 
 
 def _package(path_or_key: str) -> Path:
@@ -51,11 +53,13 @@ def _fail_metadata(exc: MetadataError) -> None:
 
 @click.group()
 @click.version_option(package_name="sunmao")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Sunmao (榫卯): a metadata-driven low-code platform and its order management app.
 
     The database is DATABASE_URL (default: SQLite at instance/sunmao.db).
     """
+    ctx.obj = RuntimeMaker(lambda: assembly.runtime(os.environ.get("DATABASE_URL")))
 
 
 @main.command()
@@ -64,13 +68,10 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True)
 def run(host: str, port: int, threads: int) -> None:
     """Serve the web app and API with waitress (the embedded server)."""
-    from waitress import serve
-
-    from sunmao.jobs import JobSettings, start_embedded
-    from sunmao.web import create_wsgi
+    from waitress import serve  # only the server needs it
 
     runtime = _runtime()
-    wsgi = create_wsgi(runtime)
+    wsgi = assembly.application(runtime)
     wsgi.current_app()  # build the current version's app before the first request
     settings = JobSettings.from_env()
     if settings.redis_url:
@@ -100,8 +101,6 @@ def db_upgrade() -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(target: Path) -> None:
     """Back up the database and its stored files into TARGET (a .tar.gz), while the server runs."""
-    from sunmao.backup import BackupError, backup
-
     database = Database(os.environ.get("DATABASE_URL"))
     try:
         manifest = backup(database, target)
@@ -120,8 +119,6 @@ def backup_command(target: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace the tables of a database that is not empty.")
 def restore_command(source: Path, force: bool) -> None:
     """Restore a backup made by `sunmao backup` into DATABASE_URL (an empty database)."""
-    from sunmao.backup import BackupError, restore
-
     database = Database(os.environ.get("DATABASE_URL"))
     try:
         done = restore(database, source, force=force)
@@ -147,8 +144,6 @@ def app_install(path: str, take: str | None) -> None:
     """Install or upgrade the app package at PATH (a directory, or a bundled app's key).
 
     An upgrade is merged three ways with this plant's customizations (the designer does the same)."""
-    from sunmao.designer import packages
-
     runtime = _runtime()
     try:
         result = packages.install(runtime, _package(path), take=take)
@@ -177,8 +172,6 @@ def app_install(path: str, take: str | None) -> None:
 @click.argument("path", type=click.Path(file_okay=False))
 def app_export(key: str, path: str) -> None:
     """Write the published documents of app KEY to the directory PATH (canonical, byte-stable)."""
-    from sunmao.designer import packages
-
     try:
         written = packages.export_dir(_runtime(), key, path)
     except MetadataError as exc:
@@ -222,8 +215,6 @@ def token_create(name: str, label: str) -> None:
 
 
 def seed_demo(runtime: Runtime, package: Path, seed: int, as_of: date) -> dict[str, int]:
-    from sunmao.extensions import DemoContext, load_extension
-
     module = load_extension(package, "demo")
     ctx = DemoContext(runtime.records(), random.Random(seed), as_of, log=lambda m: click.echo(f"  {m}"))
     module.generate(ctx)
@@ -282,16 +273,8 @@ def setup(with_demo: bool) -> None:
         click.echo("Sign in as admin (the password was set earlier).")
 
 
-#: Modules that contribute a click command or group named ``command`` (e.g. ``sunmao worker``).
-COMMAND_MODULES: tuple[str, ...] = (
-    "sunmao.hooks.inbound.cli",
-    "sunmao.jobs.worker", "sunmao.jobs.secrets_cli", "sunmao.hooks.outbound.cli",
-    "sunmao.dashboards.cli",
-    "sunmao.imports.cli",
-)
-
-for _spec in COMMAND_MODULES:
-    main.add_command(importlib.import_module(_spec).command)
+for _command in assembly.commands():  # the features' own commands (``sunmao worker``, ``sunmao hooks``...)
+    main.add_command(_command)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from sunmao.records import SYSTEM, RecordService
+from sunmao.records.stages import replace_history
 
 
 def load_extension(package_dir: str | Path, name: str) -> ModuleType:
@@ -50,8 +51,6 @@ class DemoContext:
     def stage_history(self, entity_key: str, histories: list[tuple[int, list[tuple[str, Any, str | None]]]]) -> None:
         """The stage history of history-imported records: ``(record id, [(state, entered at, action)])``
         each, in order (they were created in their last state; this says how they got there)."""
-        from sunmao.records.stages import replace_history
-
         with self.records.db.write() as conn:
             for record_id, stays in histories:
                 replace_history(conn, self.records.snapshot, entity_key, record_id,

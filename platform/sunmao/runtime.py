@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from sunmao.cache import LastVersions
 from sunmao.errors import RevisionNotFound
-from sunmao.features import data_checks, default_features
+from sunmao.feature import Feature, check_features
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity
@@ -75,10 +75,15 @@ class _DryRun(Exception):
 
 
 class Runtime:
-    def __init__(self, db: Database | str | None = None, *, check_interval: float = 0.5,
-                 features: Sequence[FeatureCompiler] | None = None):
+    """One database and the engine features it runs with (``sunmao.assembly.runtime`` makes one
+    with every feature; a test may pass fewer)."""
+
+    def __init__(self, db: Database | str | None = None, *, features: Sequence[Feature],
+                 check_interval: float = 0.5):
         self.db = db if isinstance(db, Database) else Database(db)
-        self.features = tuple(default_features() if features is None else features)
+        self.features: tuple[Feature, ...] = check_features(features)
+        #: The snapshot compilers of the features, in feature order.
+        self.compilers: tuple[FeatureCompiler, ...] = tuple(c for f in self.features for c in f.compilers)
         self.check_interval = check_interval
         self._snapshots: LastVersions[int, Snapshot] = LastVersions(KEEP_SNAPSHOTS)
         self._known: tuple[float, int | None] = (0.0, None)
@@ -88,7 +93,7 @@ class Runtime:
     def setup(self) -> None:
         """Create the platform's own tables (idempotent)."""
         with self.db.write() as conn:
-            sm.create_system_tables(conn)
+            sm.create_system_tables(conn, [t for f in self.features for t in f.tables])
 
     # -- versions --------------------------------------------------------------------------
 
@@ -114,7 +119,7 @@ class Runtime:
         return self._snapshots.get(version, self._compile_revision)
 
     def _compile_revision(self, version: int) -> Snapshot:
-        return compile_snapshot(version, self.revision_documents(version), features=self.features)
+        return compile_snapshot(version, self.revision_documents(version), features=self.compilers)
 
     def revision_documents(self, version: int) -> dict[str, dict[str, Any]]:
         with self.db.read() as conn:
@@ -159,7 +164,7 @@ class Runtime:
                 raise VersionMoved(expect, current)
             latest = conn.execute(sa.select(sa.func.max(sm.revision.c.version))).scalar() or 0
             version = latest + 1
-            snap = compile_snapshot(version, apps, features=self.features)
+            snap = compile_snapshot(version, apps, features=self.compilers)
             old_entities = self.snapshot(current).entities if current is not None else {}
             migrator = Migrator(conn, version)
             refused: list[MigrationRefused] | None = [] if dry_run else None
@@ -179,7 +184,8 @@ class Runtime:
             for entity_key in stale:
                 records.recompute(entity_key)
         with self.db.read() as conn:
-            warnings = tuple(w for check in data_checks() for w in check(snap, conn))
+            warnings = tuple(w for f in self.features for check in f.data_checks
+                             for w in check(snap, conn))
         return PublishResult(version, steps, stale, warnings)
 
     def _set_version(self, conn: sa.Connection, version: int) -> None:

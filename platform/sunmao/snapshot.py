@@ -14,10 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sunmao.fields import field_type, stored_type
 from sunmao.i18n import Text
 from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
-from sunmao.meta.model import Entity, build_entity
+from sunmao.meta.model import Entity, Field, build_entity
 from sunmao.meta.schemas import validate_document
 from sunmao.meta.settings import resolve_settings
 from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, Rollup, reads_clock, rule_vars
@@ -71,16 +72,21 @@ class Snapshot:
         return [e for e in self.entities.values() if not e.child]
 
 
+def rule_type(f: Field) -> str:
+    """The type a rule reads ``f``'s value as (a phone is a string to the rules)."""
+    return stored_type(f).rule_type
+
+
 def rule_fields(entity: Entity, entities: Mapping[str, Entity]) -> dict[str, str]:
     """What a rule over ``entity`` may read, by path and type, for the static checker."""
     fields: dict[str, str] = {"id": "integer", "name": "string", "version": "integer", "created_at": "datetime",
                               "updated_at": "datetime"}
     for f in entity.fields:
-        fields[f.key] = f.value_type
+        fields[f.key] = rule_type(f)
         target = entities.get(f.of or f.to or "")
         if target is not None and f.type in ("table", "link"):
             for sub in target.fields:
-                fields[f"{f.key}.{sub.key}"] = sub.value_type
+                fields[f"{f.key}.{sub.key}"] = rule_type(sub)
             if f.type == "link":
                 fields[f"{f.key}.id"] = "integer"
                 fields[f"{f.key}.name"] = "string"
@@ -90,7 +96,7 @@ def rule_fields(entity: Entity, entities: Mapping[str, Entity]) -> dict[str, str
             fields[f"{lookup.key}.id"] = "integer"
             fields[f"{lookup.key}.name"] = "string"
             for sub in target.fields:
-                fields[f"{lookup.key}.{sub.key}"] = sub.value_type
+                fields[f"{lookup.key}.{sub.key}"] = rule_type(sub)
     return fields
 
 
@@ -155,7 +161,7 @@ def _compile_entity(entity: Entity, table: sa.Table, schema: Any, engine: Engine
     return CompiledEntity(
         entity=entity, table=table, schema=schema, defaults=tuple(defaults), computed=tuple(computed),
         checks=tuple(checks),
-        required=tuple(f for f in entity.fields if f.required and f.type not in ("computed", "boolean")),
+        required=tuple(f for f in entity.fields if f.required and field_type(f.type).requirable),
         links=tuple(f for f in entity.fields if f.type == "link"),
         uniques=tuple(f for f in entity.fields if f.unique and f.is_stored),
         attachments=tuple(f for f in entity.fields if f.type == "attachment"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sunmao.runtime import Runtime
+from sunmao import assembly
 from tests.conftest import require_service
 from tests.screens import demo
 
@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from sunmao.web import create_wsgi
 
     path = tmp_path_factory.mktemp("browser") / "sunmao.db"
-    runtime = Runtime(f"sqlite:///{path}", check_interval=0.5)
+    runtime = assembly.runtime(f"sqlite:///{path}", check_interval=0.5)
     runtime.setup()
     demo.install(runtime)
     demo.users(runtime)

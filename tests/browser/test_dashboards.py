@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sunmao import assembly
 from sunmao.records import SYSTEM
 from sunmao.records.stages import replace_history
 from sunmao.runtime import Runtime
@@ -73,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
     from sunmao.web import create_wsgi
 
-    runtime = Runtime(f"sqlite:///{tmp_path_factory.mktemp('boards') / 'sunmao.db'}", check_interval=0.5)
+    runtime = assembly.runtime(f"sqlite:///{tmp_path_factory.mktemp('boards') / 'sunmao.db'}", check_interval=0.5)
     runtime.setup()
     demo.install(runtime)
     demo.users(runtime)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sunmao import accounts
+from sunmao import accounts, assembly
 from sunmao.runtime import Runtime
 from tests.browser.conftest import Page, open_tabs
 from tests.screens import demo
@@ -37,7 +37,7 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from sunmao.web import create_wsgi
 
     path = tmp_path_factory.mktemp("designer") / "sunmao.db"
-    runtime = Runtime(f"sqlite:///{path}", check_interval=0.2)
+    runtime = assembly.runtime(f"sqlite:///{path}", check_interval=0.2)
     runtime.setup()
     packages.install(runtime, app_path("order_management"))
     demo.users(runtime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sunmao import assembly
 from sunmao.designer.drafts import DraftClosed, DraftMoved, Drafts
 from sunmao.designer.jsonpath import MISSING
 from sunmao.i18n import Text
@@ -28,7 +29,7 @@ def test_edits_undo_and_redo_survive_a_new_store(lab: Runtime, drafts: Drafts) -
     doc2 = edited(drafts, info.id, WIDGET, lambda d: d["label"].update(zh="小部件"))
     info, _ = drafts.edit(info.id, ANNA, {WIDGET: doc2}, summary=Text("改名", "relabel"), expect_rev=1)
 
-    fresh = Drafts(Runtime(lab.db.url.render_as_string(hide_password=False), check_interval=0))  # "a reload"
+    fresh = Drafts(assembly.runtime(lab.db.url.render_as_string(hide_password=False), check_interval=0))  # "a reload"
     info, undone = fresh.undo(info.id, ANNA)
     assert undone is not None and undone.summary.en == "relabel"
     assert fresh.document(info.id, WIDGET)["label"]["zh"] == "部件"

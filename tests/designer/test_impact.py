@@ -67,7 +67,7 @@ def test_threshold_preview_equals_the_routing_before_and_after_publish(om: OM) -
     routed_before = _finance(om, before_batch)
     after_batch = _batch(om)
     apps = _with(runtime, finance_review_threshold=80000)
-    draft = compile_snapshot(99, apps, features=runtime.features)
+    draft = compile_snapshot(99, apps, features=runtime.compilers)
 
     footprint = _footprint(runtime)
     findings = preview(runtime, runtime.snapshot(), draft, sample=500)
@@ -117,7 +117,7 @@ def test_weights_preview_equals_the_grades_after_publish(om: OM) -> None:  # noq
     grades_before = {c["id"]: (c["grade"], c["score"]) for c in
                      (records.get("customer", i) for i in [*made.values(), *om.customers.values()])}
     apps = _with(runtime, score_weight_on_time=0.8, grade_b_min_score=40)
-    draft = compile_snapshot(99, apps, features=runtime.features)
+    draft = compile_snapshot(99, apps, features=runtime.compilers)
 
     footprint = _footprint(runtime)
     found = preview(runtime, runtime.snapshot(), draft)

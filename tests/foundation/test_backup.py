@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sunmao import accounts
+from sunmao import accounts, assembly
 from sunmao.backup import BackupError, backup, read_manifest, restore, table_counts
 from sunmao.runtime import Runtime
 from sunmao.storage.db import Database
@@ -88,7 +88,7 @@ def test_a_backup_restores_every_row_of_every_table_and_every_file(filled: Runti
         assert (base / "files" / "f0e1").read_bytes() == b"%PDF-1.4 attachment"
 
         # the restored installation runs: it reads its app and takes new records with the next numbers
-        restored = Runtime(empty_target, check_interval=0)
+        restored = assembly.runtime(empty_target, check_interval=0)
         restored.setup()
         made = restored.records().create("widget", {"title": "after restore"})
         with filled.db.read() as conn:

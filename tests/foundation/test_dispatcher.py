@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sunmao import accounts
+from sunmao import accounts, assembly
 from sunmao.runtime import Runtime
 from sunmao.web import create_wsgi
 from tests.conftest import Api
 
 
 def test_publish_in_one_runtime_reaches_another(lab: Runtime, lab_dir: Path) -> None:
-    other = Runtime(str(lab.db.url.render_as_string(hide_password=False)), check_interval=0)
+    other = assembly.runtime(str(lab.db.url.render_as_string(hide_password=False)), check_interval=0)
     accounts.create_user(lab.db, "ops", "correct horse battery", ["admin"])
     token = accounts.create_token(lab.db, "ops", "t")
     api = Api(create_wsgi(other), token)

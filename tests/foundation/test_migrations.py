@@ -234,6 +234,7 @@ def test_a_links_own_index_leaves_out_empty_links_and_still_serves_lookups(lab: 
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM t_widget WHERE supplier = 7").all()
             assert any(supplier_index["name"] in str(row) for row in plan), plan
         else:
-            definition = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+            definition = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :n "
+                                              "AND schemaname = current_schema()"),
                                       {"n": supplier_index["name"]}).scalar_one()
             assert "WHERE (supplier IS NOT NULL)" in definition

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from sunmao.errors import Conflict, PreconditionFailed, ValidationFailed
+from sunmao.records import checks
 from sunmao.runtime import Runtime
 from sunmao.storage import system as sm
 
@@ -133,13 +134,10 @@ def test_database_failure_mid_write_rolls_everything_back(lab: Runtime) -> None:
     with lab.db.write() as conn:  # simulate a concurrent writer that slipped in between check and insert
         conn.execute(table.update().values(code="RC-002"))
     events = _count(lab, sm.outbox)
-    real_check = records._check_unique
-    records._check_unique = lambda *a, **k: None  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checks, "unique", lambda *a, **k: None)
         with pytest.raises(Conflict):
             records.create("widget", {"title": "b", "code": "RC-002", "parts": [
                 {"part": "p", "qty": 1, "unit_price": 1}]})
-    finally:
-        records._check_unique = real_check  # type: ignore[method-assign]
     assert _count(lab, sm.outbox) == events
     assert _count(lab, lab.snapshot().tables["widget_part"]) == 0

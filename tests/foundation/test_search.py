@@ -35,7 +35,8 @@ def test_postgres_declares_trigram_indexes_the_search_uses(lab: Runtime) -> None
     ce = lab.snapshot().compiled["widget"]
     with lab.db.read() as conn:
         indexes = dict(conn.execute(sa.text(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 't_widget' AND indexname LIKE '%\\_trgm'")
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 't_widget' "
+            "AND indexname LIKE '%\\_trgm'")
         ).all())
         assert len(indexes) == 3 and all("gin_trgm_ops" in d for d in indexes.values())  # title, code, name
         conn.exec_driver_sql("SET enable_seqscan = off")  # a handful of rows: make the planner show what it can use

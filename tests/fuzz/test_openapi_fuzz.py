@@ -28,6 +28,7 @@ import pytest
 import schemathesis
 from schemathesis.engine import events
 
+from sunmao import assembly
 from sunmao.runtime import Runtime
 from sunmao.web import create_wsgi
 from sunmao.web.openapi import IF_MATCH_PATTERN
@@ -124,7 +125,7 @@ def test_the_api_answers_as_its_document_says(role: str, database: str, request:
                                               tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUNMAO_JOBS", "off")  # no embedded job runner in the test process
     url = f"sqlite:///{tmp_path / 'fuzz.db'}" if database == "sqlite" else request.getfixturevalue("pg_schema_url")
-    runtime = Runtime(url, check_interval=0)
+    runtime = assembly.runtime(url, check_interval=0)
     runtime.setup()
     try:
         _seed(runtime)

@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from sunmao import resources
-from sunmao.features import default_features
+from sunmao.assembly import FEATURES
 from sunmao.meta.errors import MetadataError
 from sunmao.meta.package import load_package
 from sunmao.snapshot import compile_snapshot
@@ -23,12 +23,12 @@ def _apps() -> dict:
 
 def _problems(apps: dict) -> list[tuple[str, str, str]]:
     with pytest.raises(MetadataError) as refused:
-        compile_snapshot(2, apps, features=default_features())
+        compile_snapshot(2, apps, features=[c for f in FEATURES for c in f.compilers])
     return [(p.file, p.path, p.message) for p in refused.value.problems]
 
 
 def test_the_app_channels_compile() -> None:
-    snapshot = compile_snapshot(1, _apps(), features=default_features())
+    snapshot = compile_snapshot(1, _apps(), features=[c for f in FEATURES for c in f.compilers])
     channels = snapshot.features["channels"]
     assert set(channels) == {"web_shop", "wecom_form", "alibaba"}
     assert channels["alibaba"].mode == "pull" and channels["web_shop"].auth.type == "hmac"

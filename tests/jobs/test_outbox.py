@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from sunmao import assembly
 from sunmao.jobs import job
 from sunmao.jobs.outbox import DispatchContext, Event, dispatch_batch, subscribe, topic_matches, unsubscribe
 from sunmao.jobs.runs import enqueue
@@ -91,7 +92,7 @@ def test_a_failing_subscriber_keeps_its_event_pending_and_writes_nothing(lab: Ru
 
 def test_concurrent_dispatchers_hand_each_event_over_once(lab: Runtime, recorder: Recorder, db_url: str) -> None:
     lab.records().create_many("widget", [{"title": f"w{i}"} for i in range(300)])
-    runtimes = [Runtime(db_url, check_interval=0) for _ in range(3)]  # three processes' worth of connections
+    runtimes = [assembly.runtime(db_url, check_interval=0) for _ in range(3)]  # three processes' worth of connections
     errors: list[BaseException] = []
 
     def dispatcher(rt: Runtime) -> None:

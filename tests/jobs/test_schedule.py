@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from sunmao import assembly
 from sunmao.jobs import JobContext, job
 from sunmao.jobs.pump import Pump
 from sunmao.jobs.runners import InlineRunner
@@ -53,7 +54,7 @@ def test_each_tick_runs_once_with_two_schedulers(lab: Runtime, lab_dir: Path, db
     add_documents(lab_dir, {"jobs/every_second.json": job_doc("every_second", "* * * * * *", args={"tag": tag})})
     lab.install_app(lab_dir)
     stop = threading.Event()
-    schedulers = [Runtime(db_url, check_interval=0) for _ in range(2)]  # two processes' worth
+    schedulers = [assembly.runtime(db_url, check_interval=0) for _ in range(2)]  # two processes' worth
 
     def scheduler(rt: Runtime) -> None:
         pump = Pump(rt, InlineRunner(rt), FAST)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
+from sunmao import assembly
 from sunmao.cli import main
 from sunmao.jobs.secrets import MissingSecret, SecretKeyError, SecretStore, secret_store
 from sunmao.jobs.tables import secret as secret_table
@@ -17,7 +18,7 @@ from sunmao.runtime import Runtime
 
 @pytest.fixture
 def sqlite_runtime(tmp_path: Path) -> Runtime:
-    rt = Runtime(f"sqlite:///{tmp_path / 'sunmao.db'}")
+    rt = assembly.runtime(f"sqlite:///{tmp_path / 'sunmao.db'}")
     rt.setup()
     return rt
 
@@ -72,5 +73,5 @@ def test_cli_sets_from_stdin_and_lists_names_only(tmp_path: Path, monkeypatch: p
     assert listed.output.split() == ["erp_hook", "wecom_sales_robot"]
     bad = cli.invoke(main, ["secret", "set", "Bad-Name"], input="x")
     assert bad.exit_code != 0 and "lower-case" in bad.output
-    rt = Runtime(f"sqlite:///{tmp_path / 'cli.db'}")
+    rt = assembly.runtime(f"sqlite:///{tmp_path / 'cli.db'}")
     assert secret_store(rt.db).get("wecom_sales_robot") == "the-robot-key"

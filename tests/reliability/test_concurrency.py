@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sunmao import assembly
 from sunmao.errors import SunmaoError
 from sunmao.records import SYSTEM
 from tests.workflow.conftest import OM, om  # noqa: F401 - the fixture is used by name
@@ -73,9 +74,8 @@ def test_updates_of_different_fields_at_the_same_moment_all_stay(om: OM) -> None
 
 
 def _create_widgets(url: str, lab_dir: str, count: int, start: Any) -> list[str]:
-    from sunmao.runtime import Runtime
 
-    runtime = Runtime(url, check_interval=0)
+    runtime = assembly.runtime(url, check_interval=0)
     records = runtime.records()
     start.wait(60)
     names = [records.create("widget", {"title": f"p{i}"})["name"] for i in range(count)]

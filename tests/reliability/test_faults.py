@@ -123,7 +123,7 @@ def test_orders_and_events_survive_killed_processes_redis_and_database_faults(
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     webs = [Proc(f"web{i}", [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads",
                              "4", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-                             "sunmao.web.wsgi:application"], env, tmp_path) for i, port in enumerate(ports)]
+                             "sunmao.wsgi:application"], env, tmp_path) for i, port in enumerate(ports)]
     workers = [Proc(f"worker{i}", [sys.executable, "-m", "sunmao.cli", "worker"], env, tmp_path) for i in range(2)]
     accepted: dict[int, int] = {}
     attempts: Counter[int] = Counter()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sunmao import assembly
 from sunmao.cli import seed_demo
 from sunmao.clock import today
 from sunmao.errors import ValidationFailed
@@ -22,7 +23,7 @@ from sunmao.runtime import Runtime
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
     """The order app with its demo data (seeded once for the module, on SQLite)."""
     path: Path = tmp_path_factory.mktemp("demo") / "sunmao.db"
-    runtime = Runtime(f"sqlite:///{path}", check_interval=0)
+    runtime = assembly.runtime(f"sqlite:///{path}", check_interval=0)
     runtime.setup()
     runtime.install_app(app_path("order_management"))
     seed_demo(runtime, app_path("order_management"), 20261125, today())

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from sunmao import assembly
 from sunmao.runtime import Runtime
 from sunmao.web import create_wsgi
 from tests.screens import demo
@@ -21,7 +22,7 @@ CSRF = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*va
 def oms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, dict[str, Any]]]:
     """One order-management database per test module (installing the app takes a second or two)."""
     path: Path = tmp_path_factory.mktemp("oms") / "sunmao.db"
-    runtime = Runtime(f"sqlite:///{path}", check_interval=0)
+    runtime = assembly.runtime(f"sqlite:///{path}", check_interval=0)
     runtime.setup()
     demo.install(runtime)
     demo.users(runtime)

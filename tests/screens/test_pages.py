@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from sunmao import assembly
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 from sunmao.web import create_wsgi
@@ -44,7 +45,7 @@ def test_script_in_a_metadata_label_is_inert(tmp_path: Path) -> None:
     channel = package / "entities" / "channel.json"
     text = channel.read_text(encoding="utf-8")
     channel.write_text(text.replace('"zh": "销售渠道"', '"zh": "<script>alert(1)</script>渠道"', 1), encoding="utf-8")
-    runtime = Runtime(f"sqlite:///{tmp_path / 'x.db'}", check_interval=0)
+    runtime = assembly.runtime(f"sqlite:///{tmp_path / 'x.db'}", check_interval=0)
     runtime.setup()
     runtime.install_app(package)
     demo.users(runtime)
@@ -216,7 +217,7 @@ def test_dates_and_money_in_the_readers_locale(oms: tuple[Runtime, dict[str, Any
 
 
 def test_empty_database_shows_no_app_page(tmp_path: Path) -> None:
-    runtime = Runtime(f"sqlite:///{tmp_path / 'empty.db'}", check_interval=0)
+    runtime = assembly.runtime(f"sqlite:///{tmp_path / 'empty.db'}", check_interval=0)
     runtime.setup()
     demo.users(runtime)
     user = Browser(create_wsgi(runtime)).login("admin")

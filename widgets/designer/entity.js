@@ -5,19 +5,26 @@
 (function () {
   "use strict";
   var D = window.Designer, W = D.W, setup = D.setup;
-  var TYPES = ["string", "text", "integer", "decimal", "boolean", "date", "datetime", "select", "multiselect", "link",
-               "table", "json", "attachment", "computed"];
-  var TYPE_WORDS = {
-    string: ["文本", "Text"], text: ["长文本", "Long text"], integer: ["整数", "Whole number"],
-    decimal: ["小数", "Decimal"], boolean: ["是/否", "Yes/no"], date: ["日期", "Date"],
-    datetime: ["日期时间", "Date and time"], select: ["单选", "Choice"], multiselect: ["多选", "Multiple choice"],
-    link: ["关联", "Link"], table: ["子表", "Table of rows"], json: ["JSON", "JSON"], attachment: ["附件", "Attachment"],
-    computed: ["计算", "Computed"]};
+  /* The field types and their words come from the engine's registry (sunmao.fields), so a new type
+   * is offered here without a change to this file. */
+  var TYPE_LIST = setup.field_types || [];
+  var TYPES = TYPE_LIST.map(function (t) { return t.type; });
+  var TYPE_WORDS = {};
+  TYPE_LIST.forEach(function (t) {
+    var en = t.label.en || t.type;
+    TYPE_WORDS[t.type] = [t.label.zh, en.charAt(0).toUpperCase() + en.slice(1)];
+  });
   var COLOURS = ["#c0392b", "#2471a3", "#1e8449", "#b9770e", "#7d3c98", "#5d6d7e"];
   var doc, rows = {}, selected = null, list, props, conversions = {};
   var address = setup.address;
   var publishedIds = setup.published_ids || [];
 
+  function typeEntry(t) { return TYPE_LIST.filter(function (e) { return e.type === t; })[0] || {options: [], defaults: {}}; }
+  function offers(t, option) { return typeEntry(t).options.indexOf(option) >= 0; }
+  function startWith(f, type) {  /* the properties a field of this type starts with, where not set yet */
+    var d = typeEntry(type).defaults;
+    Object.keys(d).forEach(function (k) { if (f[k] === undefined) f[k] = JSON.parse(JSON.stringify(d[k])); });
+  }
   function typeWord(t) { var w = TYPE_WORDS[t] || [t, t]; return D.lang === "en" ? w[1] : w[0]; }
   function save(summary) { D.changed(address, function () { return doc; }, summary); }
   function field(id) { return doc.fields.filter(function (f) { return f.id === id; })[0]; }
@@ -124,13 +131,9 @@
     if (!/^[a-z][a-z0-9_]{0,39}$/.test(key)) { error.textContent = W.key_hint; return; }
     if (doc.fields.some(function (f) { return f.key === key; })) { error.textContent = key + " ✗"; return; }
     var f = {id: newId(key), key: key, type: type, label: {zh: zh, en: en}};
-    if (type === "select" || type === "multiselect") {
-      f.options = [{value: "option_1", label: {zh: "选项一", en: "Option 1"}, color: COLOURS[0]}];
-    }
-    if (type === "decimal") f.scale = 2;
+    startWith(f, type);
     if (type === "link") f.to = (setup.entities.filter(function (e) { return !e.child && e.key !== doc.key; })[0] || {}).key;
     if (type === "table") f.of = (setup.entities.filter(function (e) { return e.child; })[0] || {}).key;
-    if (type === "computed") { f.result_type = "decimal"; f.scale = 2; f.formula = {"+": [0]}; }
     doc.fields.push(f);
     list.appendChild(rowFor(f));
     count();
@@ -259,20 +262,18 @@
     var found = conversions[f.id];
     f.type = type;
     ["options", "to", "of", "formula", "result_type", "scale", "precision", "length"].forEach(function (k) {
-      if (k === "options" && (type === "select" || type === "multiselect")) return;
-      if (k === "scale" && type === "decimal") return;
+      if ((k === "options" || k === "scale") && offers(type, k)) return;
       delete f[k];
     });
-    if ((type === "select" || type === "multiselect") && !f.options) {
+    if (offers(type, "options") && !f.options) {
       var values = [];
       (found ? found.targets : []).forEach(function (t) { if (t.type === type && t.values) values = t.values; });
       f.options = (values.length ? values : ["option_1"]).slice(0, 30).map(function (v, i) {
         return {value: v, label: {zh: v, en: v}, color: COLOURS[i % COLOURS.length]}; });
     }
-    if (type === "decimal" && f.scale === undefined) f.scale = 2;
+    startWith(f, type);
     if (type === "link") f.to = (setup.entities.filter(function (e) { return !e.child; })[0] || {}).key;
     if (type === "table") f.of = (setup.entities.filter(function (e) { return e.child; })[0] || {}).key;
-    if (type === "computed") { f.result_type = "decimal"; f.scale = 2; f.formula = {"+": [0]}; }
     delete f["default"];
     paint(f); renderProps();
     save({zh: "字段 " + label(f) + " 改为" + typeWord(type), en: "field " + f.key + " is now " + type});
@@ -289,13 +290,15 @@
 
   function typeProps(f) {
     var out = [];
+    /* which properties a type has comes from its field type (sunmao.fields: designer_options);
+     * a computed field's number properties are its result type's */
     var t = f.type === "computed" ? f.result_type : f.type;
-    if (f.type === "string") out.push(number(f, "length", W.length));
-    if (t === "decimal") out.push(number(f, "scale", W.scale));
-    if (t === "integer" || t === "decimal") { out.push(number(f, "min", W.min)); out.push(number(f, "max", W.max)); }
-    if (f.type === "select" || f.type === "multiselect") out.push(D.el("div", {"class": "wide"}, [D.el("h3", {text: W.options}), optionsEditor(f)]));
-    if (f.type === "link") out.push(labelled(W.link_to, entityPicker(f, "to", false)));
-    if (f.type === "table") out.push(labelled(W.table_of, entityPicker(f, "of", true)));
+    if (offers(f.type, "length")) out.push(number(f, "length", W.length));
+    if (offers(t, "scale")) out.push(number(f, "scale", W.scale));
+    if (offers(t, "min")) { out.push(number(f, "min", W.min)); out.push(number(f, "max", W.max)); }
+    if (offers(f.type, "options")) out.push(D.el("div", {"class": "wide"}, [D.el("h3", {text: W.options}), optionsEditor(f)]));
+    if (offers(f.type, "to")) out.push(labelled(W.link_to, entityPicker(f, "to", false)));
+    if (offers(f.type, "of")) out.push(labelled(W.table_of, entityPicker(f, "of", true)));
     if (f.type === "computed") {
       var rt = D.el("select", {"data-prop": "result_type"}, ["string", "integer", "decimal", "boolean", "date", "select"].map(function (x) {
         return D.el("option", {value: x, text: typeWord(x), selected: x === f.result_type}); }));

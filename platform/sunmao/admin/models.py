@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
+from sunmao import org
+from sunmao.hooks.inbound.tables import inbound
+from sunmao.hooks.outbound.tables import delivery
+from sunmao.jobs.tables import job_run
 from sunmao.storage import system as sm
 
 mapper_registry = registry()
@@ -50,17 +54,8 @@ mapper_registry.map_imperatively(AuditEntry, sm.audit)
 mapper_registry.map_imperatively(Revision, sm.revision)
 
 
-def _map_feature_tables() -> None:
-    """Tables that feature modules add to the platform metadata (imported here, mapped once)."""
-    from sunmao import org
-    from sunmao.hooks.inbound.tables import inbound
-    from sunmao.hooks.outbound.tables import delivery
-    from sunmao.jobs.tables import job_run
-
-    mapper_registry.map_imperatively(Department, org.department)
-    mapper_registry.map_imperatively(Delivery, delivery)
-    mapper_registry.map_imperatively(JobRun, job_run)
-    mapper_registry.map_imperatively(InboundDelivery, inbound)
-
-
-_map_feature_tables()
+# Tables that features add to the platform metadata.
+mapper_registry.map_imperatively(Department, org.department)
+mapper_registry.map_imperatively(Delivery, delivery)
+mapper_registry.map_imperatively(JobRun, job_run)
+mapper_registry.map_imperatively(InboundDelivery, inbound)

@@ -10,14 +10,14 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from sqlalchemy.orm import scoped_session, sessionmaker
 
+from sunmao.admin import models, views
+from sunmao.http.i18n import init_babel
+
 blueprint = Blueprint("sunmao_admin", __name__)
 
 
 @blueprint.record_once
 def _setup(state: Any) -> None:
-    from sunmao.admin import models, views
-    from sunmao.web.i18n import init_babel
-
     app = state.app
     init_babel(app)
     runtime = app.extensions["sunmao"].runtime

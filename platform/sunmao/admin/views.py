@@ -14,8 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
+from sunmao.http.context import context, language
+from sunmao.http.i18n import DEFAULT_TIMEZONE
 from sunmao.meta.model import ADMIN_ROLE
-from sunmao.web.i18n import DEFAULT_TIMEZONE
 
 
 def _local_time(_view: Any, value: datetime, _name: str) -> str:
@@ -64,8 +65,6 @@ class ReadOnlyView(SecureModelView):
 
 
 def _roles_choices() -> list[tuple[str, str]]:
-    from sunmao.web.app import context, language
-
     snap = context().snapshot
     roles = dict(snap.roles) if snap is not None else {ADMIN_ROLE: None}
     lang = language()

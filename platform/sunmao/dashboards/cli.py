@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import click
+
+from sunmao.console import command_runtime
+from sunmao.records.stages import backfill
 
 
 @click.group("stages")
@@ -17,11 +18,7 @@ def command() -> None:
 @click.option("--rebuild", is_flag=True, help="delete and rebuild the rows (after a holiday calendar change)")
 def backfill_command(entity: str | None, rebuild: bool) -> None:
     """Rebuild stage rows from the audit log for records that have none (idempotent)."""
-    from sunmao.records.stages import backfill
-    from sunmao.runtime import Runtime
-
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
+    runtime = command_runtime()
     written = backfill(runtime.db, runtime.snapshot(), entity, rebuild=rebuild)
     for key, count in written.items():
         click.echo(f"{key}: {count} stage rows written")

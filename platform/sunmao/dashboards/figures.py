@@ -4,7 +4,6 @@ browser opens it. Figures go out as ``fig.to_json()`` with a small template of o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -13,18 +12,10 @@ import plotly.graph_objects as go
 
 from sunmao.dashboards import geo
 from sunmao.dashboards.model import Group, Measure, Widget
+from sunmao.dashboards.style import TEMPLATE
+from sunmao.dashboards.style import figure_json as _fig
 from sunmao.i18n import Text
 
-FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, Noto Sans CJK SC, sans-serif"
-COLORS = ["#2680c2", "#3ebd93", "#f0b429", "#6c63ff", "#ef4e4e", "#27ab83", "#b990ff", "#de911d", "#47a3f3",
-          "#8c8c8c"]
-TEMPLATE = {"layout": {
-    "font": {"family": FONT, "size": 13, "color": "#243b53"}, "colorway": COLORS,
-    "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-    "margin": {"l": 48, "r": 16, "t": 12, "b": 40}, "hoverlabel": {"font": {"family": FONT}},
-    "xaxis": {"gridcolor": "#e4e7eb", "zeroline": False, "automargin": True},
-    "yaxis": {"gridcolor": "#e4e7eb", "zeroline": False, "automargin": True},
-    "legend": {"orientation": "h", "y": -0.18}}}
 EMPTY = Text("（空）", "(empty)")
 
 
@@ -100,11 +91,6 @@ def format_value(m: Measure, value: Any, lang: str) -> str:
     if m.format in units:
         return f"{text} {units[m.format][0 if lang == 'zh' else 1]}"
     return text
-
-
-def _fig(data: list[Any], layout: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    fig = go.Figure(data=data, layout={"template": TEMPLATE, "autosize": True, **(layout or {})})
-    return json.loads(fig.to_json())
 
 
 def shown(measures: Sequence[Measure]) -> list[Measure]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sunmao.dashboards.style import TEMPLATE, figure_json
 from sunmao.resources import bundle_path
 
 SUFFIXES = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|省|市)$")
@@ -46,8 +47,6 @@ def shapes(scope: str) -> tuple[dict[str, Any], dict[str, str]]:
 
 def figure(widget: Any, rows: Sequence[Mapping[str, Any]], links: Sequence[Any], measure: Any, lang: str
            ) -> dict[str, Any]:
-    from sunmao.dashboards.figures import TEMPLATE, _fig
-
     scope = widget.options.get("scope", "china")
     data, index = shapes(scope)
     names = {f["properties"]["key"]: f["properties"][lang] for f in data["features"]}
@@ -77,7 +76,7 @@ def figure(widget: Any, rows: Sequence[Mapping[str, Any]], links: Sequence[Any],
            "projection": {"type": "mercator" if scope == "china" else "natural earth"},
            "bgcolor": "rgba(0,0,0,0)", "showframe": False}
     layout = {"geo": geo, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "template": TEMPLATE}
-    fig = _fig([base, layer], layout)
+    fig = figure_json([base, layer], layout)
     if missing:
         fig["layout"]["annotations"] = [{"text": ("未匹配：" if lang == "zh" else "not on the map: ") +
                                          "、".join(missing[:6]), "showarrow": False, "xref": "paper",

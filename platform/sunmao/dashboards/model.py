@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from sunmao.fields import TYPES
 from sunmao.i18n import Text
 from sunmao.meta.errors import Problem
 from sunmao.meta.model import Field
 from sunmao.records.sqlrules import SqlRuleError, compile_where
 
 SYSTEM_FIELDS = {"id": "integer", "name": "string", "created_at": "datetime", "updated_at": "datetime"}
-NUMERIC = ("integer", "decimal")
+#: Value types a measure may sum or average: the numeric field types (``FieldType.numeric``).
+NUMERIC = tuple(name for name, t in TYPES.items() if t.numeric)
 DATED = ("date", "datetime")
 WIDGET_TYPES_WITH_QUERY = ("number", "bar", "line", "area", "pie", "funnel", "table", "gantt", "gauge", "heatmap",
                            "map")

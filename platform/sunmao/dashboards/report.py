@@ -14,16 +14,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sunmao.dashboards.service import DashboardService
+from sunmao.dashboards.web import excel, late_table
 from sunmao.jobs.registry import JobContext, job
-from sunmao.records import SYSTEM
+from sunmao.records import SYSTEM, journal
 from sunmao.storage import system as sm
 
 
 def run_report(runtime: Any, board: str, widget: str, link_base: str | None = None, top: int = 10
                ) -> dict[str, Any]:
-    from sunmao.dashboards.service import DashboardService
-    from sunmao.dashboards.web import excel, late_table
-
     service = DashboardService(runtime.records())
     found = service.board(board, SYSTEM)
     spec = found.widget(widget)
@@ -48,9 +47,7 @@ def run_report(runtime: Any, board: str, widget: str, link_base: str | None = No
         conn.execute(sm.file.insert().values(
             id=file_id, name=name, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             size=len(data), sha256=hashlib.sha256(data).hexdigest(), created_at=now, created_by=None))
-        conn.execute(sm.outbox.insert().values(
-            event_id=str(uuid.uuid4()), topic=f"dashboards.report.{board}.{widget}", entity=None, record_id=None,
-            payload=payload, created_at=now))
+        journal.emit(conn, topic=f"dashboards.report.{board}.{widget}", payload=payload, at=now)
     return payload
 
 

@@ -31,7 +31,18 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from sunmao import clock
-from sunmao.dashboards.model import Board, BoardFilter, Dashboards, FieldFilter, Path, Query, Widget, resolve
+from sunmao.dashboards.model import (
+    EMPTY,
+    Board,
+    BoardFilter,
+    Dashboards,
+    FieldFilter,
+    Path,
+    PathError,
+    Query,
+    Widget,
+    resolve,
+)
 from sunmao.dashboards.sql import Cond, Env, aggregate_select, late_select, local_midnight, resolve_value, rows_select
 from sunmao.errors import Forbidden, NotFound
 from sunmao.i18n import Text
@@ -138,8 +149,6 @@ class DashboardService:
 
     @property
     def feature(self) -> Dashboards:
-        from sunmao.dashboards.model import EMPTY
-
         return self.snapshot.features.get("dashboards") or EMPTY
 
     # -- boards ---------------------------------------------------------------------------
@@ -430,8 +439,6 @@ def list_url(entity: str, conds: list[Cond]) -> str | None:
 def where_to_filters(rule: Any, snapshot: Any, entity: str, today: date) -> list[Cond] | None:
     """A JSONLogic condition as API filters when it is an ``and`` of simple comparisons of a field
     with a value (``in`` a list, ``==``, ``<``...); None otherwise."""
-    from sunmao.dashboards.model import PathError, resolve
-
     ops = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
     items = rule["and"] if isinstance(rule, dict) and "and" in rule else [rule]
     out: list[Cond] = []

@@ -22,10 +22,12 @@ from flask import Blueprint, Response, g, jsonify, redirect, render_template, re
 
 from sunmao.dashboards import figures
 from sunmao.dashboards.model import Board, Widget
-from sunmao.dashboards.service import DashboardService, Denied, board_filter_options
+from sunmao.dashboards.service import PRESETS, DashboardService, Denied, board_filter_options
+from sunmao.errors import NotFound
+from sunmao.http.context import context, language
 from sunmao.i18n import Text
 from sunmao.records import Actor
-from sunmao.web.app import language
+from sunmao.web.screens import shell
 
 blueprint = Blueprint("dashboards", __name__, template_folder="templates")
 PUBLIC = ("dashboards.plotly_js_file", "dashboards.empty_topojson")
@@ -63,8 +65,6 @@ def _headers(response: Response) -> Response:
 
 
 def service() -> DashboardService:
-    from sunmao.web.screens import shell
-
     return DashboardService(shell.records())
 
 
@@ -105,8 +105,6 @@ def layout(board: Board, lang: str, state: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def filters_view(svc: DashboardService, board: Board, state: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
-    from sunmao.dashboards.service import PRESETS
-
     out = []
     names = {"this_week": ("本周", "This week"), "this_month": ("本月", "This month"),
              "this_quarter": ("本季度", "This quarter"), "this_year": ("今年", "This year"),
@@ -127,8 +125,6 @@ def filters_view(svc: DashboardService, board: Board, state: Mapping[str, Any], 
 
 @blueprint.get("/dashboards")
 def index() -> tuple[str, int]:
-    from sunmao.web.screens import shell
-
     lang = language()
     boards = service().boards_for(actor())
     return shell.render("dashboards/index.html", title="看板" if lang == "zh" else "Dashboards",
@@ -146,10 +142,16 @@ def board_context(key: str) -> dict[str, Any]:
             "filters": filters_view(svc, board, state, lang)}
 
 
+def home_board(roles: frozenset[str] | set[str]) -> dict[str, Any] | None:
+    """The board a user with these roles sees on the home page (``home_for``), as template values."""
+    snap = context().snapshot
+    dashboards = snap.features.get("dashboards") if snap is not None else None
+    home = dashboards.home_for(roles) if dashboards is not None else None
+    return board_context(home.key) if home is not None else None
+
+
 @blueprint.get("/dashboards/<key>")
 def board_page(key: str) -> tuple[str, int]:
-    from sunmao.web.screens import shell
-
     values = board_context(key)
     return shell.render("dashboards/board.html", title=values["board_label"], widgets=["dashboard"], **values)
 
@@ -273,8 +275,6 @@ def widget_data(key: str, wid: str) -> Response:
     board = svc.board(key, actor())
     widget = board.widget(wid)
     if widget is None:
-        from sunmao.errors import NotFound
-
         raise NotFound(Text(f"看板中没有部件 {wid}", f"the board has no widget {wid!r}"))
     return jsonify(payload(svc, board, widget, actor(), svc.state(board, request.args), language()))
 
@@ -287,8 +287,6 @@ def widget_excel(key: str, wid: str) -> Response:
     lang = language()
     data = payload(svc, board, widget, actor(), svc.state(board, request.args), lang) if widget else {}
     if "table" not in data:
-        from sunmao.errors import NotFound
-
         raise NotFound(Text("只有表格部件可导出 Excel", "only table widgets export to Excel"))
     body = excel(data["title"], data["table"])
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

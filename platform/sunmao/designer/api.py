@@ -20,6 +20,7 @@ from sunmao.designer.audit import Designer
 from sunmao.designer.checks import check_documents, problem_dict
 from sunmao.designer.drafts import Drafts, split
 from sunmao.designer.jsonpath import MISSING
+from sunmao.designer.openapi import paths, request_validator
 from sunmao.errors import (
     Forbidden,
     NotFound,
@@ -32,10 +33,10 @@ from sunmao.errors import (
 from sunmao.i18n import Text
 from sunmao.meta.errors import Problem
 from sunmao.meta.schemas import kinds, validate_document
+from sunmao.resources import bundle_path
 from sunmao.snapshot import validate_apps
 from sunmao.web.app import context
 
-CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked by the app (_csrf_for_session_writes)
 blueprint = Blueprint("designer_api", __name__, url_prefix="/api/v1/_design")
 
 DESIGNER_ROLES = frozenset({"designer", "admin"})
@@ -86,8 +87,6 @@ def body() -> dict[str, Any]:
 def _check_documented(data: dict[str, Any]) -> None:
     """The body must be what the API document says this route takes (the document is the contract):
     every mismatch is a 422 naming its place in the body."""
-    from sunmao.designer.openapi import request_validator
-
     rule = request.url_rule.rule if request.url_rule is not None else ""
     validator = request_validator(request.method, rule)
     if validator is None:
@@ -166,7 +165,6 @@ def kind_schema(kind: str) -> Response:
     designer()
     if kind not in kinds() and kind != "common":
         raise NotFound(Text(f"没有文档类型 {kind}", f"there is no document kind {kind}"))
-    from sunmao.resources import bundle_path
 
     return reply(json.loads((bundle_path("metadata") / f"{kind}.schema.json").read_text(encoding="utf-8")))
 
@@ -492,8 +490,6 @@ def import_package() -> Response:
 
 def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
     """The designer's paths in the API document."""
-    from sunmao.designer.openapi import paths
-
     return paths()
 
 

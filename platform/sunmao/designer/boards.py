@@ -19,11 +19,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.cache import LastVersions
+from sunmao.dashboards.model import compile_widget
+from sunmao.dashboards.service import DashboardService
+from sunmao.dashboards.web import payload
 from sunmao.designer.drafts import split
 from sunmao.errors import NotFound, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError
 from sunmao.meta.schemas import validate_document
+from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot, compile_snapshot
 
 _SNAPSHOTS: LastVersions[tuple[str, int, str], Any] = LastVersions(4)
@@ -44,7 +48,7 @@ def snapshot(runtime: Any, apps: Mapping[str, Mapping[str, Any]], base_version: 
 
     def build(_key: Any) -> Any:
         try:
-            return compile_snapshot(base_version, rest, features=runtime.features)
+            return compile_snapshot(base_version, rest, features=runtime.compilers)
         except MetadataError as exc:
             return exc
 
@@ -99,11 +103,6 @@ def _where(path: str) -> str:
 def preview(runtime: Any, apps: Mapping[str, Mapping[str, Any]], base_version: int, address: str,
             widget: Any, actor: Any, lang: str) -> dict[str, Any]:
     """One widget of the board at ``address`` as the board page would draw it, from the draft."""
-    from sunmao.dashboards.model import compile_widget
-    from sunmao.dashboards.service import DashboardService
-    from sunmao.dashboards.web import payload
-    from sunmao.records import RecordService
-
     app, path = split(address)
     board = apps.get(app, {}).get(path)
     if not isinstance(board, dict) or board.get("kind") != "dashboard":

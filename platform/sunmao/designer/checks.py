@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.designer.history import DocumentDiff, diff_apps
+from sunmao.designer.jsonpath import from_json, render
 from sunmao.designer.merge import merge_apps
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError, Problem
@@ -76,8 +77,6 @@ def problem_dict(p: Problem) -> dict[str, str]:
 
 def split_conflict(c: dict[str, Any]) -> dict[str, Any]:
     """An apps-level conflict (``$.app.path.…``) told per document: its address and inner path."""
-    from sunmao.designer.jsonpath import from_json, render
-
     steps = from_json(c["steps"])
     return {**c, "id": c["path"], "document": f"{steps[0]}/{steps[1]}" if len(steps) > 1 else str(steps[0]),
             "path": render(steps[2:]) if len(steps) > 1 else "$"}

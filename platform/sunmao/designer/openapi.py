@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sunmao.http.openapi import json_content, responses
+
 PREFIX = "/api/v1/_design"
 TAG = "designer"
 
@@ -122,8 +124,6 @@ STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422)
 
 def paths() -> dict[str, dict[str, Any]]:
     """The designer's paths for the API document (``openapi(snapshot)`` of its blueprint module)."""
-    from sunmao.web.openapi import json_content, responses
-
     found: dict[str, dict[str, Any]] = {}
     for method, path, op_id, summary, request, response in OPERATIONS:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from sunmao.designer.drafts import split
 from sunmao.errors import NotFound, ValidationFailed
+from sunmao.fields import conversion_targets, field_type
 from sunmao.i18n import Text
 from sunmao.meta.model import IDENTIFIER, RESERVED_KEYS, build_field
 from sunmao.runtime import Runtime
@@ -29,8 +30,6 @@ from sunmao.storage.tables import column_type
 
 Apps = dict[str, dict[str, Any]]
 
-#: Types a stored value can be converted between (``storage.convert``); others keep their type.
-CONVERTIBLE = ("string", "text", "integer", "decimal", "boolean", "date", "datetime", "select", "multiselect")
 #: Keys of documents about one entity whose string values (or lists of them) are that entity's field keys.
 FIELD_VALUE_KEYS = frozenset({
     "field", "fields", "columns", "group_by", "card", "date_field", "start_field", "end_field", "color_by",
@@ -378,7 +377,8 @@ def conversions(runtime: Runtime, entity_key: str, field_doc: Mapping[str, Any])
     published value is converted in memory as the migration would, and failures are counted."""
     published = _published_field(runtime, entity_key, field_doc["id"])
     current = field_doc.get("type")
-    if current not in CONVERTIBLE:
+    convertible = conversion_targets(current)  # each field type says which (``FieldType.convertible_to``)
+    if not convertible:
         return {"field": field_doc["id"], "type": current, "rows": 0, "targets": [],
                 "note": Text(f"{type_word(current).zh}字段的类型不能更改", f"a {type_word(current).en} field keeps "
                              "its type").as_dict()}
@@ -393,15 +393,14 @@ def conversions(runtime: Runtime, entity_key: str, field_doc: Mapping[str, Any])
     filled = [(rid, v) for rid, v in values if v is not None and v != ""]
     distinct = sorted({str(v) for _rid, v in filled if not isinstance(v, list)})
     targets = []
-    for target in CONVERTIBLE:
-        if target == current:
-            continue
+    for target in convertible:
         probe = {**field_doc, "type": target}
-        choices = target in ("select", "multiselect") and not probe.get("options")
+        has_options = "options" in field_type(target).designer_options
+        choices = has_options and not probe.get("options")
         if choices:  # the editor makes the distinct stored values the options
             probe["options"] = [{"value": v[:64], "label": {"zh": v, "en": v}} for v in distinct or ["-"]]
-        if target == "decimal":
-            probe.setdefault("scale", 2)
+        for key, value in field_type(target).designer_defaults.items():
+            probe.setdefault(key, value)
         f = build_field(probe)
         failed = []
         for rid, value in filled:
@@ -427,7 +426,7 @@ def conversions(runtime: Runtime, entity_key: str, field_doc: Mapping[str, Any])
             text = Text(f"全部 {len(filled)} 个值都能转为{b.zh}", f"all {len(filled)} values convert to {b.en}")
         entry: dict[str, Any] = {"type": target, "label": b.as_dict(), "converts": not failed, "failed": len(failed),
                                  "rows": failed[:MAX_LISTED_ROWS], "text": text.as_dict()}
-        if target in ("select", "multiselect"):
+        if has_options:
             entry["values"] = distinct[:50]
         targets.append(entry)
     return {"field": field_doc["id"], "type": current, "rows": len(values), "filled": len(filled), "targets": targets}

@@ -27,7 +27,8 @@ from sunmao.designer.audit import CLI, Designer
 from sunmao.designer.canonical import canonical_text
 from sunmao.designer.checks import split_conflict
 from sunmao.designer.drafts import DraftInfo, Drafts
-from sunmao.designer.merge import merge_apps
+from sunmao.designer.jsonpath import from_json
+from sunmao.designer.merge import Conflict, merge_apps, resolve
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.package import MANIFEST, AppPackage, load_package
@@ -188,9 +189,6 @@ def install(runtime: Runtime, path: str | Path, *, who: Designer = CLI, take: st
 
 
 def _take(runtime: Runtime, package: AppPackage, upgrade: Upgrade, take: str) -> dict[str, dict[str, Any]]:
-    from sunmao.designer.jsonpath import from_json
-    from sunmao.designer.merge import Conflict, resolve
-
     conflicts = [Conflict(from_json(c["steps"]), c["base"], c["ours"], c["theirs"], c["kind"])
                  for c in upgrade.conflicts]
     return resolve(upgrade.documents, conflicts, {c.where: take for c in conflicts})

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,11 +26,18 @@ from sunmao.designer.drafts import Drafts, split
 from sunmao.designer.operations import archived_fields
 from sunmao.designer.words import words
 from sunmao.errors import Forbidden, NotFound, SunmaoError, ValidationFailed
+from sunmao.fields import TYPES, field_type
 from sunmao.i18n import Text
 from sunmao.meta.errors import MetadataError
+from sunmao.meta.schemas import kinds
 from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot, compile_snapshot
 from sunmao.web.app import Context, context, language
+from sunmao.web.screens import editing, listing, shell
+from sunmao.web.screens.editing import enforce_form_rules
+from sunmao.web.screens.layouts import form_for
+from sunmao.web.screens.routes import error_page, security_headers, signed_in
+from sunmao.web.screens.shell import render
 
 blueprint = Blueprint("designer", __name__, template_folder="templates")
 
@@ -44,9 +50,7 @@ EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view
 
 @blueprint.before_request
 def _designers_only() -> WerkzeugResponse | None:
-    from sunmao.web.screens.routes import _signed_in
-
-    sign_in = _signed_in()  # the screens' own rule: a page without a session goes to /login
+    sign_in = signed_in()  # the screens' own rule: a page without a session goes to /login
     if sign_in is not None:
         return sign_in
     if not DESIGNER_ROLES & set(g.user.roles):
@@ -56,18 +60,14 @@ def _designers_only() -> WerkzeugResponse | None:
 
 def _register_screens_handlers() -> None:
     """The screens' headers (CSP: our own scripts only) and error pages serve the designer too."""
-    from sunmao.web.screens.routes import _error, _headers
-
-    blueprint.after_request(_headers)
-    blueprint.register_error_handler(SunmaoError, _error)
+    blueprint.after_request(security_headers)
+    blueprint.register_error_handler(SunmaoError, error_page)
 
 
 _register_screens_handlers()
 
 
 def _page(template: str, title: str, **values: Any) -> tuple[str, int]:
-    from sunmao.web.screens.shell import render
-
     lang = language()
     return render(template, title=title, t=words(lang), **values)
 
@@ -201,7 +201,8 @@ def _entity_extras(ws: Mapping[str, Any], key: str) -> dict[str, Any]:
     base = next((d for docs in runtime.revision_documents(ws["draft"].base_version).values() for d in docs.values()
                  if isinstance(d, dict) and d.get("kind") == "entity" and d.get("key") == key), None)
     return {"archived": archived_fields(runtime, key), "published_ids": list(published.by_id) if published else [],
-            "base_fields": (base or {}).get("fields", [])}
+            "base_fields": (base or {}).get("fields", []),
+            "field_types": [t.designer_entry() for t in TYPES.values()]}
 
 
 @blueprint.get("/designer/drafts/<int:draft_id>/new/<kind>")
@@ -214,8 +215,6 @@ def new_document_page(draft_id: int, kind: str) -> tuple[str, int]:
 
 
 def _kinds() -> tuple[str, ...]:
-    from sunmao.meta.schemas import kinds
-
     return kinds()
 
 
@@ -249,7 +248,7 @@ def _missing_columns(snap: Snapshot) -> dict[str, list[str]]:
 
 
 def _compile(draft_id: int, rev: int, apps: Mapping[str, Mapping[str, Any]], base: int) -> Snapshot:
-    return compile_snapshot(base, apps, features=_runtime().features)
+    return compile_snapshot(base, apps, features=_runtime().compilers)
 
 
 def draft_snapshot(draft_id: int) -> tuple[Snapshot, dict[str, list[str]]]:
@@ -293,29 +292,14 @@ def _sample(snap: Snapshot, entity_key: str, missing: Mapping[str, list[str]], d
         if not f.is_input or f.hidden or f.default is not None:
             continue
         t = f.type
-        label = f.label.get(language())
-        if t == "string":
-            values[f.key] = f"{label} 示例" if language() == "zh" else f"Sample {label}"
-        elif t == "text":
-            values[f.key] = f"{label}：示例文字" if language() == "zh" else f"{label}: sample text"
-        elif t == "integer":
-            values[f.key] = 12
-        elif t == "decimal":
-            values[f.key] = "12.50"
-        elif t == "date":
-            values[f.key] = date.today().isoformat()
-        elif t == "datetime":
-            values[f.key] = datetime.now(UTC).replace(microsecond=0).isoformat()
-        elif t == "select" and f.options:
-            values[f.key] = f.options[0].value
-        elif t == "multiselect" and f.options:
-            values[f.key] = [f.options[0].value]
-        elif t == "link" and f.to in snap.tables and f.to not in missing:
+        if t == "link" and f.to in snap.tables and f.to not in missing:
             first = _first_id(snap, f.to)
             if first is not None:
                 values[f.key] = first
         elif t == "table" and depth == 0 and f.of:
             values[f.key] = [_sample(snap, f.of, missing, 1)]
+        elif (value := field_type(t).sample(f, f.label.get(language()), language())) is not None:
+            values[f.key] = value  # what the field's type offers as a plausible value
     return values
 
 
@@ -372,14 +356,11 @@ def _escape(text: str) -> str:
 @blueprint.get("/designer/drafts/<int:draft_id>/preview/form/<entity>")
 def preview_form(draft_id: int, entity: str) -> tuple[str, int]:
     """The entity's form exactly as the screens render it, from the draft, with sample values."""
-    from sunmao.web.screens import editing
-
     snap, missing = draft_snapshot(draft_id)
     if entity not in snap.compiled or snap.entities[entity].child:
         raise NotFound(Text(f"草稿中没有实体 {entity}", f"the draft has no entity {entity}"))
     _preview_context(snap)
     ce = snap.compiled[entity]
-    from sunmao.web.screens import shell
 
     shell.require(ce.entity, "create")
     sample = _sample(snap, entity, missing) if request.args.get("sample", "1") == "1" else {}
@@ -397,10 +378,6 @@ def preview_form(draft_id: int, entity: str) -> tuple[str, int]:
 @blueprint.post("/designer/drafts/<int:draft_id>/preview/form/<entity>/_submit")
 def preview_submit(draft_id: int, entity: str) -> tuple[Response, int]:
     """Saving in a preview checks the values with the draft's rules and saves nothing."""
-    from sunmao.web.screens import shell
-    from sunmao.web.screens.editing import enforce_form_rules
-    from sunmao.web.screens.layouts import form_for
-
     snap, _missing = draft_snapshot(draft_id)
     _preview_context(snap)
     body = request.get_json(silent=True) or {}
@@ -419,8 +396,6 @@ def preview_submit(draft_id: int, entity: str) -> tuple[Response, int]:
 
 @blueprint.post("/designer/drafts/<int:draft_id>/preview/form/<entity>/_preview")
 def preview_values(draft_id: int, entity: str) -> Response:
-    from sunmao.web.screens import shell
-
     snap, _missing = draft_snapshot(draft_id)
     _preview_context(snap)
     body = request.get_json(silent=True) or {}
@@ -435,8 +410,6 @@ def preview_values(draft_id: int, entity: str) -> Response:
 @blueprint.get("/designer/drafts/<int:draft_id>/preview/view/<key>")
 def preview_view(draft_id: int, key: str) -> Any:
     """A view exactly as the screens render it, from the draft, on the real data."""
-    from sunmao.web.screens import listing
-
     snap, missing = draft_snapshot(draft_id)
     view = snap.features.get("views", {}).get(key)
     if view is None:

@@ -17,9 +17,10 @@ from typing import Any
 from sunmao.designer import audit
 from sunmao.designer.audit import Designer
 from sunmao.designer.checks import problem_dict, split_conflict
-from sunmao.designer.drafts import DraftClosed, DraftInfo, Drafts, split
+from sunmao.designer.drafts import DraftClosed, DraftInfo, DraftMoved, Drafts, split
 from sunmao.designer.history import diff_apps
-from sunmao.designer.jsonpath import MISSING, from_json, put
+from sunmao.designer.jsonpath import MISSING, from_json, put, render
+from sunmao.designer.merge import Conflict as MergeConflict
 from sunmao.designer.merge import merge3, merge_apps, resolve
 from sunmao.errors import Conflict, NotFound, ValidationFailed
 from sunmao.i18n import Text
@@ -72,8 +73,6 @@ def publish_draft(runtime: Runtime, drafts: Drafts, draft_id: int, who: Designer
     if info.state != "open":
         raise DraftClosed(Text(f"草稿 {draft_id} 已关闭", f"draft {draft_id} is {info.state}"))
     if expect_rev is not None and expect_rev != info.rev:
-        from sunmao.designer.drafts import DraftMoved
-
         raise DraftMoved(info.rev)
     if info.conflicts:
         raise PendingConflicts(Text(f"还有 {len(info.conflicts)} 处冲突未决定", f"{len(info.conflicts)} conflicts "
@@ -154,8 +153,6 @@ def resolve_conflicts(drafts: Drafts, draft_id: int, who: Designer, choices: Map
 
 
 def _order_conflict(c: Mapping[str, Any]) -> Any:
-    from sunmao.designer.merge import Conflict as MergeConflict
-
     return MergeConflict(from_json(c["steps"]), c["base"], c["ours"], c["theirs"], "order")
 
 
@@ -198,7 +195,6 @@ def revert_draft(runtime: Runtime, drafts: Drafts, who: Designer, version: int, 
     for c in result.conflicts:
         body = c.as_dict()
         body["steps"] = [app, path, *body["steps"]]
-        from sunmao.designer.jsonpath import render
 
         body["path"] = render(from_json(body["steps"]))
         conflicts.append(split_conflict(body))

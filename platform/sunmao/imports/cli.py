@@ -7,7 +7,6 @@ problems), 2 when the file or the template cannot be used.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import click
 import sqlalchemy as sa
 
 from sunmao import accounts
+from sunmao.console import command_runtime
 from sunmao.errors import SunmaoError
 from sunmao.imports.plan import UnknownTemplate, prepare
 from sunmao.imports.reader import SheetError
@@ -47,8 +47,7 @@ def _actor(runtime: Runtime, username: str | None) -> Actor:
 def command(entity: str, file: Path, template: str | None, dry_run: bool, good_rows_only: bool, sheet: str | None,
             username: str | None, lang: str) -> None:
     """Import FILE (.xlsx, .xls, .csv) into ENTITY, all rows or none unless --good-rows-only."""
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
+    runtime = command_runtime()
     records = runtime.records()
     actor = _actor(runtime, username)
     try:

@@ -16,17 +16,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sunmao import clock
-from sunmao.i18n import Text
+from sunmao.fields import stored_type
 from sunmao.imports.layout import column_letter
 from sunmao.imports.targets import NAME
 from sunmao.meta.model import Entity, Field
 from sunmao.snapshot import Snapshot
 
 Titles = Mapping[tuple[str, Any], str]
-SHANGHAI = clock.BUSINESS_ZONE
 WIDTH_SAMPLE = 500
-YES_NO = (Text("是", "Yes"), Text("否", "No"))
 
 
 def text_width(value: Any) -> int:
@@ -43,25 +40,7 @@ def cell_value(f: Field, value: Any, lang: str, titles: Titles) -> Any:
     """A field's API value as a spreadsheet cell: numbers and dates stay numbers and dates."""
     if value is None or value == "" or value == []:
         return None
-    t = f.value_type
-    if f.type == "link":
-        return titles.get((f.to or "", value), value)
-    if t == "decimal":
-        return Decimal(str(value))
-    if t == "integer":
-        return int(value)
-    if t == "date":
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if t == "datetime":
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment.tzinfo else moment
-    if t == "boolean":
-        return YES_NO[0 if value else 1].get(lang)
-    if t in ("select", "multiselect"):
-        labels = {o.value: o.label.get(lang) for o in f.options}
-        values = value if isinstance(value, list) else [value]
-        return "、".join(labels.get(v, str(v)) for v in values)
-    return str(value)
+    return stored_type(f).export_cell(f, value, lang, titles)
 
 
 def write_workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -115,9 +94,7 @@ def write_workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[An
 
 
 def number_format(f: Field) -> str | None:
-    if f.value_type == "decimal" and f.type != "link":
-        return "#,##0" + ("." + "0" * f.scale if f.scale else "")
-    return None
+    return stored_type(f).number_format(f)
 
 
 def export_fields(entity: Entity) -> list[Field]:

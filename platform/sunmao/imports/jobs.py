@@ -25,7 +25,9 @@ from sunmao.imports.plan import Prepared, plan_json, prepare_stored
 from sunmao.imports.reader import SheetError
 from sunmao.imports.runner import Outcome, run_import
 from sunmao.imports.tables import upload as upload_table
+from sunmao.jobs.notify import notify_work
 from sunmao.jobs.registry import JobContext, job
+from sunmao.jobs.runs import enqueue
 from sunmao.records import Actor, RecordService
 from sunmao.storage import Database
 
@@ -110,8 +112,6 @@ def execute(service: RecordService, actor: Actor, row: dict[str, Any], mode: str
 
 
 def queue(db: Database, upload_id: str, mode: str) -> None:
-    from sunmao.jobs import enqueue, notify_work
-
     with db.write() as conn:
         conn.execute(upload_table.update().where(upload_table.c.id == upload_id).values(status="queued"))
         enqueue(conn, "imports.run", {"upload_id": upload_id, "mode": mode},

@@ -7,7 +7,7 @@
   the upload as previewed; ``GET /api/v1/imports/<id>`` is its state, progress and outcome.
 
 Files longer than ``jobs.BACKGROUND_ROWS`` run as a job: the answer is ``202`` with the state
-URL to poll. Bearer tokens authenticate (``CSRF_EXEMPT``); a call riding on the screens'
+URL to poll. Bearer tokens authenticate (the feature mounts it ``csrf_exempt``); a call riding on the screens'
 cookie still needs its CSRF token (``web/app.py``).
 """
 
@@ -19,14 +19,14 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from sunmao.errors import Forbidden, SunmaoError, Unauthorized, ValidationFailed
+from sunmao.http import openapi as doc
+from sunmao.http.context import context, language
 from sunmao.i18n import Text
 from sunmao.imports import jobs
 from sunmao.imports.plan import UnknownTemplate, prepare
 from sunmao.imports.reader import SheetError
 from sunmao.records import Actor, RecordService
-from sunmao.web.app import context, language
 
-CSRF_EXEMPT = True
 blueprint = Blueprint("imports_api", __name__, url_prefix="/api/v1")
 
 
@@ -108,7 +108,7 @@ def state(upload_id: uuid.UUID) -> Response:
     return _answer(str(upload_id))
 
 
-# -- the OpenAPI document of these routes (web/openapi.py) -------------------------------------
+# -- the OpenAPI document of these routes (declared in imports/feature.py) -------------------------------------
 
 UPLOAD = {"type": "object", "properties": {
     "id": {"type": "string", "format": "uuid"}, "entity": {"type": "string"}, "filename": {"type": "string"},
@@ -119,8 +119,6 @@ FLAG = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}
 
 def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
     """The import of a file into each top entity, and an upload's commit and state."""
-    from sunmao.web import openapi as doc
-
     answered = {"200": {"description": "the upload: its preview, or its outcome", "content": doc.json_content(UPLOAD)},
                 "202": {"description": "a long file runs as a job: poll `url`", "content": doc.json_content(UPLOAD)}}
     upload_id = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}

@@ -10,11 +10,12 @@ Work is always a database row first (:mod:`.work`); Redis and threads only carry
 so an outage or a killed worker delays work and never drops it. See ``docs/jobs.md``.
 """
 
+from sunmao.jobs.notify import notify_work
 from sunmao.jobs.outbox import DispatchContext, Event, subscribe, topic_matches
 from sunmao.jobs.registry import JobContext, job
 from sunmao.jobs.runners import EmbeddedRunner, InlineRunner, RQRunner, Runner, RunnerUnavailable
 from sunmao.jobs.runs import enqueue
-from sunmao.jobs.service import notify_work, start_embedded
+from sunmao.jobs.service import start_embedded
 from sunmao.jobs.settings import JobSettings
 
 __all__ = [

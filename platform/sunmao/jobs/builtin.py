@@ -28,21 +28,6 @@ def prune(ctx: JobContext, keep_days: int = 30) -> None:
                                               sm.outbox.c.dispatched_at < cutoff))
 
 
-@job("hooks.pull", max_attempts=3, backoff=60.0)
-def pull_channel(ctx: JobContext, channel: str | None = None) -> None:
-    """Poll a pull channel's provider for new and changed orders (every enabled pull channel without ``channel``).
-
-    The scheduled entry point of :mod:`sunmao.hooks.inbound.pull`; a provider that cannot be
-    reached raises, and the run is retried with backoff.
-    """
-    from sunmao.hooks.inbound.pull import pull, pull_all
-
-    if channel is None:
-        pull_all(ctx.runtime)
-    else:
-        pull(ctx.runtime.db, ctx.runtime.snapshot(), channel)
-
-
 @job("records.recompute", max_attempts=3, backoff=300.0)
 def recompute(ctx: JobContext, entity: str) -> int:
     """Recompute an entity's stored formulas and roll-ups: the nightly refresh of moving windows

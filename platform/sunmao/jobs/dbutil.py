@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 
 def utcnow() -> datetime:

@@ -102,10 +102,16 @@ def subscribe(name: str, *patterns: str) -> Callable[[Handler], Handler]:
         raise ValueError("give at least one topic pattern, e.g. 'order.*' or '*'")
 
     def register(handler: Handler) -> Handler:
-        _SUBSCRIBERS[name] = Subscriber(name, tuple(patterns), handler)
+        handler.subscriber = add_subscriber(Subscriber(name, tuple(patterns), handler))  # type: ignore[attr-defined]
         return handler
 
     return register
+
+
+def add_subscriber(subscriber: Subscriber) -> Subscriber:
+    """Make a subscriber known to this process's dispatcher (what ``Feature.jobs`` installs)."""
+    _SUBSCRIBERS[subscriber.name] = subscriber
+    return subscriber
 
 
 def unsubscribe(name: str) -> None:
@@ -114,9 +120,6 @@ def unsubscribe(name: str) -> None:
 
 
 def subscribers() -> list[Subscriber]:
-    from sunmao.jobs.registry import load_job_modules
-
-    load_job_modules()
     return list(_SUBSCRIBERS.values())
 
 

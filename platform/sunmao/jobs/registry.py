@@ -11,36 +11,25 @@ A job function receives a :class:`JobContext` and the arguments as keywords::
         records = ctx.runtime.records()
         ...
 
-Modules that define jobs, work queues or outbox subscribers are listed in
-:data:`JOB_MODULES`; every process that runs jobs imports them all.
+A feature declares its job functions (with its work queues and outbox subscribers) in its
+``Feature.jobs``; the composition root installs them (:func:`install`) in every process it builds
+a runtime for, so a job is known wherever a runner may pick it up.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sunmao.jobs import outbox, work
 
 if TYPE_CHECKING:
     from sunmao.runtime import Runtime
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
-
-#: Modules that register jobs, work queues or outbox subscribers when imported.
-JOB_MODULES: tuple[str, ...] = (
-    "sunmao.jobs.runs",
-    "sunmao.jobs.builtin",
-    "sunmao.hooks.outbound.deliver",
-    "sunmao.workflow.jobs",
-    "sunmao.notices",
-    "sunmao.imports.jobs",
-    "sunmao.dashboards.report",
-)
-
 
 @dataclass(frozen=True)
 class JobContext:
@@ -63,8 +52,6 @@ class JobSpec:
 
 
 _JOBS: dict[str, JobSpec] = {}
-_loaded = False
-_load_lock = threading.Lock()
 
 
 class UnknownJob(LookupError):
@@ -84,29 +71,39 @@ def job(name: str, *, max_attempts: int = 5, backoff: float = 10.0,
         raise ValueError("max_attempts counts the first run: it must be at least 1")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        existing = _JOBS.get(name)
-        if existing is not None and existing.fn.__qualname__ != fn.__qualname__:
-            raise ValueError(f"job {name!r} is registered twice ({existing.fn.__module__} and {fn.__module__})")
-        _JOBS[name] = JobSpec(name, fn, max_attempts, backoff, backoff_cap, (fn.__doc__ or "").strip())
+        spec = JobSpec(name, fn, max_attempts, backoff, backoff_cap, (fn.__doc__ or "").strip())
+        _add(spec)
+        fn.job = spec  # type: ignore[attr-defined]  # what a Feature declares in its ``jobs``
         return fn
 
     return register
 
 
-def load_job_modules() -> None:
-    """Import every module of :data:`JOB_MODULES` (once per process)."""
-    global _loaded
-    if _loaded:
-        return
-    with _load_lock:
-        if not _loaded:
-            for module in JOB_MODULES:
-                importlib.import_module(module)
-            _loaded = True
+def _add(spec: JobSpec) -> None:
+    existing = _JOBS.get(spec.name)
+    if existing is not None and existing.fn.__qualname__ != spec.fn.__qualname__:
+        raise ValueError(f"job {spec.name!r} is registered twice ({existing.fn.__module__} and {spec.fn.__module__})")
+    _JOBS[spec.name] = spec
+
+
+def install(items: Iterable[Any]) -> None:
+    r"""Make the jobs, work queues and outbox subscribers that features declare known in this process.
+
+    ``items`` are ``@job`` functions, :class:`~sunmao.jobs.work.WorkQueue`\ s and ``@subscribe``
+    handlers (idempotent: installing twice changes nothing).
+    """
+    for item in items:
+        if isinstance(item, work.WorkQueue):
+            work.register_queue(item)
+        elif isinstance(getattr(item, "job", None), JobSpec):
+            _add(item.job)
+        elif isinstance(getattr(item, "subscriber", None), outbox.Subscriber):
+            outbox.add_subscriber(item.subscriber)
+        else:
+            raise TypeError(f"{item!r} is no @job function, WorkQueue or @subscribe handler")
 
 
 def get_job(name: str) -> JobSpec:
-    load_job_modules()
     spec = _JOBS.get(name)
     if spec is None:
         raise UnknownJob(f"there is no job named {name!r}; known jobs: {', '.join(sorted(_JOBS)) or 'none'}")
@@ -114,5 +111,4 @@ def get_job(name: str) -> JobSpec:
 
 
 def registered_jobs() -> dict[str, JobSpec]:
-    load_job_modules()
     return dict(_JOBS)

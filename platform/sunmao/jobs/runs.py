@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sunmao.jobs import work
 from sunmao.jobs.backoff import backoff_delay
 from sunmao.jobs.dbutil import insert_ignoring_conflict, utcnow
+from sunmao.jobs.notify import notify_work
 from sunmao.jobs.registry import JobContext, UnknownJob, get_job
 from sunmao.jobs.settings import JobSettings
 from sunmao.jobs.tables import job_run
@@ -62,8 +63,6 @@ def enqueue(target: Database | sa.Connection, name: str, args: Mapping[str, Any]
         return _insert(target, values)
     with target.write() as conn:
         run_id = _insert(conn, values)
-    from sunmao.jobs.service import notify_work
-
     notify_work()
     return run_id
 
@@ -100,4 +99,5 @@ def perform_run(runtime: Runtime, run_id: int, token: str) -> None:
                     finished_at=now)
 
 
-work.register_queue(work.WorkQueue(QUEUE, job_run, perform_run))
+#: The queue of job runs (declared in ``jobs/feature.py``).
+RUNS = work.register_queue(work.WorkQueue(QUEUE, job_run, perform_run))

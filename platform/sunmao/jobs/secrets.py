@@ -29,8 +29,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from sunmao.jobs.tables import secret as secret_table
-from sunmao.storage import Database
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Database, Prepared
 
 DEFAULT_KEY_FILE = "instance/secret.key"
 _BY_NAME = sa.select(secret_table).where(secret_table.c.name == sa.bindparam("name"))

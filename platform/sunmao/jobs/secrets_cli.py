@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
+from sunmao.console import command_runtime
 from sunmao.jobs.secrets import SecretKeyError, SecretStore, check_name, generate_webhook_secret, secret_store
-from sunmao.runtime import Runtime
 
 
 def _store() -> SecretStore:
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
     try:
-        return secret_store(runtime.db)
+        return secret_store(command_runtime().db)
     except SecretKeyError as exc:
         raise click.ClickException(str(exc)) from None
 

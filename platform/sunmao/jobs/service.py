@@ -3,23 +3,21 @@
 - :func:`start_embedded` runs a pump and a thread pool inside this process — what
   ``sunmao run`` and other web servers do when ``REDIS_URL`` is not set, and what
   ``sunmao worker`` does in the foreground without Redis.
-- :func:`notify_work` is called after writes (by the web layer and :func:`enqueue`): it wakes
-  this process's pumps and, with Redis, the workers' pumps. It never raises and never blocks
-  for long.
+- :func:`~sunmao.jobs.notify.notify_work` (in :mod:`.notify`, below the pump) is called after
+  writes: it wakes the pumps of the services started here and, with Redis, the workers' pumps.
 - :func:`process_runtime` is the runtime RQ jobs run against inside ``sunmao worker``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import TYPE_CHECKING
 
+from sunmao.jobs.notify import add_waker, remove_waker
 from sunmao.jobs.pump import Pump
 from sunmao.jobs.runners import EmbeddedRunner
 from sunmao.jobs.settings import JobSettings
-from sunmao.jobs.wake import poker
 
 if TYPE_CHECKING:
     from sunmao.runtime import Runtime
@@ -60,6 +58,7 @@ class EmbeddedService:
         with _lock:
             if _services.get(id(self.runtime)) is self:
                 del _services[id(self.runtime)]
+                remove_waker(id(self.runtime), self.wake)
 
 
 _services: dict[int, EmbeddedService] = {}
@@ -73,6 +72,7 @@ def start_embedded(runtime: Runtime, settings: JobSettings | None = None) -> Emb
         service = _services.get(id(runtime))
         if service is None or not service.running:
             service = _services[id(runtime)] = EmbeddedService(runtime, settings).start()
+            add_waker(id(runtime), service.wake)
         return service
 
 
@@ -81,30 +81,15 @@ def embedded_service(runtime: Runtime) -> EmbeddedService | None:
         return _services.get(id(runtime))
 
 
-def notify_work(settings: JobSettings | None = None) -> None:
-    """Something was written that a pump should look at: wake them (best effort, fast, never raises)."""
-    with _lock:
-        services = list(_services.values())
-    for service in services:
-        service.wake()
-    try:
-        settings = settings or JobSettings.from_env()
-        if settings.redis_url:
-            poker(settings.redis_url, settings.wake_key).poke()
-    except Exception as exc:  # noqa: BLE001 - a wake-up is a shortcut; the pump polls anyway
-        log.warning("could not wake the job workers: %s", exc)
-
-
 def set_process_runtime(runtime: Runtime) -> None:
     global _process_runtime
     _process_runtime = runtime
 
 
 def process_runtime() -> Runtime:
-    """The runtime of this worker process (built from ``DATABASE_URL`` on first use)."""
-    global _process_runtime
+    """The runtime of this worker process: ``sunmao worker`` sets it before it starts (RQ's work
+    horses inherit it), built by the composition root with every feature."""
     if _process_runtime is None:
-        from sunmao.runtime import Runtime
-
-        _process_runtime = Runtime(os.environ.get("DATABASE_URL"))
+        raise RuntimeError("no runtime in this process: jobs run inside `sunmao worker`, which sets one "
+                           "(set_process_runtime)")
     return _process_runtime

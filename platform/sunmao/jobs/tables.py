@@ -1,6 +1,6 @@
 """The job layer's platform tables: job runs (durable queue and schedule claims) and secrets.
 
-Imported through ``storage/system.py: FEATURE_TABLE_MODULES`` so that ``Runtime.setup()``
+Declared in the jobs feature's ``Feature.tables`` (``jobs/feature.py``), so that ``Runtime.setup()``
 creates them with the other ``sm_*`` tables.
 
 ``sm_job_run`` is both the durable queue of enqueued jobs and the once-only claim of a

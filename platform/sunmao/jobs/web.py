@@ -1,8 +1,8 @@
 """The job layer's part in every web app: wake the pumps after a write; start the embedded runner.
 
-Listed in ``web/app.py: BLUEPRINTS``; it has no routes of its own.
+Mounted by the jobs feature (``jobs/feature.py``); it has no routes of its own.
 
-- After a successful write request, :func:`~sunmao.jobs.service.notify_work` wakes this
+- After a successful write request, :func:`~sunmao.jobs.notify.notify_work` wakes this
   process's pump and (with Redis) the workers', so events leave at once. With Redis down it
   costs at most a fraction of a second once, then nothing for a few seconds.
 - Without ``REDIS_URL``, the first request served by a real WSGI server (waitress for
@@ -17,7 +17,8 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from sunmao.jobs.service import embedded_service, notify_work, start_embedded
+from sunmao.jobs.notify import notify_work
+from sunmao.jobs.service import embedded_service, start_embedded
 from sunmao.jobs.settings import JobSettings
 
 log = logging.getLogger(__name__)

@@ -84,9 +84,7 @@ def register_queue(queue: WorkQueue) -> WorkQueue:
 
 
 def queues() -> dict[str, WorkQueue]:
-    from sunmao.jobs.registry import load_job_modules
-
-    load_job_modules()
+    """The kinds of work this process knows (those the features declared, ``jobs.registry.install``)."""
     return dict(_QUEUES)
 
 

@@ -10,7 +10,6 @@ server runs with ``SUNMAO_JOBS=off``).
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -21,9 +20,10 @@ import redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from sunmao.console import command_runtime
 from sunmao.jobs.pump import Pump
 from sunmao.jobs.redisconn import blocking_client
-from sunmao.jobs.runners import RQRunner
+from sunmao.jobs.runners import InlineRunner, RQRunner
 from sunmao.jobs.service import set_process_runtime, start_embedded
 from sunmao.jobs.settings import JobSettings
 from sunmao.jobs.wake import RedisWaiter
@@ -85,8 +85,6 @@ def _run_rq(runtime: Runtime, settings: JobSettings, burst: bool) -> None:
 
 def _run_embedded(runtime: Runtime, settings: JobSettings, burst: bool) -> None:
     if burst:
-        from sunmao.jobs.runners import InlineRunner
-
         pump = Pump(runtime, InlineRunner(runtime), settings)
         while pump.run_once().busy:
             pass
@@ -118,8 +116,7 @@ def command(burst: bool, threads: int | None) -> None:
     settings = JobSettings.from_env()
     if threads:
         settings = JobSettings(**{**settings.__dict__, "threads": threads})
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
+    runtime = command_runtime()
     set_process_runtime(runtime)
     started = time.monotonic()
     if settings.redis_url:

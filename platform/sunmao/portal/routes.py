@@ -16,6 +16,7 @@ from sunmao.portal.limiter import hit
 from sunmao.records import SYSTEM
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _, init_babel
+from sunmao.web.screens.fields import display, titles_for
 
 blueprint = Blueprint("portal", __name__)
 
@@ -83,8 +84,6 @@ def _find(view: Any, number: str) -> dict[str, Any] | None:
 
 def _summary(view: Any, record: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Only what the portal view lists; nothing else leaves the database."""
-    from sunmao.web.screens.fields import display, titles_for
-
     snap = context().snapshot
     entity = snap.entities[view.entity]
     portal = view.portal

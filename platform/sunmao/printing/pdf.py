@@ -8,7 +8,7 @@ STSong-Light is used, which needs no font file at all.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from sunmao.fields import stored_type
 from sunmao.meta.model import Entity, Field
 from sunmao.printing.layout import PrintLayout, generic_layout
 
@@ -82,10 +83,14 @@ def _column_widths(fields: list[Field], texts: list[list[str]], numeric: list[bo
                                                                                    strict=True)]
 
 
-def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout | None, lang: str,
-               titles: Mapping[tuple[str, Any], str]) -> bytes:
-    from sunmao.web.screens.fields import display
+#: ``display(field, value, lang, titles, record) -> str``: one value as a person reads it.
+Display = Callable[[Field, Any, str, dict[tuple[str, Any], str], Mapping[str, Any]], str]
 
+
+def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout | None, lang: str,
+               titles: Mapping[tuple[str, Any], str], *, display: Display) -> bytes:
+    """The record as a PDF; values are shown by ``display``, the same function the screens show them
+    with (the caller passes it: printing sits below the screens)."""
     layout = layout or generic_layout(entity)
     font = cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=13)
@@ -132,7 +137,7 @@ def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout:
         header = [_para("#", small)] + [_para(f.label.get(lang), small) for f in fields]
         body = [header]
         texts = [[show(f, f.key, row) for f in fields] for row in record.get(layout.table) or []]
-        numeric = [f.value_type in ("decimal", "integer") and f.type != "link" for f in fields]
+        numeric = [stored_type(f).numeric for f in fields]
         for i, cells_of_row in enumerate(texts, start=1):
             body.append([_para(str(i), base)] + [_para(text, right if is_number else base)
                                                  for text, is_number in zip(cells_of_row, numeric, strict=True)])

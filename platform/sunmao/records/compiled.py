@@ -8,20 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Context, Decimal
 from functools import cached_property
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
 
+from sunmao.fields import stored_type
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field
-from sunmao.records.values import INT64_MAX, INT64_MIN, decimal_largest
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 Evaluator = Callable[[Any], Any]
-WIDE = Context(prec=40)  # NUMERIC precision goes up to 38 digits
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class CompiledLookup:
 
 class Statements:
     """The statements every write of an entity runs, built once per snapshot and run as
-    :class:`~sunmao.storage.prepared.Prepared` statements (compiled once, executed on the
+    :class:`~sunmao.storage.Prepared` statements (compiled once, executed on the
     driver's cursor)."""
 
     def __init__(self, table: sa.Table):
@@ -177,37 +175,7 @@ def coerce_result(field: Field, value: Any) -> Any:
     """Bring a formula's JSONLogic result to the field's stored type."""
     if value is None:
         return None
-    t = field.value_type
-    if t == "decimal":
-        if isinstance(value, bool):
-            value = int(value)
-        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
-        if not number.is_finite():
-            return None
-        largest = decimal_largest(field.precision, field.scale)
-        if number.copy_abs() <= largest:
-            number = number.quantize(Decimal(1).scaleb(-(field.scale or 0)), context=WIDE)
-        if number.copy_abs() > largest:  # a PostgreSQL NUMERIC column would refuse it
-            raise ValueError(f"{number} is beyond the column's range")
-        return number
-    if t == "integer":
-        number = Decimal(str(value))
-        if number.is_finite() and not INT64_MIN <= number <= INT64_MAX:
-            raise ValueError(f"{number} is beyond the column's range")
-        return int(number.to_integral_value()) if number.is_finite() else None
-    if t == "boolean":
-        if isinstance(value, float) and value != value:
-            return False
-        return bool(value) if not isinstance(value, list) else len(value) > 0
-    if t == "date":
-        if isinstance(value, date):
-            return value
-        return date.fromisoformat(str(value)[:10])
-    if t in ("string", "text", "select"):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value)
-    return value
+    return stored_type(field).from_formula(value, field)
 
 
 _SCOPED = ("map", "filter", "reduce", "all", "none", "some")

@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sunmao import clock
-from sunmao.storage import Database
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Database, Prepared
 from sunmao.storage.system import series
 
 LOCAL_ZONE = clock.BUSINESS_ZONE

@@ -23,6 +23,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from sunmao.errors import ValidationFailed
+from sunmao.fields import field_type
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
 from sunmao.records.compiled import CompiledEntity
@@ -117,7 +118,7 @@ def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
         if op not in OPERATORS:
             raise _bad(param, f"未知运算 {op}；可用：{', '.join(OPERATORS)}",
                        f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
-        if kind in ("multiselect", "json") and op not in ("is_null",):
+        if not field_type(kind).sortable and op not in ("is_null",):
             raise _bad(param, "该字段只能按是否为空筛选", "this field can only be filtered with is_null")
         if op == "is_null" and raw.lower() not in FLAGS:
             raise _bad(param, "应为 true 或 false", "must be true or false")
@@ -126,7 +127,7 @@ def parse_query(ce: CompiledEntity, args: Mapping[str, str]) -> ListQuery:
     for part in _keys(args, "sort"):
         desc = part.startswith("-")
         key = part[1:] if desc else part
-        if key not in types or types[key] in ("multiselect", "json"):
+        if key not in types or not field_type(types[key]).sortable:
             raise _bad("sort", f"不能按 {key} 排序", f"cannot sort by {key!r}")
         query.sort.append((key, desc))
     query.limit = _whole(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)

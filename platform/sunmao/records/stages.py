@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from sunmao.records import versions
+from sunmao.storage import Prepared
 from sunmao.storage import system as sm
-from sunmao.storage.prepared import Prepared
 from sunmao.storage.types import IdType, UTCDateTime
 
 if TYPE_CHECKING:

@@ -7,17 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sunmao.storage.tables import DEFAULT_DECIMAL_PRECISION
+from sunmao.fields.columns import INT64_MAX, INT64_MIN, decimal_largest
+
+__all__ = ["SYSTEM_OUT", "INT64_MAX", "INT64_MIN", "decimal_largest", "json_value", "json_record"]
 
 SYSTEM_OUT = ("id", "name", "version", "created_at", "updated_at", "created_by", "updated_by")
-#: What a BIGINT column holds (ids, links, integer fields) on PostgreSQL and SQLite alike.
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-
-def decimal_largest(precision: int | None, scale: int | None) -> Decimal:
-    """The largest value a NUMERIC(precision, scale) column holds: 9999.99 for (6, 2)."""
-    digits, places = (precision or DEFAULT_DECIMAL_PRECISION), (scale or 0)
-    return Decimal("9" * (digits - places) + ("." + "9" * places if places else "") or "0")
 
 
 def json_value(value: Any) -> Any:

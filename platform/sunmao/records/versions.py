@@ -19,8 +19,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sunmao.storage import Prepared
 from sunmao.storage import system as sm
-from sunmao.storage.prepared import Prepared
 
 data_version = sa.Table(
     "sm_data_version", sm.system_metadata,

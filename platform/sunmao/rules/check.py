@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .coerce import string_to_number
 from .errors import OpError, RuleCompileError
-from .nodes import Node, const_node
+from .nodes import Node, arity_text, const_node, op_children
 
 if TYPE_CHECKING:
     from .compiler import Engine
@@ -214,10 +214,8 @@ class _Checker:
             return
         if type(node) is not dict or len(node) != 1:
             return
-        from .compiler import _op_children
-
         ((op, values),) = node.items()
-        children = _op_children(node, path)
+        children = op_children(node, path)
         spec = self.engine.op_spec(op) if isinstance(op, str) else None
         if spec is None:
             close = difflib.get_close_matches(str(op), sorted(self.engine.operators), n=1)
@@ -233,15 +231,13 @@ class _Checker:
         else:
             n = len(children)
             if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
-                from .compiler import _arity_text, _arity_text_zh
-
                 self.add(
                     "arity",
                     path,
-                    f"{op!r} takes {_arity_text(spec)}, got {n}",
-                    f"“{op}”需要 {_arity_text_zh(spec)}，实际为 {n} 个",
-                    f"give {op!r} {_arity_text(spec)}",
-                    f"请给“{op}”{_arity_text_zh(spec)}",
+                    f"{op!r} takes {arity_text(spec)}, got {n}",
+                    f"“{op}”需要 {arity_text(spec, 'zh')}，实际为 {n} 个",
+                    f"give {op!r} {arity_text(spec)}",
+                    f"请给“{op}”{arity_text(spec, 'zh')}",
                 )
             elif spec.check_const is not None:
                 nodes = [const_node(c, p) if _is_scalar(c) else Node(lambda d: None, p) for c, p in children]

@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 from sunmao import clock
 
-from .errors import OpError, RuleCompileError, RuleError, RuleEvalError, json_path_key
-from .nodes import CompileContext, Node, OpSpec, const_node, guarded
+from .check import check_rule
+from .errors import OpError, RuleCompileError, RuleError, RuleEvalError
+from .nodes import CompileContext, Node, OpSpec, arity_text, const_node, guarded, op_children
 from .ops_custom import Calendar, CustomConfig, custom_ops
 from .ops_std import const_var_parts, standard_ops
 
@@ -143,8 +144,6 @@ class Engine:
 
     def check(self, rule: Any, fields: Mapping[str, str]) -> list[Any]:
         """Static problems of ``rule`` against a field map; see :func:`sunmao.rules.check`."""
-        from .check import check_rule
-
         return check_rule(self, rule, fields)
 
     def _measure(self, rule: Any, name: str | None) -> None:
@@ -162,7 +161,7 @@ class Engine:
                     f"规则的节点数超过 {self.max_nodes} 个",
                 )
             if type(node) is dict and len(node) == 1:
-                children = _op_children(node, path)
+                children = op_children(node, path)
             elif type(node) is list or type(node) is tuple:
                 children = [(x, f"{path}[{i}]") for i, x in enumerate(node)]
             else:
@@ -208,14 +207,14 @@ class Engine:
         spec = self._ops.get(op) if isinstance(op, str) else None
         if spec is None:
             raise _unknown_operator(ctx.rule_name, path, op, self._ops)
-        children = _op_children(node, path)
+        children = op_children(node, path)
         n = len(children)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             raise RuleCompileError(
                 ctx.rule_name,
                 path,
-                f"{op!r} takes {_arity_text(spec)}, got {n}",
-                f"“{op}”需要 {_arity_text_zh(spec)}，实际为 {n} 个",
+                f"{op!r} takes {arity_text(spec)}, got {n}",
+                f"“{op}”需要 {arity_text(spec, 'zh')}，实际为 {n} 个",
             )
         args = [self._compile_node(child, child_path, ctx) for child, child_path in children]
         if spec.check_const is not None:
@@ -224,32 +223,6 @@ class Engine:
             except OpError as exc:
                 raise RuleCompileError(ctx.rule_name, path, exc.reason_en, exc.reason_zh) from None
         return Node(spec.build(ctx, args, path), path, var_parts=const_var_parts(op, args))
-
-
-def _op_children(node: dict[str, Any], path: str) -> list[tuple[Any, str]]:
-    ((op, values),) = node.items()
-    step = path + json_path_key(str(op))
-    if type(values) is list:
-        return [(v, f"{step}[{i}]") for i, v in enumerate(values)]
-    return [(values, step)]
-
-
-def _arity_text(spec: OpSpec) -> str:
-    lo, hi = spec.min_args, spec.max_args
-    if hi is None:
-        return f"at least {lo} argument{'s' if lo != 1 else ''}"
-    if lo == hi:
-        return f"{lo} argument{'s' if lo != 1 else ''}"
-    return f"{lo} to {hi} arguments"
-
-
-def _arity_text_zh(spec: OpSpec) -> str:
-    lo, hi = spec.min_args, spec.max_args
-    if hi is None:
-        return f"至少 {lo} 个参数"
-    if lo == hi:
-        return f"{lo} 个参数"
-    return f"{lo} 到 {hi} 个参数"
 
 
 def _unknown_operator(name: str | None, path: str, op: Any, ops: Mapping[str, OpSpec]) -> RuleCompileError:

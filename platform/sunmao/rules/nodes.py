@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import OpError, RuleEvalError
+from .errors import OpError, RuleEvalError, json_path_key
 
-__all__ = ["NOCONST", "Node", "OpSpec", "CompileContext", "const_node", "eager", "guarded"]
+__all__ = ["NOCONST", "Node", "OpSpec", "CompileContext", "arity_text", "const_node", "eager",
+           "guarded", "op_children"]
 
 Fn = Callable[[Any], Any]
 
@@ -132,3 +133,22 @@ def guarded(ctx: CompileContext, path: str, impl: Callable[..., Any], fns: list[
             ) from exc
 
     return run
+
+
+def op_children(node: dict[str, Any], path: str) -> list[tuple[Any, str]]:
+    """The arguments of an operator node ``{op: values}``, each with its JSON path (compiler and checker)."""
+    ((op, values),) = node.items()
+    step = path + json_path_key(str(op))
+    if type(values) is list:
+        return [(v, f"{step}[{i}]") for i, v in enumerate(values)]
+    return [(values, step)]
+
+
+def arity_text(spec: OpSpec, lang: str = "en") -> str:
+    """How many arguments an operator takes, in words (its compile and check errors say it)."""
+    lo, hi = spec.min_args, spec.max_args
+    if lang == "zh":
+        return f"至少 {lo} 个参数" if hi is None else f"{lo} 个参数" if lo == hi else f"{lo} 到 {hi} 个参数"
+    if hi is None:
+        return f"at least {lo} argument{'s' if lo != 1 else ''}"
+    return f"{lo} argument{'s' if lo != 1 else ''}" if lo == hi else f"{lo} to {hi} arguments"

@@ -9,46 +9,19 @@ database as it was — and so that writers can take the write lock up front
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from sunmao.fields.columns import _json_default, json_serializer  # noqa: F401  (JSON columns' text)
+
 DEFAULT_SQLITE = "sqlite:///instance/sunmao.db"
-
-
-def _json_default(value: object) -> object:
-    # JSON fields hold free-form data: an API number arrives as Decimal and is a JSON number again.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} cannot be stored in a JSON column")
-
-
-#: Keys other than strings as ``json`` writes them; dates and dataclasses through ``_json_default``
-#: like ``json`` (the same text and the same refusals).
-_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
-def json_serializer(value: object) -> str:
-    """JSON columns' text: orjson (several times faster for the audit diffs and event payloads of
-    every write), compact, non-ASCII kept. What orjson refuses (integers beyond 64 bits, unknown
-    types) goes to the standard library, which serialises big integers and words the errors. A
-    float NaN becomes null (the standard library would write ``NaN``, which is not JSON)."""
-    try:
-        return orjson.dumps(value, default=_json_default, option=_ORJSON).decode()
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
 def normalise_url(url: str) -> str:

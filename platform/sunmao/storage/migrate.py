@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
+from sunmao.fields import TYPES, stored_type
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity, Field, build_field
 from sunmao.storage import system
@@ -35,18 +36,9 @@ from sunmao.storage.tables import (
 
 MAX_LISTED_ROWS = 20
 
-#: How a person calls a stored value type, for the plan's sentences.
-TYPE_WORDS = {
-    "string": Text("文本", "text"), "text": Text("长文本", "long text"), "integer": Text("整数", "whole number"),
-    "decimal": Text("小数", "decimal"), "boolean": Text("是/否", "yes/no"), "date": Text("日期", "date"),
-    "datetime": Text("日期时间", "date and time"), "select": Text("单选", "choice"),
-    "multiselect": Text("多选", "multiple choice"), "link": Text("关联", "link"), "json": Text("JSON", "JSON"),
-    "attachment": Text("附件", "attachment"),
-}
-
-
 def type_word(value_type: str) -> Text:
-    return TYPE_WORDS.get(value_type, Text(value_type, value_type))
+    """How a person calls a stored value type, for the plan's sentences."""
+    return TYPES[value_type].words if value_type in TYPES else Text(value_type, value_type)
 
 
 def _named(f: Field) -> Text:
@@ -84,21 +76,11 @@ def archived_column(field_id: str) -> str:
 
 
 def _storage_signature(f: Field) -> tuple:
-    return (f.value_type, f.string_length if f.value_type == "string" else None, f.precision, f.scale,
-            f.option_values if f.value_type in ("select", "multiselect") else ())
+    return stored_type(f).storage_signature(f)
 
 
 def _is_widening(old: Field, new: Field) -> bool:
-    a, b = old.value_type, new.value_type
-    if a == b == "string":
-        return new.string_length >= old.string_length
-    if a == "string" and b == "text":
-        return True
-    if a == b == "decimal":
-        return (new.scale == old.scale) and (new.precision or 18) >= (old.precision or 18)
-    if a == b and a in ("select", "multiselect"):
-        return set(old.option_values) <= set(new.option_values)
-    return False
+    return stored_type(new).widens(old, new)
 
 
 class Migrator:

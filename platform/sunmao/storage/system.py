@@ -1,12 +1,14 @@
 """The platform's own tables: revisions, users, tokens, audit, outbox, naming counters, files.
 
-These are fixed (not metadata-driven) and created by ``sunmao db upgrade``. Entity tables
+These are fixed (not metadata-driven) and created by ``sunmao db upgrade``. A feature defines
+its own ``sm_*`` tables on :data:`system_metadata` in a module of its own and declares them in
+its ``Feature.tables``; this module imports no feature. Entity tables
 are prefixed ``t_``; platform tables ``sm_``, so the two never collide.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -110,25 +112,16 @@ file = sa.Table(
 )
 
 
-#: Feature modules that add their own ``sm_*`` tables to ``system_metadata`` when imported.
-FEATURE_TABLE_MODULES: tuple[str, ...] = (
-    "sunmao.org",
-    "sunmao.notices",
-    "sunmao.workflow.tables",
-    "sunmao.web.screens.tables", "sunmao.imports.tables", "sunmao.portal.tables",
-    "sunmao.hooks.inbound.tables",
-    "sunmao.jobs.tables", "sunmao.hooks.outbound.tables",
-    "sunmao.records.stages", "sunmao.records.versions",
-    "sunmao.designer.tables",
-)
+#: The tables defined above: every installation has them, whatever its features.
+CORE_TABLES: tuple[sa.Table, ...] = tuple(system_metadata.sorted_tables)
 
 
-def create_system_tables(conn: sa.Connection) -> None:
-    """Create the platform tables that do not exist yet (idempotent)."""
-    for module in FEATURE_TABLE_MODULES:
-        importlib.import_module(module)
-    system_metadata.create_all(conn, checkfirst=True)
-    for table in system_metadata.sorted_tables:  # indexes added since a table was created
+def create_system_tables(conn: sa.Connection, tables: Iterable[sa.Table] = ()) -> None:
+    """Create the platform tables that do not exist yet (idempotent): the core ones and ``tables``,
+    those the features declare (``Feature.tables``; ``Runtime.setup`` passes them)."""
+    wanted = list(dict.fromkeys([*CORE_TABLES, *tables]))
+    system_metadata.create_all(conn, tables=wanted, checkfirst=True)
+    for table in wanted:  # indexes added since a table was created
         for index in table.indexes:
             index.create(conn, checkfirst=True)
     for table in APPEND_ONLY:

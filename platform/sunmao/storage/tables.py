@@ -17,38 +17,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sunmao.fields import stored_type
 from sunmao.meta.model import IDENTIFIER, Entity, Field
-from sunmao.storage.types import IdType, JSONType, Money, UTCDateTime
+from sunmao.storage.types import IdType, UTCDateTime
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DECIMAL_PRECISION = 18
-
 
 def column_type(field: Field) -> sa.types.TypeEngine:
-    """The SQL type of a stored field."""
-    t = field.value_type
-    if t == "string":
-        return sa.String(field.string_length)
-    if t == "text":
-        return sa.Text()
-    if t in ("integer", "link"):
-        return sa.BigInteger()
-    if t == "decimal":
-        return Money(field.precision or DEFAULT_DECIMAL_PRECISION, field.scale or 0)
-    if t == "boolean":
-        return sa.Boolean()
-    if t == "date":
-        return sa.Date()
-    if t == "datetime":
-        return UTCDateTime()
-    if t == "select":
-        return sa.String(64)
-    if t == "attachment":
-        return sa.String(36)
-    if t in ("multiselect", "json"):
-        return JSONType
-    raise ValueError(f"field type {t!r} has no column")
+    """The SQL type of a stored field: its field type's column."""
+    return stored_type(field).column(field)
 
 
 def safe_identifier(name: str) -> str:

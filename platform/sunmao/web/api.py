@@ -15,115 +15,59 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, request
 
-from sunmao.errors import (
-    NotFound,
-    PayloadTooLarge,
-    SunmaoError,
-    Unauthorized,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from sunmao.errors import NotFound, PayloadTooLarge, ValidationFailed
+from sunmao.http.context import context
+from sunmao.http.requests import current_actor, if_match, json_body, records, with_etag
 from sunmao.i18n import Text
-from sunmao.records import Actor, RecordService
 from sunmao.records.query import parse_query
 from sunmao.storage import system as sm
 from sunmao.web import openapi as doc
-from sunmao.web.app import context
 from sunmao.web.files import file_name, media_type, send_stored
-from sunmao.web.preconditions import expected_version
 
-CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_JSON_BYTES = 1024 * 1024
 MAX_FILE_BYTES = 25 * 1024 * 1024
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def _actor() -> Actor:
-    if g.get("bad_token"):
-        raise Unauthorized(Text("API 令牌无效或已吊销", "the API token is not valid or was revoked"))
-    if g.user is None:
-        raise Unauthorized()
-    return g.user.actor
-
-
-def _records() -> RecordService:
-    records = context().records
-    if records is None:
-        raise SunmaoError(Text("尚未安装任何应用：请运行 sunmao app install", "no app is installed yet: run "
-                               "`sunmao app install`"))
-    return records
-
-
-def _json_body() -> Any:
-    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
-        raise PayloadTooLarge(Text(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KiB",
-                                   f"a JSON body may not exceed {MAX_JSON_BYTES // 1024} KiB"))
-    if not request.is_json:
-        raise UnsupportedMediaType(Text("请以 application/json 发送 JSON 对象",
-                                        "send a JSON object as application/json"))
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_JSON_BYTES:
-        raise PayloadTooLarge(Text(f"JSON 请求体不能超过 {MAX_JSON_BYTES // 1024} KiB",
-                                   f"a JSON body may not exceed {MAX_JSON_BYTES // 1024} KiB"))
-    try:
-        return current_app.json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SunmaoError(Text(f"JSON 格式错误：{exc}", f"malformed JSON: {exc}")) from None
-
-
-def _if_match(entity: str, record_id: int, actor: Actor) -> int | None:
-    """The version ``If-Match`` asks the write to find (RFC 9110: a list of tags, ``*``, weak tags never match)."""
-    return expected_version(lambda: _records().get(entity, record_id, actor=actor)["version"])
-
-
-def _with_etag(body: dict[str, Any], status: int = 200) -> Response:
-    response = current_app.response_class(current_app.json.dumps(body), status=status, mimetype="application/json")
-    if "version" in body:
-        response.headers["ETag"] = f'"{body["version"]}"'
-    return response
 
 
 @blueprint.get("/<entity:entity>")
 def list_records(entity: str) -> Response:
-    actor = _actor()
-    records = _records()
-    ce = records.compiled(entity)
-    return _with_etag(records.list(entity, parse_query(ce, request.args), actor=actor))
+    actor = current_actor()
+    service = records()
+    ce = service.compiled(entity)
+    return with_etag(service.list(entity, parse_query(ce, request.args), actor=actor))
 
 
 @blueprint.post("/<entity:entity>")
 def create_record(entity: str) -> Response:
-    actor = _actor()
-    body = _json_body()
-    created = _records().create(entity, body, actor=actor)
-    response = _with_etag(created, 201)
+    actor = current_actor()
+    body = json_body()
+    created = records().create(entity, body, actor=actor)
+    response = with_etag(created, 201)
     response.headers["Location"] = f"/api/v1/{entity}/{created['id']}"
     return response
 
 
 @blueprint.get("/<entity:entity>/<int:record_id>")
 def get_record(entity: str, record_id: int) -> Response:
-    return _with_etag(_records().get(entity, record_id, actor=_actor()))
+    return with_etag(records().get(entity, record_id, actor=current_actor()))
 
 
 @blueprint.patch("/<entity:entity>/<int:record_id>")
 def patch_record(entity: str, record_id: int) -> Response:
-    actor = _actor()
-    body = _json_body()
-    expected = _if_match(entity, record_id, actor)
+    actor = current_actor()
+    body = json_body()
+    expected = if_match(entity, record_id, actor)
     if expected is None and isinstance(body, dict) and isinstance(body.get("version"), int):
         expected = body["version"]
-    return _with_etag(_records().update(entity, record_id, body, actor=actor, expected_version=expected))
+    return with_etag(records().update(entity, record_id, body, actor=actor, expected_version=expected))
 
 
 @blueprint.delete("/<entity:entity>/<int:record_id>")
 def delete_record(entity: str, record_id: int) -> Response:
-    actor = _actor()
-    _records().delete(entity, record_id, actor=actor, expected_version=_if_match(entity, record_id, actor))
+    actor = current_actor()
+    records().delete(entity, record_id, actor=actor, expected_version=if_match(entity, record_id, actor))
     return Response(status=204)
 
 
@@ -136,7 +80,7 @@ def _file_dir() -> Path:
 @blueprint.post("/files")
 def upload_file() -> tuple[dict[str, Any], int]:
     """Store an uploaded file; its id is the value of attachment fields."""
-    actor = _actor()
+    actor = current_actor()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed(errors={"file": [Text("请以 multipart 字段 file 上传文件",
@@ -156,7 +100,7 @@ def upload_file() -> tuple[dict[str, Any], int]:
 
 @blueprint.get("/files/<uuid:file_id>")
 def download_file(file_id: uuid.UUID) -> Response:
-    _actor()
+    current_actor()
     with context().runtime.db.read() as conn:
         row = conn.execute(sa.select(sm.file).where(sm.file.c.id == str(file_id))).mappings().first()
     if row is None:

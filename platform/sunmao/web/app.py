@@ -1,17 +1,16 @@
 """The Flask app of one published snapshot.
 
 The app is assembled here and nowhere else: configuration, the JSON provider, error pages
-as problem+json, who the caller is, and the blueprints. Each blueprint is one kind of page.
+as problem+json, who the caller is, and the blueprints — those every feature of the runtime
+declares (``Feature.blueprints``, listed by the composition root ``sunmao.assembly``). What a
+blueprint uses of its request (context, language, the caller) is in ``sunmao.http``, below
+every feature; the names are also here for the screens.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import re
-from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,84 +20,24 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import BaseConverter
 
 from sunmao import accounts
-from sunmao.errors import SunmaoError, Unavailable, ValidationFailed
-from sunmao.i18n import DEFAULT_LANGUAGE, LANGUAGES, Text, pick_language
+from sunmao.errors import SunmaoError, ValidationFailed
+from sunmao.http.context import Context, EntityConverter, context, language, problem
+from sunmao.http.requests import MAX_UPLOAD_BYTES
+from sunmao.i18n import Text
 from sunmao.jobs.health import health
 from sunmao.records import RecordService
 from sunmao.records.messages import out_of_range
 from sunmao.records.values import INT64_MAX
 from sunmao.runtime import Runtime
-from sunmao.snapshot import Snapshot
 from sunmao.storage.faults import unavailable
 from sunmao.web.jsonio import SunmaoJSONProvider
 from sunmao.web.security import security_headers
 
+__all__ = ["Context", "EntityConverter", "MAX_UPLOAD_BYTES", "context", "create_app", "language", "problem"]
+
 log = logging.getLogger(__name__)
-MAX_UPLOAD_BYTES = 32 * 1024 * 1024
-
-#: Modules with a ``blueprint``, one kind of page each; ``CSRF_EXEMPT = True`` for token/signature auth,
-#: ``USERLESS = True`` where no user signs in (webhooks): no session or token is looked up.
-BLUEPRINTS: tuple[str, ...] = (
-    "sunmao.web.auth",
-    "sunmao.web.api",
-    "sunmao.web.openapi",
-    "sunmao.workflow.web",
-    "sunmao.web.screens.routes",
-    "sunmao.portal.routes",
-    "sunmao.admin.routes",
-    "sunmao.hooks.inbound.web",
-    "sunmao.jobs.web",
-    "sunmao.dashboards.web",
-    "sunmao.imports.web",
-    "sunmao.designer.api", "sunmao.designer.pages",
-)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every request of this app works with: one runtime, one snapshot, one record service."""
-
-    runtime: Runtime
-    snapshot: Snapshot | None
-    records: RecordService | None
-    #: Blueprints whose callers are not users (``USERLESS``).
-    userless: frozenset[str] = frozenset()
-
-
-def context() -> Context:
-    """The request's context: its app's, or one a request set for itself in ``g.sunmao_context``
-    (the designer's preview renders the real screens against a draft's snapshot)."""
-    from flask import current_app
-
-    return g.get("sunmao_context") or current_app.extensions["sunmao"]
-
-
-def language() -> str:
-    """The reader's language: ?lang=, then the cookie, the user's setting, Accept-Language."""
-    lang = request.args.get("lang") or request.cookies.get("lang")
-    if lang in LANGUAGES:
-        return lang
-    user = getattr(g, "user", None)
-    if user is not None and user.language in LANGUAGES:
-        return user.language
-    return pick_language(request.headers.get("Accept-Language")) if request else DEFAULT_LANGUAGE
-
-
-def problem(error: SunmaoError) -> Response:
-    from flask import current_app
-
-    body = error.problem(language())
-    response = current_app.response_class(current_app.json.dumps(body), status=error.status,
-                                          mimetype="application/problem+json")
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="sunmao"'
-    if isinstance(error, Unavailable):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
-
 
 def _database_fault(exc: sa.exc.DBAPIError) -> Response:
     """A full disk, a cut connection or a busy database is a 503 to retry; any other error stays a 500."""
@@ -138,25 +77,9 @@ def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
             raise ValidationFailed(errors={name: [out_of_range(1, INT64_MAX)]})
 
 
-class EntityConverter(BaseConverter):
-    """``<entity:key>``: a resource of the snapshot (a top entity's key). Any other word is no API
-    address, so ``POST /api/v1/files`` or ``GET /api/v1/_inbox`` never fall through to a record route."""
-
-    regex = "(?!)"  # nothing installed: no entity
-
-    @classmethod
-    def of(cls, snapshot: Snapshot | None, only: Collection[str] | None = None) -> type[EntityConverter]:
-        """The converter of a snapshot's top entities (those in ``only``, when given)."""
-        keys = sorted((e.key for e in snapshot.top_entities if only is None or e.key in only), key=len,
-                      reverse=True) if snapshot else []
-        if not keys:
-            return cls
-        return type("SnapshotEntities", (cls,), {"regex": "(?:" + "|".join(map(re.escape, keys)) + ")"})
-
-
 class _Sessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions with two savings: the signer is built once per secret key
-    (Flask builds it per request), and endpoints where no user signs in (``USERLESS``: webhooks)
+    (Flask builds it per request), and endpoints where no user signs in (``Mount.userless``: webhooks)
     open no session at all."""
 
     def __init__(self, userless: frozenset[str]):
@@ -200,8 +123,8 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.json = SunmaoJSONProvider(app)
     snapshot = runtime.snapshot(version) if version is not None else None
     records = RecordService(runtime.db, snapshot) if snapshot is not None else None
-    modules = [importlib.import_module(spec) for spec in BLUEPRINTS]
-    userless = frozenset(m.blueprint.name for m in modules if getattr(m, "USERLESS", False))
+    mounts = [mount for feature in runtime.features for mount in feature.blueprints]
+    userless = frozenset(m.name for m in mounts if m.userless)
     app.extensions["sunmao"] = Context(runtime, snapshot, records, userless)
     app.session_interface = _Sessions(userless)
     app.config.update(
@@ -222,11 +145,11 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
 
     token_blueprints = set()
-    for module in modules:
-        app.register_blueprint(module.blueprint)
-        if getattr(module, "CSRF_EXEMPT", False):  # token- or signature-authenticated endpoints
-            csrf.exempt(module.blueprint)
-            token_blueprints.add(module.blueprint.name)
+    for mount in mounts:
+        app.register_blueprint(mount.blueprint)
+        if mount.csrf_exempt:  # token- or signature-authenticated endpoints
+            csrf.exempt(mount.blueprint)
+            token_blueprints.add(mount.name)
 
     @app.before_request
     def _csrf_for_session_writes() -> None:

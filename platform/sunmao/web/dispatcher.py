@@ -18,6 +18,7 @@ from flask import Flask
 
 from sunmao.cache import LastVersions
 from sunmao.runtime import Runtime
+from sunmao.web.app import create_app
 
 KEEP_APPS = 2
 
@@ -50,6 +51,5 @@ class VersionDispatcher:
 
 
 def create_wsgi(runtime: Runtime) -> VersionDispatcher:
-    from sunmao.web.app import create_app
-
+    """The dispatcher over the apps ``create_app`` builds for the runtime's versions."""
     return VersionDispatcher(runtime, create_app)

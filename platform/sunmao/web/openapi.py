@@ -4,73 +4,45 @@ Schemas are derived from the entity fields directly (OpenAPI 3.1 schemas are JSO
 2020-12), which states each type exactly — decimals as strings with a pattern, select fields
 as enums with their labels — and apispec assembles the document.
 
-Every blueprint that serves ``/api`` documents its own routes: a module listed in
-``web/app.py: BLUEPRINTS`` may define ``openapi(snapshot) -> {path: operations}``, built with the
-helpers here (:func:`responses`, :data:`RECORD_ID`, :data:`IF_MATCH`...). A route nobody documents
+Every blueprint that serves ``/api`` documents its own routes: its feature declares
+``openapi(snapshot) -> {path: operations}`` parts (``Feature.openapi``), built with the helpers
+of ``sunmao.http.openapi`` (:func:`responses`, :data:`RECORD_ID`, :data:`IF_MATCH`...). A route nobody documents
 is caught by ``tests/foundation/test_openapi.py``; every status a route can answer is listed with it.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 from typing import Any
 
 from apispec import APISpec
 from flask import Blueprint, Response, current_app
-from marshmallow.fields import Boolean
 
 from sunmao import __version__
+from sunmao.feature import OpenAPIPart
+from sunmao.fields import field_type, stored_type
+from sunmao.http.context import context
+from sunmao.http.openapi import (  # noqa: F401 - the building blocks, also as web.openapi.X for the API's own routes
+    ANY_OBJECT,
+    BODY_STATUSES,
+    IF_MATCH,
+    IF_MATCH_PATTERN,
+    PROBLEM,
+    RECORD_ID,
+    STATUS_TEXT,
+    json_content,
+    ref,
+    responses,
+    schema_name,
+)
+from sunmao.http.openapi import component_name as _name
 from sunmao.meta.model import Entity, Field
 from sunmao.records.query import MAX_LIMIT, MAX_PAGE, OPERATORS, SYSTEM_FILTERABLE, system_field
-from sunmao.records.values import INT64_MAX, INT64_MIN, decimal_largest
+from sunmao.records.values import INT64_MAX, INT64_MIN
 from sunmao.snapshot import Snapshot
-from sunmao.web.app import BLUEPRINTS, context
 
-CSRF_EXEMPT = True  # bearer tokens; cookie-authenticated writes are checked in _csrf_for_sessions
 blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
-PROBLEM = {"$ref": "#/components/schemas/Problem"}
-#: What each problem status means on this API (every route lists those it can answer).
-STATUS_TEXT = {
-    400: "malformed request: the JSON body, the If-Match header, an argument of the operation",
-    401: "not signed in, or the API token is not valid",
-    403: "the caller's roles do not allow it",
-    404: "no such record (or not in the caller's scope)",
-    409: "a conflict: changed at the same moment, a unique value taken, records that link here, "
-         "a workflow action not possible now",
-    412: "If-Match names no current version of the record",
-    413: "the request body is too large",
-    415: "the body is not application/json",
-    422: "invalid data or parameters; `errors` names each field or parameter",
-}
-#: The statuses of a write with a JSON body, besides its success and the ones of its own.
-BODY_STATUSES = (400, 401, 403, 413, 415, 422)
-IF_MATCH_PATTERN = (r'^(?:[ \t]*\*[ \t]*|[ \t,]*(?:(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"[ \t,]*)+)$')
-RECORD_ID = {"name": "record_id", "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 1, "maximum": INT64_MAX}}
-IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
-            "examples": {"version": {"value": '"1"'}, "several": {"value": '"1", "2"'}, "any": {"value": "*"}},
-            "description": 'RFC 9110: `*` or a list of entity tags, e.g. `"3"` or `"3", "4"`; the record\'s '
-                           "ETag is its version; weak tags (W/) never match"}
-ANY_OBJECT: dict[str, Any] = {"type": "object"}
-BOOLEAN_WORDS = sorted({str(v) for v in Boolean.truthy | Boolean.falsy if isinstance(v, str)}) + [0, 1]
-
-
-def responses(success: dict[str, Any], *codes: int) -> dict[str, Any]:
-    """A responses object: ``success`` (``{"200": {...}}``) and a problem+json answer per code."""
-    out = dict(success)
-    for code in sorted(set(codes)):
-        out[str(code)] = {"description": STATUS_TEXT[code],
-                          "content": {"application/problem+json": {"schema": PROBLEM}}}
-    return out
-
-
-def json_content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -81,84 +53,19 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def _bounds(f: Field, low: int, high: int) -> dict[str, int | float]:
-    """minimum/maximum: the field's own, within what its column holds."""
-    return {"minimum": max(low, f.min) if f.min is not None else low,
-            "maximum": min(high, f.max) if f.max is not None else high}
-
-
-def decimal_schemas(f: Field) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A decimal as exact text (at most the column's digits) and as a JSON number (strictly inside
-    the column's range: a float cannot say 9999.99 exactly)."""
-    scale = f.scale or 0
-    largest = decimal_largest(f.precision, scale)
-    whole = len(largest.as_tuple().digits) - scale
-    places = rf"(\.\d{{1,{scale}}})?" if scale else ""
-    text = {"type": "string", "format": "decimal", "pattern": rf"^-?\d{{1,{max(whole, 1)}}}{places}$"}
-    limit = 10 ** whole
-    number: dict[str, Any] = {"type": "number", "exclusiveMinimum": -limit, "exclusiveMaximum": limit}
-    if f.min is not None:
-        number["minimum"] = f.min
-    if f.max is not None:
-        number["maximum"] = f.max
-    return text, number
-
-
 def field_schema(f: Field, snapshot: Snapshot, *, output: bool) -> dict[str, Any]:
-    """The JSON schema of a field's value; output schemas state types only (stored data may predate
-    a constraint), input schemas every constraint the API checks."""
-    t = f.value_type
-    schema: dict[str, Any]
-    if t in ("string", "text"):
-        schema = {"type": "string"}
-        if not output:
-            schema["maxLength"] = f.string_length if t == "string" else (f.length or 100_000)
-            if f.pattern:
-                schema["pattern"] = f.pattern
-    elif t == "integer":
-        schema = {"type": "integer", **({} if output else _bounds(f, INT64_MIN, INT64_MAX))}
-    elif t == "decimal":
-        text, number = decimal_schemas(f)
-        schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"} if output else \
-            {"oneOf": [text, number]}
-    elif t == "boolean":  # what the record service takes as yes/no besides JSON booleans ("1", "yes", 0...)
-        schema = {"type": "boolean"} if output else {"anyOf": [{"type": "boolean"}, {"enum": BOOLEAN_WORDS}]}
-    elif t == "date":
-        schema = {"type": "string", "format": "date"}
-    elif t == "datetime":
-        schema = {"type": "string", "format": "date-time"}
-    elif t == "select":
-        schema = {"type": "string", "enum": list(f.option_values)}
-    elif t == "multiselect":
-        schema = {"type": "array", "items": {"type": "string", "enum": list(f.option_values)},
-                  **({} if output else {"uniqueItems": True})}
-    elif t == "link":
-        schema = {"type": "integer", "description": f"id of a {f.to} record",
-                  **({} if output else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
-    elif t == "attachment":
-        schema = {"type": "string", "format": "uuid", "description": "id of a file uploaded to /api/v1/files"}
-    elif t == "table":
-        child = snapshot.entities[f.of or ""]
-        schema = {"type": "array", "items": ref(_name(child, output))}
+    """The JSON schema of a field's value, as its field type states it; output schemas state types
+    only (stored data may predate a constraint), input schemas every constraint the API checks."""
+    ft = stored_type(f)
+    schema = ft.openapi_schema(f, output=output, ref=lambda key: ref(_name(snapshot.entities[key], output)))
+    if not ft.nullable:
         return {**schema, "title": f.label.zh, "description": f.label.en}
-    else:
-        schema = {}
     schema = _nullable(schema) if schema else {}
     schema["title"] = f.label.zh
     schema["description"] = f.label.en + (f" — {f.help.en}" if f.help else "")
     if output and (f.type == "computed" or f.read_only):
         schema["readOnly"] = True
     return schema
-
-
-def _name(entity: Entity, output: bool, patch: bool = False) -> str:
-    base = "".join(part.title() for part in entity.key.split("_"))
-    return base if output else f"{base}Patch" if patch else f"{base}Input"
-
-
-def schema_name(entity: Entity, kind: str) -> str:
-    """The component name of an entity's record (``output``), create body (``input``) or ``patch``."""
-    return _name(entity, kind == "output", kind == "patch")
 
 
 def entity_schemas(entity: Entity, snapshot: Snapshot) -> dict[str, dict[str, Any]]:
@@ -197,15 +104,7 @@ def entity_schemas(entity: Entity, snapshot: Snapshot) -> dict[str, dict[str, An
 
 def _filter_schema(f: Field | None, kind: str) -> dict[str, Any]:
     """A filter's value as the list parses it (``customer=12``, ``due_date=2026-12-31``)."""
-    if f is not None and kind == "decimal":
-        return decimal_schemas(f)[1]
-    if kind in ("integer", "link"):
-        return {"type": "integer", **(_bounds(f, INT64_MIN, INT64_MAX) if f is not None
-                                      else {"minimum": INT64_MIN, "maximum": INT64_MAX})}
-    return {"boolean": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
-            "datetime": {"type": "string", "format": "date-time"},
-            "select": {"type": "string", "enum": list(f.option_values) if f is not None else []},
-            "attachment": {"type": "string", "maxLength": 36}}.get(kind, {"type": "string"})
+    return field_type(kind).filter_schema(f)
 
 
 def _key_list(keys: list[str], *, signed: bool = False) -> str:
@@ -217,8 +116,7 @@ def _key_list(keys: list[str], *, signed: bool = False) -> str:
 def list_parameters(entity: Entity) -> list[dict[str, Any]]:
     """The query of a list: paging, search, sort, fields, and one filter per field (equals)."""
     system = {k: v for k, v in SYSTEM_FILTERABLE.items() if not (entity.child and k == "name")}
-    sortable = [*system, *(f.key for f in entity.stored_fields if not f.hidden
-                           and f.value_type not in ("multiselect", "json"))]
+    sortable = [*system, *(f.key for f in entity.stored_fields if not f.hidden and stored_type(f).sortable)]
     readable = [*system, *(f.key for f in entity.fields if not f.hidden)]
     params: list[dict[str, Any]] = [
         {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "search the search fields"},
@@ -234,7 +132,7 @@ def list_parameters(entity: Entity) -> list[dict[str, Any]]:
         params.append({"name": key, "in": "query", "schema": _filter_schema(system_field(key, kind), kind),
                        "description": f"{key}: equals; also {key}__<op> with op in {', '.join(OPERATORS)}"})
     for f in entity.stored_fields:
-        if f.hidden or f.value_type in ("multiselect", "json"):
+        if f.hidden or not stored_type(f).sortable:
             continue
         params.append({"name": f.key, "in": "query", "schema": _filter_schema(f, f.value_type),
                        "description": f"{f.label.en}: equals; also {f.key}__<op> with op in {', '.join(OPERATORS)}"})
@@ -252,7 +150,8 @@ def _problem_schema() -> dict[str, Any]:
     }
 
 
-def build_document(snapshot: Snapshot | None) -> dict[str, Any]:
+def build_document(snapshot: Snapshot | None, parts: Iterable[OpenAPIPart] = ()) -> dict[str, Any]:
+    """The document of a snapshot: the entities' schemas, and the paths every part (``Feature.openapi``) adds."""
     spec = APISpec(
         title="Sunmao API", version=f"{__version__}+r{snapshot.version if snapshot else 0}", openapi_version="3.1.0",
         info={"description": "Generated from the published metadata. Errors are application/problem+json."},
@@ -268,12 +167,9 @@ def build_document(snapshot: Snapshot | None) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {"/api/v1/openapi.json": {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
         "responses": {"200": {"description": "the OpenAPI document", "content": json_content(ANY_OBJECT)}}}}}
-    for spec_name in BLUEPRINTS:
-        module = importlib.import_module(spec_name)
-        document = getattr(module, "openapi", None)
-        if document is not None:
-            for path, operations in document(snapshot).items():
-                paths.setdefault(path, {}).update(operations)
+    for part in parts:
+        for path, operations in part(snapshot).items():
+            paths.setdefault(path, {}).update(operations)
     for path, operations in paths.items():
         shared = operations.pop("parameters", None)
         spec.path(path=path, operations=operations, **({"parameters": shared} if shared else {}))
@@ -287,5 +183,6 @@ def openapi_json() -> Response:
     ctx = context()
     cache = current_app.extensions.setdefault("sunmao_openapi", {})
     if "doc" not in cache:
-        cache["doc"] = current_app.json.dumps(build_document(ctx.snapshot))
+        parts = [part for feature in ctx.runtime.features for part in feature.openapi]
+        cache["doc"] = current_app.json.dumps(build_document(ctx.snapshot, parts))
     return current_app.response_class(cache["doc"], mimetype="application/json")

@@ -14,7 +14,6 @@ any approver counts), ``all`` (countersign: everyone must approve; one rejection
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from sunmao import org
 from sunmao.errors import Conflict, Forbidden, NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import ADMIN_ROLE
-from sunmao.records import SYSTEM, Actor, RecordService
+from sunmao.records import SYSTEM, Actor, RecordService, journal
 from sunmao.records.values import json_value
 from sunmao.rules import RuleError
 from sunmao.rules.coerce import truthy
@@ -131,7 +130,7 @@ class WorkflowService:
     def _system_transition(self, conn: sa.Connection, wf: Workflow, record_id: int, action: str,
                            on_behalf: str, comment: str | None = None) -> dict[str, Any]:
         actor = Actor(username=on_behalf, system=True)
-        record = self.records.update(wf.entity, record_id, {}, actor=actor, internal=True, transition=action,
+        record = self.records.update(wf.entity, record_id, {}, actor=actor, skip_read_only=True, transition=action,
                                      comment=comment, conn=conn)
         self._effects(conn, wf, action, record, actor)
         return record
@@ -255,9 +254,8 @@ class WorkflowService:
         return task_id
 
     def _emit(self, conn: sa.Connection, topic: str, payload: dict[str, Any]) -> None:
-        conn.execute(sm.outbox.insert().values(
-            event_id=str(uuid.uuid4()), topic=topic, entity=payload.get("entity"), record_id=payload.get("record_id"),
-            payload=json_value(payload), created_at=_now()))
+        journal.emit(conn, topic=topic, payload=payload, entity=payload.get("entity"),
+                     record_id=payload.get("record_id"), at=_now())
 
     # -- deciding --------------------------------------------------------------------------
 

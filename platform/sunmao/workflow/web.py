@@ -15,15 +15,14 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from sunmao.errors import SunmaoError, ValidationFailed
+from sunmao.http import openapi as doc
+from sunmao.http.context import EntityConverter, context
+from sunmao.http.requests import current_actor, if_match, json_body, with_etag
 from sunmao.i18n import Text
 from sunmao.records.schema import UNSTORABLE
 from sunmao.records.values import INT64_MAX
-from sunmao.web import openapi as doc
-from sunmao.web.api import _actor, _if_match, _json_body, _with_etag
-from sunmao.web.app import EntityConverter, context
 from sunmao.workflow.engine import WorkflowService
 
-CSRF_EXEMPT = True  # same rules as the record API: bearer tokens, or the session with X-CSRFToken
 blueprint = Blueprint("workflow_api", __name__, url_prefix="/api/v1")
 
 
@@ -45,7 +44,7 @@ def _service() -> WorkflowService:
 def _body() -> dict[str, Any]:
     if not request.get_data(cache=True):
         return {}
-    body = _json_body()
+    body = json_body()
     if not isinstance(body, dict):
         raise ValidationFailed(errors={"_record": [Text("请发送 JSON 对象", "send a JSON object")]})
     return body
@@ -63,24 +62,24 @@ def _text(body: dict[str, Any], key: str, limit: int = 2000) -> str | None:
 
 @blueprint.get("/<flow:entity>/<int:record_id>/actions")
 def actions(entity: str, record_id: int) -> dict[str, Any]:
-    return {"items": _service().actions(entity, record_id, _actor())}
+    return {"items": _service().actions(entity, record_id, current_actor())}
 
 
 @blueprint.post("/<flow:entity>/<int:record_id>/actions/<action>")
 def take_action(entity: str, record_id: int, action: str) -> Response:
-    actor = _actor()
+    actor = current_actor()
     body = _body()
     values = body.get("values") or {}
     if not isinstance(values, dict):
         raise ValidationFailed(errors={"values": [Text("应为对象", "must be an object")]})
     record = _service().transition(entity, record_id, action, actor, comment=_text(body, "comment"),
-                                   values=values, expected_version=_if_match(entity, record_id, actor))
-    return _with_etag(record)
+                                   values=values, expected_version=if_match(entity, record_id, actor))
+    return with_etag(record)
 
 
 @blueprint.get("/<entity:entity>/<int:record_id>/timeline")
 def timeline(entity: str, record_id: int) -> dict[str, Any]:
-    return {"items": _service().timeline(entity, record_id, _actor())}
+    return {"items": _service().timeline(entity, record_id, current_actor())}
 
 
 BOXES = ("mine", "cc", "overdue")
@@ -90,7 +89,7 @@ POSITIONS = ("before", "after")
 
 @blueprint.get("/_inbox")
 def inbox() -> dict[str, Any]:
-    actor = _actor()
+    actor = current_actor()
     box = request.args.get("box", "mine")
     if box not in BOXES:
         raise ValidationFailed(errors={"box": [Text(f"应为 {'、'.join(BOXES)} 之一",
@@ -100,7 +99,7 @@ def inbox() -> dict[str, Any]:
 
 @blueprint.post(f"/_tasks/<int:task_id>/<any({', '.join(VERBS)}):verb>")
 def task_verb(task_id: int, verb: str) -> dict[str, Any]:
-    actor = _actor()
+    actor = current_actor()
     body = _body()
     service = _service()
     comment = _text(body, "comment")
@@ -119,7 +118,7 @@ def task_verb(task_id: int, verb: str) -> dict[str, Any]:
 
 @blueprint.post("/_tasks/bulk_approve")
 def bulk_approve() -> dict[str, Any]:
-    actor = _actor()
+    actor = current_actor()
     body = _body()
     ids = body.get("ids")
     if not isinstance(ids, list) or len(ids) > 500 or not all(type(i) is int and 1 <= i <= INT64_MAX for i in ids):

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
 
+from sunmao.console import command_runtime
 from sunmao.errors import SunmaoError
-from sunmao.runtime import Runtime
 
 from . import store
 from .intake import replay as replay_delivery
 from .pull import pull as pull_channel
-
-
-def _runtime() -> Runtime:
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
-    return runtime
 
 
 def _fail(exc: SunmaoError) -> None:
@@ -41,7 +34,7 @@ def command() -> None:
 @click.option("--limit", default=20, show_default=True)
 def list_command(channel: str | None, status: str | None, limit: int) -> None:
     """The newest deliveries, with what became of them."""
-    rows = store.list_deliveries(_runtime().db, channel=channel, status=status, limit=limit)
+    rows = store.list_deliveries(command_runtime().db, channel=channel, status=status, limit=limit)
     for row in rows:
         order = ((row.get("outcome") or {}).get("order") or {}).get("name") or ""
         click.echo(f"#{row['id']:<6} {row['received_at']:%Y-%m-%d %H:%M:%S} {row['channel']:<16} "
@@ -54,7 +47,7 @@ def list_command(channel: str | None, status: str | None, limit: int) -> None:
 @click.argument("delivery_id", type=int)
 def show_command(delivery_id: int) -> None:
     """One delivery: headers, body and outcome."""
-    row = store.get(_runtime().db, delivery_id)
+    row = store.get(command_runtime().db, delivery_id)
     if row is None:
         raise click.ClickException(f"delivery #{delivery_id} does not exist")
     body = bytes(row.pop("body"))
@@ -68,7 +61,7 @@ def show_command(delivery_id: int) -> None:
 @click.argument("delivery_id", type=int)
 def replay_command(delivery_id: int) -> None:
     """Process a held or rejected delivery again with the current metadata and secrets."""
-    runtime = _runtime()
+    runtime = command_runtime()
     try:
         answer = replay_delivery(runtime.db, runtime.snapshot(), delivery_id)
     except SunmaoError as exc:
@@ -82,7 +75,7 @@ def replay_command(delivery_id: int) -> None:
 @click.option("--base-url", default=None, help="override the provider URL of the channel document")
 def pull_command(channel: str, base_url: str | None) -> None:
     """Fetch new and changed orders of a pull channel now."""
-    runtime = _runtime()
+    runtime = command_runtime()
     try:
         result = pull_channel(runtime.db, runtime.snapshot(), channel, base_url=base_url)
     except SunmaoError as exc:

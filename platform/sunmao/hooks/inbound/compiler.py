@@ -1,6 +1,6 @@
 """Compile channel documents into :class:`~.model.Channel` values, or say precisely what is wrong.
 
-``compile_channels`` is the feature compiler listed in ``sunmao.features.FEATURES``. The
+``compile_channels`` is the channels feature's compiler (``hooks/inbound/feature.py``). The
 meta-schema has already checked the document's shape; this module checks what only the
 snapshot knows — that every target field exists and accepts input, that lookups name real
 fields, that every JSONLogic rule compiles, that every path parses, that the entity's

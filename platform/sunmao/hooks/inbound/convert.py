@@ -12,10 +12,13 @@ and validates them like any other input.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
+from sunmao.fields import stored_type
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
 
@@ -121,25 +124,18 @@ def to_date(value: Any, local: tzinfo, app_zone: tzinfo) -> date:
         raise _bad(value, "有效的日期", "a valid date") from None
 
 
-def convert(field: Field, value: Any, *, factor: Decimal | None, local: tzinfo, app_zone: tzinfo) -> Any:
-    """``value`` in the API form of ``field``; raises ConvertError."""
-    t = field.value_type
-    if value is None:
-        return None
-    if t in ("string", "text", "select"):
-        if isinstance(value, dict | list):
-            raise _bad(value, "文本", "text")
-        if isinstance(value, Decimal):
-            return format(value, "f")
-        return str(value)
-    if t == "decimal":
-        return to_decimal(value, factor)
-    if t == "integer":
-        number = to_decimal(value, factor)
-        if number != number.to_integral_value():
-            raise _bad(value, "整数", "a whole number")
-        return int(number)
-    if t == "boolean":
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A channel's way of reading values (``sunmao.fields.base.Payload``): its money factor and zones."""
+
+    factor: Decimal | None
+    local: tzinfo
+    app_zone: tzinfo
+
+    def decimal(self, value: Any) -> Decimal:
+        return to_decimal(value, self.factor)
+
+    def yes_no(self, value: Any) -> bool:
         if isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -148,18 +144,24 @@ def convert(field: Field, value: Any, *, factor: Decimal | None, local: tzinfo, 
         if text in _FALSE:
             return False
         raise _bad(value, "是/否", "yes or no")
-    if t == "date":
-        return to_date(value, local, app_zone).isoformat()
-    if t == "datetime":
-        return to_moment(value, local).astimezone(UTC).isoformat()
-    if t == "multiselect":
-        if isinstance(value, str):
-            return [part.strip() for part in re.split(r"[,，;；]", value) if part.strip()]
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        raise _bad(value, "选项列表", "a list of options")
-    if t == "link":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise _bad(value, "记录编号", "a record id")
-    return value
+
+    def day(self, value: Any) -> date:
+        return to_date(value, self.local, self.app_zone)
+
+    def moment(self, value: Any) -> datetime:
+        return to_moment(value, self.local)
+
+    def refuse(self, value: Any, zh: str, en: str) -> ConvertError:
+        return _bad(value, zh, en)
+
+
+def convert(field: Field, value: Any, *, factor: Decimal | None, local: tzinfo, app_zone: tzinfo) -> Any:
+    """``value`` in the API form of ``field``, as its field type reads a provider's value; raises ConvertError."""
+    if value is None:
+        return None
+    return stored_type(field).from_payload(field, value, _reading(factor, local, app_zone))
+
+
+@lru_cache(maxsize=256)
+def _reading(factor: Decimal | None, local: tzinfo, app_zone: tzinfo) -> _Reading:
+    return _Reading(factor, local, app_zone)  # one per channel source: every order's every value reads with it

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from sunmao.i18n import Text
 from sunmao.snapshot import Snapshot
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 from .clean import company_key, half_width, match_key
 from .mapping import Hold

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.snapshot import Snapshot
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 from .model import Channel
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sunmao.errors import FieldErrors, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.snapshot import Snapshot
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 from .clean import trim
 from .convert import ConvertError, convert

@@ -23,7 +23,7 @@ from sunmao.errors import RecordLocked
 from sunmao.i18n import Text
 from sunmao.records import RecordService
 from sunmao.snapshot import Snapshot
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Prepared
 
 from .customers import decide
 from .duplicates import find_checkout, find_duplicate
@@ -174,6 +174,7 @@ def _place(channel: Channel, snapshot: Snapshot, records: RecordService, conn: s
         else:
             customer = {"id": customer_id, "name": None}
             record[channel.customer.field] = customer_id
-    known = {**mapped.rows, **(decision.rows if decision is not None else {})}
-    created = records.create(channel.entity, record, actor=channel.actor, conn=conn, known=known)
+    # the products and the customer were read in this transaction: their links need no second check
+    read = {**mapped.rows, **(decision.rows if decision is not None else {})}
+    created = records.create(channel.entity, record, actor=channel.actor, conn=conn, trusted_links=read)
     return Placed(status, holds, order=created, customer=customer, customer_created=created_customer)

@@ -17,8 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sunmao.jobs.dbutil import insert_ignoring_conflict
-from sunmao.storage import Database
-from sunmao.storage.prepared import Prepared
+from sunmao.storage import Database, Prepared
 
 from .tables import STATUSES, inbound
 

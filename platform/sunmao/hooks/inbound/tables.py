@@ -1,7 +1,7 @@
 """The platform tables of inbound channels: raw deliveries and pull cursors.
 
-Imported through ``storage/system.py: FEATURE_TABLE_MODULES`` so that ``Runtime.setup()``
-creates them with the other ``sm_*`` tables.
+Declared in the channels feature's ``Feature.tables`` (``hooks/inbound/feature.py``), so that
+``Runtime.setup()`` creates them with the other ``sm_*`` tables.
 
 ``sm_inbound`` keeps every delivery as it arrived (headers, raw bytes), written in the
 delivery's transaction with what became of it (or, after a failure, on its own). ``claim``

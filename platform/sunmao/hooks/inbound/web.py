@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
+from sunmao.http.context import context, language
+from sunmao.http.requests import MAX_UPLOAD_BYTES
 from sunmao.i18n import Text
-from sunmao.web.app import MAX_UPLOAD_BYTES, context, language
 
 from .errors import ChannelNotFound
 from .intake import Answer, Request, get_channel, receive
 
-CSRF_EXEMPT = True  # callers prove themselves with signatures or tokens
-USERLESS = True  # no user session or token: the channel's own actor writes
 blueprint = Blueprint("hooks_inbound", __name__, url_prefix="/hooks")
 
 

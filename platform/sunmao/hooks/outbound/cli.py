@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
+from sunmao.console import command_runtime
 from sunmao.hooks.outbound.deliver import ReplayRefused, deliveries, get_delivery, replay, replay_dead
 from sunmao.jobs.work import STATUSES
-from sunmao.runtime import Runtime
-
-
-def _runtime() -> Runtime:
-    runtime = Runtime(os.environ.get("DATABASE_URL"))
-    runtime.setup()
-    return runtime
 
 
 @click.group("webhooks")
@@ -29,7 +21,7 @@ def command() -> None:
 @click.option("--limit", default=50, show_default=True)
 def list_deliveries(status: str | None, webhook: str | None, event_id: str | None, limit: int) -> None:
     """The delivery log, newest first (`--status dead` for the dead letters)."""
-    rows = deliveries(_runtime().db, status=status, webhook=webhook, event_id=event_id, limit=limit)
+    rows = deliveries(command_runtime().db, status=status, webhook=webhook, event_id=event_id, limit=limit)
     if not rows:
         click.echo("No deliveries.")
     for r in rows:
@@ -42,7 +34,7 @@ def list_deliveries(status: str | None, webhook: str | None, event_id: str | Non
 @click.argument("delivery_id", type=int)
 def show(delivery_id: int) -> None:
     """Everything about one delivery: target, body, last answer."""
-    row = get_delivery(_runtime().db, delivery_id)
+    row = get_delivery(command_runtime().db, delivery_id)
     if row is None:
         raise click.ClickException(f"there is no delivery #{delivery_id}")
     for key, value in row.items():
@@ -57,7 +49,7 @@ def show(delivery_id: int) -> None:
 @click.option("--force", is_flag=True, help="send succeeded deliveries again too")
 def replay_command(delivery_ids: tuple[int, ...], all_dead: bool, webhook: str | None, force: bool) -> None:
     """Send deliveries again (same body, same webhook-id); a running worker or server delivers them."""
-    db = _runtime().db
+    db = command_runtime().db
     if all_dead:
         ids = replay_dead(db, webhook=webhook)
         click.echo(f"Replaying {len(ids)} dead deliveries.")

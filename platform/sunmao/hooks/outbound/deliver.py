@@ -29,6 +29,7 @@ from sunmao.hooks.outbound.transport import post
 from sunmao.jobs import work
 from sunmao.jobs.backoff import backoff_delay
 from sunmao.jobs.dbutil import insert_ignoring_conflict, utcnow
+from sunmao.jobs.notify import notify_work
 from sunmao.jobs.outbox import DispatchContext, Event, subscribe
 from sunmao.jobs.secrets import MissingSecret, SecretKeyError, secret_store
 from sunmao.jobs.settings import JobSettings
@@ -140,7 +141,8 @@ def _record(db: Database, row: sa.RowMapping, outcome: targets.Outcome, shown_ur
                     row["event_id"], row["webhook"], row["attempts"] + 1, outcome.error)
 
 
-work.register_queue(work.WorkQueue(QUEUE, delivery, perform_delivery))
+#: The queue of webhook deliveries (declared in ``hooks/outbound/feature.py``).
+DELIVERIES = work.register_queue(work.WorkQueue(QUEUE, delivery, perform_delivery))
 
 
 # -- the delivery log, dead letters and replay (for the CLI and the screens) -----------------
@@ -179,8 +181,6 @@ def replay(db: Database, delivery_id: int, *, force: bool = False) -> dict[str, 
 
     The same body goes out under the same ``webhook-id``; the attempt count starts over.
     """
-    from sunmao.jobs.service import notify_work
-
     now = utcnow()
     with db.write() as conn:
         row = conn.execute(sa.select(delivery).where(delivery.c.id == delivery_id)).mappings().first()

@@ -1,6 +1,6 @@
 """Tables of outbound deliveries: the delivery log / work queue, and the robots' send log.
 
-Imported through ``storage/system.py: FEATURE_TABLE_MODULES``.
+Declared in the webhooks feature's ``Feature.tables`` (``hooks/outbound/feature.py``).
 
 ``sm_delivery`` has one row per (event, webhook): what is sent (``body``, rendered when the
 event was dispatched, so every retry sends the same bytes), where (``target``: URL and

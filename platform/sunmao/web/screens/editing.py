@@ -28,7 +28,7 @@ from sunmao.web.app import language
 from sunmao.web.i18n import DEFAULT_TIMEZONE, _
 from sunmao.web.screens import shell
 from sunmao.web.screens.fields import FieldView, field_view, titles_for
-from sunmao.web.screens.layouts import DEFAULT_WIDGETS, FormLayout, form_for
+from sunmao.web.screens.layouts import FormLayout, default_widget, form_for
 from sunmao.web.screens.routes import blueprint
 
 FORM_WIDGETS = ["form", "grid", "link", "attachment"]
@@ -91,10 +91,10 @@ def build_sections(snap: Snapshot, ce: CompiledEntity, layout: FormLayout, recor
                 child = snap.entities[f.of or ""]
                 keys = grid_columns(snap, child, item.columns)
                 fv.columns = [field_view(snap, child.by_key[k], None, lang, titles,
-                                         widget=DEFAULT_WIDGETS.get(child.by_key[k].type, "input")) for k in keys]
+                                         widget=default_widget(child.by_key[k])) for k in keys]
                 for i, row in enumerate(record.get(f.key) or []):
                     cells = [field_view(snap, child.by_key[k], row.get(k), lang, titles, record=record,
-                                        widget=DEFAULT_WIDGETS.get(child.by_key[k].type, "input"),
+                                        widget=default_widget(child.by_key[k]),
                                         path=f"{f.key}[{i}].{k}") for k in keys]
                     fv.rows.append((row.get("id"), cells))
             views.append(fv)

@@ -7,12 +7,12 @@ sees ``#12`` rather than data their role does not grant.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sunmao.errors import SunmaoError
+from sunmao.fields import field_type, stored_type
 from sunmao.meta.model import Entity, Field
 from sunmao.records import Actor, RecordService
 from sunmao.records.query import ListQuery
@@ -78,39 +78,52 @@ def titles_for(service: RecordService, actor: Actor, entity: Entity, rows: Itera
     return fetch_titles(service, actor, collect_links(service.snapshot, entity, list(rows)))
 
 
+@dataclass
+class Reader:
+    """The words of one reader (``sunmao.fields.base.Reader``): language, linked records' titles,
+    and the record shown (a money amount takes its currency)."""
+
+    lang: str
+    titles: Titles
+    record: Mapping[str, Any] | None = None
+
+    def yes_no(self, value: bool) -> str:
+        return _("Yes") if value else _("No")
+
+    def rows(self, count: int) -> str:
+        return _("%(n)s rows", n=count)
+
+    def date(self, value: Any) -> str:
+        return format_value_date(value, self.lang)
+
+    def datetime(self, value: Any) -> str:
+        return format_value_datetime(value, self.lang)
+
+    def number(self, value: Any, scale: int | None = None) -> str:
+        return format_number(value, self.lang, scale)
+
+    def percent(self, value: Any, scale: int | None) -> str:
+        return format_percent(value, self.lang, scale)
+
+    def currency(self, f: Field) -> str | None:
+        record = self.record
+        return str(record["currency"]) if is_money(f) and record is not None and record.get("currency") else None
+
+    def money(self, value: Any, currency: str) -> str:
+        return format_money(value, currency, self.lang)
+
+
 def display(f: Field, value: Any, lang: str, titles: Titles | None = None, record: Mapping[str, Any] | None = None
             ) -> str:
-    """One value as text for a person (never HTML: templates escape it)."""
+    """One value as text for a person (never HTML: templates escape it), in the words its type picks."""
     if value is None or value == "" or value == []:
         return ""
-    t = f.value_type
-    if t == "select":
-        return next((o.label.get(lang) for o in f.options if o.value == value), str(value))
-    if t == "multiselect":
-        labels = {o.value: o.label.get(lang) for o in f.options}
-        return "、".join(labels.get(v, str(v)) for v in value) if lang == "zh" else ", ".join(
-            labels.get(v, str(v)) for v in value)
-    if t == "boolean":
-        return _("Yes") if value else _("No")
-    if t == "date":
-        return format_value_date(value, lang)
-    if t == "datetime":
-        return format_value_datetime(value, lang)
-    if t == "decimal":
-        if f.format == "percent":
-            return format_percent(value, lang, f.scale)
-        if is_money(f) and record is not None and record.get("currency"):
-            return format_money(value, str(record["currency"]), lang)
-        return format_number(value, lang, f.scale)
-    if t == "integer" and f.type != "link":
-        return format_number(value, lang)
-    if f.type == "link":
-        return (titles or {}).get((f.to or "", value), f"#{value}")
-    if t == "table":
-        return _("%(n)s rows", n=len(value))
-    if t == "json":
-        return json.dumps(value, ensure_ascii=False)[:200]
-    return str(value)
+    return stored_type(f).display(f, value, Reader(lang, titles or {}, record))
+
+
+def value_href(f: Field, value: Any) -> str:
+    """Where a shown value links to, as its field type says (``tel:`` for a phone), or ""."""
+    return stored_type(f).link_href(value) or ""
 
 
 def option_color(f: Field, value: Any) -> str | None:
@@ -156,6 +169,10 @@ class FieldView:
     columns: list[FieldView] = field(default_factory=list)
     rows: list[tuple[Any, list[FieldView]]] = field(default_factory=list)
     error_path: str = ""
+    #: The widget's attributes from the field type (a phone's ``input_type="tel"``).
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    #: Where the shown value links to (a phone's ``tel:``), or empty.
+    href: str = ""
 
 
 def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, *, widget: str,
@@ -167,10 +184,10 @@ def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, 
     return FieldView(
         key=f.key, label=f.label.get(lang), type=f.type, value_type=f.value_type, widget=widget, value=value,
         display=display(f, value, lang, titles, record), help=f.help.get(lang) if f.help else "",
-        required=f.required and f.type not in ("computed", "boolean"),
+        required=f.required and field_type(f.type).requirable,
         read_only=f.read_only or f.type == "computed", span=span,
         options=[(o.value, o.label.get(lang)) for o in f.options], to=f.to,
         target_title=title_field(target) if target else "name", target_label=target.label.get(lang) if target else "",
         scale=f.scale, minimum=f.min, maximum=f.max, length=f.length, fill=dict(fill or {}),
-        error_path=path or f.key,
+        error_path=path or f.key, attrs=field_type(f.type).widget.attrs, href=value_href(f, value),
     )

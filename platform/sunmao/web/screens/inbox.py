@@ -20,13 +20,12 @@ from sunmao.web.screens import shell
 from sunmao.web.screens.fields import collect_links, display, fetch_titles
 from sunmao.web.screens.layouts import field_or_system, main_view
 from sunmao.web.screens.routes import blueprint
+from sunmao.workflow import WorkflowService
 
 BOXES = ("mine", "cc", "overdue")
 
 
 def _service() -> Any:
-    from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
-
     return WorkflowService(context().runtime.db, shell.snapshot())
 
 

@@ -14,19 +14,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from sunmao.fields import field_type
 from sunmao.i18n import Text
 from sunmao.meta.errors import Problem
 from sunmao.meta.model import Entity, Field
 from sunmao.records.query import SYSTEM_FILTERABLE
 from sunmao.rules import RuleError
 from sunmao.snapshot import Snapshot
+from sunmao.web.screens.scanning import compile_scan
+from sunmao.web.screens.widgets import known_widgets
 
-#: The widget a field type gets when the form names none.
-DEFAULT_WIDGETS = {
-    "string": "input", "text": "textarea", "integer": "number", "decimal": "number", "boolean": "checkbox",
-    "date": "date", "datetime": "datetime", "select": "select", "multiselect": "multiselect", "link": "link",
-    "table": "grid", "json": "textarea", "attachment": "attachment", "computed": "readonly",
-}
+
+def default_widget(f: Field) -> str:
+    """The widget a field gets when the form names none: its type's (``FieldType.widget``)."""
+    return field_type(f.type).widget.name
+
 SYSTEM_COLUMNS = ("name", "created_at", "updated_at")
 
 
@@ -107,8 +109,8 @@ def default_form(entity: Entity) -> FormLayout:
     for f in entity.fields:
         if f.hidden:
             continue
-        widget = DEFAULT_WIDGETS.get(f.type, "input")
-        if f.type in ("table", "text", "json"):
+        widget = default_widget(f)
+        if field_type(f.type).widget.wide:
             wide.append(FormField(f.key, widget, 2))
         else:
             short.append(FormField(f.key, widget))
@@ -149,8 +151,6 @@ def _entity(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: lis
 
 def _compile_form(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problems: list[Problem]
                   ) -> FormLayout | None:
-    from sunmao.web.screens.widgets import known_widgets
-
     entity = _entity(snapshot, doc, file, problems)
     if entity is None:
         return None
@@ -165,7 +165,7 @@ def _compile_form(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
             if f is None:
                 problems += _field_problems(entity, [spec["field"]], file, path.rsplit("[", 1)[0])
                 continue
-            widget = spec.get("widget") or DEFAULT_WIDGETS.get(f.type, "input")
+            widget = spec.get("widget") or default_widget(f)
             if widget not in widgets:
                 problems.append(Problem(file, f"{path}.widget", f"unknown widget {widget!r}; known: "
                                         f"{', '.join(sorted(widgets))}"))
@@ -249,8 +249,6 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
             problems.append(Problem(file, "$.gantt.color_by", f"{color_by!r} is not a select field of {entity.key}"))
     scan = None
     if doc["type"] == "scan":
-        from sunmao.web.screens.scanning import compile_scan
-
         if "scan" not in doc:
             problems.append(Problem(file, "$.scan", "a scan view needs scan.match and scan.action"))
         else:

@@ -21,6 +21,7 @@ from flask import Response, flash, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
+from sunmao.fields import stored_type
 from sunmao.i18n import Text
 from sunmao.imports.export import number_format, write_workbook
 from sunmao.meta.model import Entity, Field
@@ -29,9 +30,11 @@ from sunmao.records.query import ListQuery, parse_query
 from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
-from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color
+from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
+from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
 from sunmao.web.screens.routes import blueprint
+from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
 
 PAGE_PARAMS = ("view", "lang")
@@ -112,12 +115,13 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         cells = []
         for f in columns:
             cells.append({"text": display(f, item.get(f.key), lang, titles, item), "type": f.value_type,
+                          "href": value_href(f, item.get(f.key)),
                           "color": option_color(f, item.get(f.key)) if f.type == "select" else None,
                           "key": f.key})
         rows.append({"id": item["id"], "cells": cells})
     headers = []
     for f in columns:
-        url, mark = _sort_link(args, f.key) if f.value_type not in ("multiselect", "json") else ("", "")
+        url, mark = _sort_link(args, f.key) if stored_type(f).sortable else ("", "")
         headers.append({"label": f.label.get(lang), "url": url, "mark": mark, "type": f.value_type})
     base = {k: v for k, v in request.args.items() if k not in ("after", "page") and v != ""}
     next_url = "?" + urlencode({**base, "after": result["next"]}) if result.get("next") else None
@@ -157,21 +161,13 @@ def view_page(key: str) -> Any:
         raise NotFound(Text(f"没有名为 {key} 的视图", f"there is no view named {key!r}"))
     ce = shell.compiled(view.entity)
     if view.type == "scan":
-        from sunmao.web.screens.scan import render_scan
-
         shell.require(ce.entity, "read")
         return render_scan(view)
     if view.type == "kanban":
-        from sunmao.web.screens.boards import render_kanban
-
         return render_kanban(ce, view.group_by or "", view)
     if view.type == "gantt":
-        from sunmao.web.screens.boards import render_gantt
-
         return render_gantt(ce, view)
     if view.type == "calendar":
-        from sunmao.web.screens.boards import render_calendar
-
         return render_calendar(ce, view.date_field or "", view)
     return render_list(ce, view)
 

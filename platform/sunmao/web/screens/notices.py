@@ -13,11 +13,6 @@ from sunmao.web.screens.routes import blueprint
 KIND_LABELS = {"approval": "Approval", "overdue": "Overdue", "mention": "Mention", "notice": "Notice"}
 
 
-def unread() -> int:
-    user = shell.actor()
-    return store.unread_count(context().runtime.db, user.id) if user.id is not None else 0
-
-
 @blueprint.get("/app/notices")
 def notice_list() -> tuple[str, int]:
     user = shell.actor()

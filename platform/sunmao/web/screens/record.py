@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,16 +18,19 @@ from flask import Response, flash, redirect, request
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
+from sunmao.printing import render_pdf
+from sunmao.records import journal
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
 from sunmao.web.files import disposition
 from sunmao.web.i18n import _, format_value_datetime
 from sunmao.web.screens import shell
 from sunmao.web.screens.editing import grid_columns
-from sunmao.web.screens.fields import display, title_field, titles_for
+from sunmao.web.screens.fields import display, title_field, titles_for, value_href
 from sunmao.web.screens.layouts import field_or_system, form_for
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.tables import comment
+from sunmao.workflow import WorkflowService
 
 MENTION = re.compile(r"@([A-Za-z0-9_.\-]{1,64})")
 MAX_COMMENT = 4000
@@ -114,8 +116,6 @@ def timeline(entity: Entity, record_id: int) -> list[dict[str, Any]]:
 
 
 def _workflow_service() -> Any:
-    from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
-
     return WorkflowService(context().runtime.db, shell.snapshot())
 
 
@@ -190,7 +190,8 @@ def record_sections(entity: Entity, record: dict[str, Any], lang: str) -> list[d
             else:
                 items.append({"label": f.label.get(lang), "text": display(f, record.get(f.key), lang, titles, record),
                               "type": f.value_type, "span": item.span, "key": f.key,
-                              "file": record.get(f.key) if f.type == "attachment" else None})
+                              "file": record.get(f.key) if f.type == "attachment" else None,
+                              "href": value_href(f, record.get(f.key))})
         sections.append({"label": s.label.get(lang) if s.label else "", "columns": s.columns, "items": items})
     return sections
 
@@ -235,10 +236,9 @@ def add_comment(entity: str, record_id: int) -> Response:
                                              at=datetime.now(UTC)))
         if known:  # the notification centre (and any webhook on the topic) tells them
             ids = conn.execute(sa.select(sm.user.c.id).where(sm.user.c.username.in_(sorted(known)))).scalars().all()
-            conn.execute(sm.outbox.insert().values(
-                event_id=str(uuid.uuid4()), topic="comment.mentioned", entity=entity, record_id=record_id,
-                created_at=datetime.now(UTC), payload={"entity": entity, "record_id": record_id, "user_ids": list(ids),
-                                                       "author": shell.actor().username, "body": body[:500]}))
+            journal.emit(conn, topic="comment.mentioned", entity=entity, record_id=record_id,
+                         payload={"entity": entity, "record_id": record_id, "user_ids": list(ids),
+                                  "author": shell.actor().username, "body": body[:500]})
     return redirect(f"/app/{entity}/{record_id}#timeline")
 
 
@@ -292,8 +292,6 @@ def transition(entity: str, record_id: int) -> Response:
 @blueprint.get("/app/<entity>/<int:record_id>/print")
 @blueprint.get("/app/<entity>/<int:record_id>/print/<key>")
 def print_pdf(entity: str, record_id: int, key: str | None = None) -> Response:
-    from sunmao.printing import render_pdf
-
     ce = shell.compiled(entity)
     shell.require(ce.entity, "read")
     snap = shell.snapshot()
@@ -304,7 +302,7 @@ def print_pdf(entity: str, record_id: int, key: str | None = None) -> Response:
             raise NotFound(Text(f"没有名为 {key} 的打印模板", f"there is no print template named {key!r}"))
     record = shell.records().get(entity, record_id, actor=shell.actor())
     titles = titles_for(shell.records(), shell.actor(), ce.entity, [record])
-    pdf = render_pdf(snap, ce.entity, record, layout, language(), titles)
+    pdf = render_pdf(snap, ce.entity, record, layout, language(), titles, display=display)
     filename = f"{record.get('name') or record_id}-{key or 'record'}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition("inline", filename),
                                                               "X-Content-Type-Options": "nosniff"})

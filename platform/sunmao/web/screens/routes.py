@@ -1,7 +1,8 @@
 """The screens blueprint: pages generated from the snapshot under ``/app/``.
 
-Each kind of page is a module of this package (list, form, record, boards, recycle bin,
-inbox, scan, import); they all register on the one blueprint defined here, which also
+Each kind of page is a module of this package (home, list, form, record, boards, recycle bin,
+inbox, scan, import); they all register on the one blueprint defined here (``pages.py`` lists
+them), which also
 owns what they share: sign-in required (a screen redirects to /login, where the API answers
 401), errors as HTML pages with the same messages the API puts in problem+json, a
 Content-Security-Policy that allows only our own scripts, and the widget assets.
@@ -9,7 +10,6 @@ Content-Security-Policy that allows only our own scripts, and the widget assets.
 
 from __future__ import annotations
 
-import importlib
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, g, redirect, request, send_from_directory
@@ -17,13 +17,14 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.wrappers import Response
 
 from sunmao.errors import SunmaoError
-from sunmao.web.app import language
-from sunmao.web.i18n import _, init_babel
+from sunmao.http.context import language, problem
+from sunmao.http.i18n import init_babel
+from sunmao.web.screens import templating
+from sunmao.web.screens.shell import render
 from sunmao.web.screens.widgets import widget_root
 
 blueprint = Blueprint("screens", __name__)
 
-PAGES = ("listing", "editing", "record", "boards", "trash", "inbox", "notices", "scan", "importing")
 PUBLIC_ENDPOINTS = ("screens.asset", "screens.favicon")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
@@ -35,13 +36,12 @@ def _setup(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(widget_root()))])  # type: ignore[list-item]
     init_babel(app)
-    from sunmao.web.screens import templating
-
     templating.install(app)
 
 
 @blueprint.before_request
-def _signed_in() -> Response | None:
+def signed_in() -> Response | None:
+    """A page without a signed-in user redirects to /login (the designer's pages use the same rule)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if g.get("user") is None:
@@ -51,7 +51,8 @@ def _signed_in() -> Response | None:
 
 
 @blueprint.after_request
-def _headers(response: Response) -> Response:
+def security_headers(response: Response) -> Response:
+    """CSP (our own scripts only), nosniff, same-origin referrers, no caching of pages."""
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -65,11 +66,8 @@ def _wants_json() -> bool:
 
 
 @blueprint.errorhandler(SunmaoError)
-def _error(error: SunmaoError) -> Response | tuple[str, int]:
+def error_page(error: SunmaoError) -> Response | tuple[str, int]:
     """Screens' own JSON calls get problem+json; pages get the same words on an error page."""
-    from sunmao.web.app import problem
-    from sunmao.web.screens.shell import render
-
     if _wants_json():
         return problem(error)
     body = error.problem(language())
@@ -87,46 +85,3 @@ def asset(path: str) -> Response:
 @blueprint.get("/favicon.ico")
 def favicon() -> Response:
     return send_from_directory(widget_root() / "shell", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
-
-
-@blueprint.get("/app")
-@blueprint.get("/app/")
-def home() -> Response | tuple[str, int]:
-    from sunmao.web.screens.shell import nav, render, tools
-
-    items = nav()
-    tool_items = tools()
-    for tool in tool_items:
-        if tool.key == "inbox":
-            tool.badge = _waiting()
-    board = _home_board()
-    return render("screens/home.html", title=_("Home"), items=items, tool_items=tool_items,
-                  widgets=["dashboard"] if board else [], **board)
-
-
-def _home_board() -> dict:
-    """The board the dashboards feature gives the user's roles as their home page (metadata ``home_for``)."""
-    from sunmao.web.app import context
-
-    snap = context().snapshot
-    dashboards = snap.features.get("dashboards") if snap is not None else None
-    home = dashboards.home_for(g.user.roles) if dashboards is not None else None
-    if home is None:
-        return {}
-    from sunmao.dashboards.web import board_context
-
-    return board_context(home.key)
-
-
-def _waiting() -> int | None:
-    """How many approvals wait for the signed-in user (shown on the inbox tile)."""
-    from sunmao.web.screens import inbox
-
-    try:
-        return len(inbox.waiting())
-    except (ImportError, SunmaoError):
-        return None
-
-
-for _page in PAGES:
-    importlib.import_module(f"sunmao.web.screens.{_page}")

@@ -27,6 +27,7 @@ from sunmao.web.screens.fields import title_field
 from sunmao.web.screens.layouts import ViewLayout, scan_views
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scanning import run_scan
+from sunmao.workflow import WorkflowService
 
 MAX_CODE = 64
 MAX_PACKAGES = 999
@@ -150,8 +151,6 @@ def scan() -> tuple[Response, int]:
                         "message": _("Matched, but this record has no workflow: no action can be taken.")}), 409
     action = view.scan.action if view is not None else str(body.get("action") or "ship")[:40]
     if view is None:  # no scan view: the action alone (a field it needs may come with the scan)
-        from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
-
         given = {k: str(v).strip()[:MAX_CODE] for k, v in (body.get("values") or {}).items()} \
             if isinstance(body.get("values"), dict) else {}
         try:

@@ -41,6 +41,8 @@ from sunmao.rules import RuleError
 from sunmao.shipping import Waybill
 from sunmao.snapshot import Snapshot
 from sunmao.storage import system as sm
+from sunmao.web.i18n import DEFAULT_TIMEZONE
+from sunmao.workflow import WorkflowService
 
 Rule = Callable[[Any], Any]
 
@@ -195,8 +197,6 @@ def run_scan(runtime: Any, snapshot: Snapshot, entity: str, spec: ScanAction, re
              weight_kg: Decimal | None = None, lang: str = "zh", now: datetime | None = None) -> Scanned:
     """Take the scan's action on one record in ONE transaction — waybill, action, stock, document,
     label — or nothing at all (the waybill is cancelled at the courier on any refusal)."""
-    from sunmao.workflow import WorkflowService  # type: ignore[import-not-found]
-
     service = WorkflowService(runtime.db, snapshot)
     records = service.records
     adapter = shipping.courier(courier_name, runtime.db)
@@ -321,8 +321,6 @@ def _label(conn: sa.Connection, runtime: Any, snapshot: Snapshot, records: Any, 
            weight: Decimal | None, lang: str, actor: Actor, now: datetime) -> dict[str, Any]:
     """Draw the label, keep it as a file, and put it on the document."""
     from zoneinfo import ZoneInfo
-
-    from sunmao.web.i18n import DEFAULT_TIMEZONE
 
     assert spec.document is not None and spec.document.label
     data = records.evaluation_data(entity, records.fetch(conn, entity, record["id"]), conn)

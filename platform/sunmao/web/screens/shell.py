@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import g, render_template, request
 
+from sunmao import notices
 from sunmao.errors import Forbidden, NotFound
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
@@ -113,13 +114,17 @@ def tools() -> list[NavItem]:
     return out
 
 
+def unread_notices() -> int:
+    """How many notices the signed-in user has not read (the bell in the top bar)."""
+    user = actor()
+    return notices.unread_count(context().runtime.db, user.id) if user.id is not None else 0
+
+
 def render(template: str, *, title: str, widgets: list[str] | set[str] = (), status: int = 200,
            **values: Any) -> tuple[str, int]:
     """Render a page inside the shell with the scripts and styles of the widgets it uses."""
     scripts, styles = assets(set(BASE_WIDGETS) | set(widgets))
-    from sunmao.web.screens.notices import unread
-
     page = render_template(template, title=title, lang=language(), user=g.get("user"), nav=nav(), tools=tools(),
                            scripts=scripts, styles=styles, path=request.path,
-                           unread_notices=unread() if g.get("user") else 0, **values)
+                           unread_notices=unread_notices() if g.get("user") else 0, **values)
     return page, status

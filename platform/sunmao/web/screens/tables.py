@@ -1,7 +1,7 @@
 """Platform tables of the screens: saved list views per user, and comments on records.
 
-Imported by ``storage.system.create_system_tables`` (via ``FEATURE_TABLE_MODULES``); this module
-holds table definitions only, so creating tables never pulls in Flask.
+Declared in the web feature's ``Feature.tables`` (``web/feature.py``); this module holds table
+definitions only.
 """
 
 from __future__ import annotations

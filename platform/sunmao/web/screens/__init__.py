@@ -1,0 +1,1 @@
+"""Screens generated from the snapshot under ``/app/`` (see routes.py)."""
