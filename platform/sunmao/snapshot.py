@@ -20,6 +20,7 @@ from sunmao.meta.checks import check_entities, entity_documents
 from sunmao.meta.errors import MetadataError, Problem
 from sunmao.meta.model import Entity, Field, build_entity
 from sunmao.meta.schemas import validate_document
+from sunmao.meta.settings import resolve_settings
 from sunmao.records.compiled import Check, CompiledEntity, CompiledLookup, Feed, Rollup, reads_clock, rule_vars
 from sunmao.records.schema import build_schema
 from sunmao.records.sqlrules import SqlRuleError, compile_where, record_reads
@@ -282,7 +283,10 @@ def validate_apps(apps: Apps) -> list[Problem]:
     for app_key, docs in apps.items():
         for rel, doc in docs.items():
             problems += validate_document(doc, f"{app_key}/{rel}", kind="app" if rel == "app.json" else None)
-    return problems or check_entities(apps)
+    if problems:
+        return problems
+    resolved, problems = resolve_settings(apps)
+    return problems or check_entities(resolved)
 
 
 #: A feature compiler reads a core snapshot and returns (feature name, compiled value, problems).
@@ -299,6 +303,7 @@ def compile_snapshot(version: int, apps: Apps, engine: Engine | None = None,
     problems = validate_apps(apps)
     if problems:
         raise MetadataError(problems)
+    apps = resolve_settings(apps)[0]  # every rule below reads a setting's value, never the reference
     engine = engine or default_engine()
     docs = entity_documents(apps)
     entities = {key: build_entity(doc) for key, (_file, doc) in docs.items()}

@@ -90,8 +90,9 @@ def test_an_upgrade_keeps_customizations_brings_new_fields_and_shows_the_conflic
         packages.install(runtime, shipped_v2)
     [conflict] = refused.value.extra["conflicts"]
     assert (conflict["document"], conflict["path"]) == (FLOW, "$.approvals[key=review].branches[key=finance].when.and")
+    # the shipped 0.1 names the threshold as a setting; both sides replaced it with a number of their own
     assert [c[">"][1] for c in (conflict["ours"][1], conflict["theirs"][1], conflict["base"][1])] == \
-        [80000, 30000, 50000]
+        [80000, 30000, {"setting": "finance_review_threshold"}]
     assert runtime.current_version(fresh=True) == before
 
     upgrade = packages.import_as_draft(runtime, drafts, ANNA, packages.load_package(shipped_v2))

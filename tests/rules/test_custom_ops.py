@@ -203,3 +203,25 @@ def test_regex_match_subset(engine: Engine) -> None:
         engine.apply({"regex_match": [{"var": "p"}, "aaa"]}, {"p": "(a*)*"})
     with pytest.raises(RuleEvalError, match="must be text"):
         engine.apply({"regex_match": [{"var": "p"}, "aaa"]}, {"p": 5})
+
+
+def test_add_workdays_counts_forward_over_weekends_and_holidays(engine: Engine) -> None:
+    def plus(day: str, n: int, cal: str | None = None) -> str:
+        return engine.apply({"add_workdays": [day, n] + ([cal] if cal else [])})
+
+    assert plus("2026-03-13", 1) == "2026-03-16"  # Friday + 1 → Monday
+    assert plus("2026-03-14", 1) == "2026-03-16"  # Saturday + 1 → Monday
+    assert plus("2026-03-16", 5) == "2026-03-23"
+    assert plus("2026-03-15", 0) == "2026-03-15"
+    # National Day: Oct 1, 2, 5, 6, 7 are holidays, Saturday Oct 10 is a working day.
+    assert plus("2026-09-30", 1, "cn") == "2026-10-08"
+    assert plus("2026-09-30", 3, "cn") == "2026-10-10"
+    for day, n in (("2026-09-30", 4), ("2026-01-01", 250), ("2026-09-18", 1)):
+        end = plus(day, n, "cn")
+        assert engine.apply({"workdays_between": [day, end, "cn"]}) == n
+        assert engine.apply({"workdays_between": [day, {"add_days": [end, -1]}, "cn"]}) == n - 1
+    assert engine.apply({"add_workdays": [None, 3]}) is None
+    with pytest.raises(RuleEvalError, match="counts forward"):
+        engine.apply({"add_workdays": ["2026-03-16", -1]})
+    with pytest.raises(RuleCompileError, match="unknown holiday calendar"):
+        engine.compile({"add_workdays": ["2026-01-01", 3, "us"]})

@@ -260,6 +260,7 @@
         e.preventDefault(); pick(choices[active]);
       } else if (e.key === "Escape") { close(); }
     });
+    if (D.ruleBuilderFor) D.ruleBuilderFor(wrap, area);  // rulebuilder.js, where the page loads it
     return wrap;
   };
 

@@ -538,6 +538,25 @@
         }
         return formatDay(result);
       },
+      add_workdays: function (v, n, name) {
+        var workdaysIn = calendar(name) || noCalendar;
+        var day = parseDate(v, localDay);
+        var count = dayCount(n);
+        if (day === null || count === null) return null;
+        if (count < 0) {
+          throw RuleError("add_workdays counts forward: the number of working days must be 0 or more",
+            "add_workdays 只能向后数：工作日数必须大于等于 0");
+        }
+        var s = day + EPOCH_ORDINAL, last = daysFromCivil(MAX_YEAR, 12, 31) + EPOCH_ORDINAL;
+        var e = s + count + 2 * Math.floor(count / 5);
+        while (workdaysIn(s, e) < count) {
+          e++;
+          if (e > last) throw RuleError("the resulting date is out of range", "计算出的日期超出范围");
+        }
+        while (e > s && workdaysIn(s, e - 1) >= count) e--;
+        if (e > last) throw RuleError("the resulting date is out of range", "计算出的日期超出范围");
+        return formatDay(e - EPOCH_ORDINAL);
+      },
       workdays_between: function (a, b, name) {
         var workdaysIn = calendar(name) || noCalendar;
         var start = parseDate(a, localDay), end = parseDate(b, localDay);

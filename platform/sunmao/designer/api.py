@@ -496,4 +496,5 @@ def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
     return paths()
 
 
-from sunmao.designer import flows_api  # noqa: E402,F401 - the flow and channel designers' routes, on this blueprint
+# the routes of the flow, channel and rule designers (simulate, previews, secrets; rules, settings, impact)
+from sunmao.designer import flows_api, rules_api  # noqa: E402,F401,I001

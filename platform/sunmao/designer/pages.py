@@ -163,6 +163,10 @@ def document_page(draft_id: int, address: str) -> tuple[str, int]:
     extra: dict[str, Any] = {"kind": kind}
     if kind == "entity":
         extra.update(_entity_extras(ws, doc.get("key", "")))
+    elif kind == "settings":
+        from sunmao.designer.rules_pages import settings_extras
+
+        extra.update(settings_extras(ws["apps"]))
     template = EDITORS.get(kind or "", "designer/generic.html")
     widgets: list[str] = []
     if kind == "dashboard" and request.args.get("raw") != "1":
@@ -431,4 +435,5 @@ def preview_view(draft_id: int, key: str) -> Any:
     return (_note(page, _escape(note)), status) if isinstance(page, str) else result
 
 
-from sunmao.designer import channels_pages  # noqa: E402,F401 - the new-channel page, on this blueprint
+# the new-channel page and the rules page, on this blueprint
+from sunmao.designer import channels_pages, rules_pages  # noqa: E402,F401,I001

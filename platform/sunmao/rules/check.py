@@ -43,7 +43,7 @@ _DATES = frozenset({"date", "datetime"})
 _NOT_ARITHMETIC = frozenset({"string", "text", "select", "multiselect", "date", "datetime", "table", "attachment"})
 _COMPARISONS = frozenset({"==", "===", "!=", "!==", "<", "<=", ">", ">="})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
-_DATE_OPS = frozenset({"date", "days_between", "add_days", "workdays_between"})
+_DATE_OPS = frozenset({"date", "days_between", "add_days", "add_workdays", "workdays_between"})
 _ROW_OPS = frozenset({"map", "filter", "all", "some", "none"})
 _DATE_TEXT = re.compile(r"\s*[0-9]{4}([-/.])[0-9]{1,2}\1[0-9]{1,2}|\s*[0-9]{4}年")
 

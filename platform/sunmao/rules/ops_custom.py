@@ -5,7 +5,7 @@ They exist in two implementations with the same names and meaning: here, and in
 
 Null handling, on both sides — a blank optional field must not crash a rule:
 
-* ``date``, ``add_days``, ``days_between``, ``workdays_between``: null when any date argument
+* ``date``, ``add_days``, ``add_workdays``, ``days_between``, ``workdays_between``: null when any date argument
   (or the day count) is null. ``money_mul`` and ``round``: null when a number is null.
 * ``sum``: a null list sums to 0; null items (or items whose field is null or absent) are
   skipped.
@@ -463,6 +463,30 @@ def custom_ops(config: CustomConfig) -> dict[str, OpSpec]:
         s, e = start.toordinal(), end.toordinal()
         return cal.workdays_in(s, e) if s <= e else -cal.workdays_in(e, s)
 
+    def op_add_workdays(value: Any, days: Any, calendar: Any = UNDEFINED) -> str | None:
+        """The date ``days`` working days after ``value`` (0: the date itself): the first day
+        with ``workdays_between(value, day) == days``. It counts forward only."""
+        cal = config.calendar(calendar)
+        day = parse_date(value, tz)
+        n = _day_count(days)
+        if day is None or n is None:
+            return None
+        if n < 0:
+            raise OpError("add_workdays counts forward: the number of working days must be 0 or more",
+                          "add_workdays 只能向后数：工作日数必须大于等于 0")
+        start = day.toordinal()
+        last = date(MAX_YEAR, 12, 31).toordinal()
+        end = start + n + 2 * (n // 5)  # Monday to Friday: close, and holidays move it a few days
+        while cal.workdays_in(start, end) < n:
+            end += 1
+            if end > last:
+                raise OpError("the resulting date is out of range", "计算出的日期超出范围")
+        while end > start and cal.workdays_in(start, end - 1) >= n:
+            end -= 1
+        if end > last:
+            raise OpError("the resulting date is out of range", "计算出的日期超出范围")
+        return date.fromordinal(end).isoformat()
+
     def check_calendar(ctx: CompileContext, args: list[Node]) -> None:
         if len(args) > 2 and args[2].is_const:
             config.calendar(args[2].const)
@@ -473,6 +497,8 @@ def custom_ops(config: CustomConfig) -> dict[str, OpSpec]:
         _simple("date", op_date, 1, 1, "a date value or text as an ISO date"),
         _simple("days_between", op_days_between, 2, 2, "[a, b] → b − a in days"),
         _simple("add_days", op_add_days, 2, 2, "[date, n] → the ISO date n days later"),
+        _simple("add_workdays", op_add_workdays, 2, 3, "[date, n ≥ 0, calendar?] → the date n working days later",
+                check_calendar),
         _simple(
             "workdays_between", op_workdays_between, 2, 3, "[a, b, calendar?] → working days in (a, b]", check_calendar
         ),

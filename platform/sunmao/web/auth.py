@@ -79,3 +79,13 @@ def switch_language(code: str) -> Response:
         response.set_cookie("lang", code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax", httponly=True,
                             secure=request.is_secure)
     return response
+
+
+@blueprint.after_request
+def _page_policy(response: Response) -> Response:
+    """The sign-in page is a screen (its stylesheet, its inline styles): the screens' policy, not
+    the strict one every response without its own gets (security.py)."""
+    from sunmao.web.screens.routes import CSP
+
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return response
