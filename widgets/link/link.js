@@ -55,10 +55,55 @@
     box.querySelector(".link-text").setAttribute("aria-expanded", "true");
   }
 
+  /* A link declared with a link_filter ({their_field: our_field}) offers only the records whose
+   * field equals this record's: looked up in the same grid row first, then in the form. */
+  function sourceOf(box, key) {
+    var row = box.closest("[data-row]");
+    var scope = row ? [row, box.closest("form") || document] : [box.closest("form") || document];
+    for (var i = 0; i < scope.length; i++) {
+      var input = scope[i].querySelector('[data-field="' + key + '"]');
+      if (input && input !== box.querySelector("[data-field]")) return input;
+    }
+    return null;
+  }
+
+  function filterOf(box) {
+    var spec = box.getAttribute("data-filter");
+    return spec ? JSON.parse(spec) : {};
+  }
+
+  function filterQuery(box) {
+    var spec = filterOf(box);
+    var query = "";
+    Object.keys(spec).forEach(function (theirs) {
+      var input = sourceOf(box, spec[theirs]);
+      if (input && input.value !== "") query += "&" + encodeURIComponent(theirs) + "=" + encodeURIComponent(input.value);
+    });
+    return query;
+  }
+
+  // A field a filtered link is compared with changed: the picked record may no longer fit.
+  document.addEventListener("change", function (event) {
+    var key = event.target.getAttribute && event.target.getAttribute("data-field");
+    if (!key) return;
+    var form = event.target.closest("form") || document;
+    form.querySelectorAll("[data-link][data-filter]").forEach(function (box) {
+      var spec = filterOf(box);
+      var hidden = box.querySelector("[data-field]");
+      if (hidden === event.target || !hidden.value) return;
+      var reads = Object.keys(spec).some(function (theirs) { return sourceOf(box, spec[theirs]) === event.target; });
+      if (!reads) return;
+      hidden.value = "";
+      box.querySelector(".link-text").value = "";
+      hidden.dispatchEvent(new Event("change", {bubbles: true}));
+    });
+  });
+
   function search(box) {
     var text = box.querySelector(".link-text").value.trim();
     var to = box.getAttribute("data-to");
-    var url = "/api/v1/" + encodeURIComponent(to) + "?limit=8" + (text ? "&q=" + encodeURIComponent(text) : "");
+    var url = "/api/v1/" + encodeURIComponent(to) + "?limit=8" + (text ? "&q=" + encodeURIComponent(text) : "") +
+      filterQuery(box);
     var ticket = (latest.get(box) || 0) + 1;
     latest.set(box, ticket);
     Sunmao.api(url).then(function (r) {

@@ -71,6 +71,9 @@ class Field:
     #: What deleting the record a link points at does: ``restrict`` (refused while live records
     #: link to it) or ``set_null`` (the links are cleared, through the record service).
     on_delete: str = "restrict"
+    #: For a link: ``{their_field: our_field}`` — the target records it may point at are those
+    #: whose field equals this record's field (an order's contact belongs to the order's customer).
+    link_filter: Mapping[str, str] = field(default_factory=dict)
     #: The field's document as written, kept for archiving and export.
     doc: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -212,6 +215,7 @@ def build_field(doc: Mapping[str, Any]) -> Field:
         help=_text(doc.get("help")),
         format=doc.get("format"),
         on_delete=doc.get("on_delete", "restrict"),
+        link_filter=dict(doc.get("link_filter") or {}),
         doc=doc,
     )
 

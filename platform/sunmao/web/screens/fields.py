@@ -165,6 +165,8 @@ class FieldView:
     maximum: float | None = None
     length: int | None = None
     fill: Mapping[str, Any] = field(default_factory=dict)
+    #: For a link: ``{their_field: our_field}``, the picker's filter on the target (``link_filter``).
+    link_filter: Mapping[str, str] = field(default_factory=dict)
     #: For a grid: the column widgets and the rows (each a list of FieldViews, with the row id).
     columns: list[FieldView] = field(default_factory=list)
     rows: list[tuple[Any, list[FieldView]]] = field(default_factory=list)
@@ -189,5 +191,6 @@ def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, 
         options=[(o.value, o.label.get(lang)) for o in f.options], to=f.to,
         target_title=title_field(target) if target else "name", target_label=target.label.get(lang) if target else "",
         scale=f.scale, minimum=f.min, maximum=f.max, length=f.length, fill=dict(fill or {}),
-        error_path=path or f.key, attrs=field_type(f.type).widget.attrs, href=value_href(f, value),
+        link_filter=dict(f.link_filter), error_path=path or f.key, attrs=field_type(f.type).widget.attrs,
+        href=value_href(f, value),
     )
