@@ -8,6 +8,32 @@
 
   function boxOf(el) { return el.closest("[data-link]"); }
 
+  /* The suggestions are laid over the page (position: fixed under the input, or above it when
+   * the window has no room below), so no scrolling table or following button can cover them. */
+  function position(box) {
+    var list = box.querySelector(".link-list");
+    if (list.hidden) return;
+    var rect = box.querySelector(".link-text").getBoundingClientRect();
+    var below = window.innerHeight - rect.bottom;
+    list.style.position = "fixed";
+    list.style.left = Math.max(4, Math.min(rect.left, window.innerWidth - Math.max(rect.width, 240) - 4)) + "px";
+    list.style.width = Math.max(rect.width, 240) + "px";
+    list.style.right = "auto";
+    if (below < 220 && rect.top > below) {
+      list.style.top = "auto";
+      list.style.bottom = (window.innerHeight - rect.top + 4) + "px";
+    } else {
+      list.style.bottom = "auto";
+      list.style.top = (rect.bottom + 4) + "px";
+    }
+  }
+
+  function reposition() {
+    document.querySelectorAll("[data-link]").forEach(function (box) { position(box); });
+  }
+  window.addEventListener("scroll", reposition, true);
+  window.addEventListener("resize", reposition);
+
   function close(box) {
     var list = box.querySelector(".link-list");
     list.hidden = true;
@@ -51,7 +77,12 @@
       none.textContent = Sunmao.lang === "en" ? "No match" : "没有匹配的记录";
       list.appendChild(none);
     }
+    // one suggestion list open at a time
+    document.querySelectorAll(".link-list:not([hidden])").forEach(function (other) {
+      if (other !== list) close(boxOf(other));
+    });
     list.hidden = false;
+    position(box);
     box.querySelector(".link-text").setAttribute("aria-expanded", "true");
   }
 
@@ -111,6 +142,24 @@
       if (latest.get(box) === ticket && r.ok && r.body) show(box, r.body.items || []);
     });
   }
+
+  /* A pasted text → the one record it names (its title, number or a single search hit); picked
+   * like a click. Resolves true when a record was picked. */
+  function resolve(box, text) {
+    var to = box.getAttribute("data-to");
+    var titleKey = box.getAttribute("data-title");
+    var url = "/api/v1/" + encodeURIComponent(to) + "?limit=5&q=" + encodeURIComponent(text) + filterQuery(box);
+    return Sunmao.api(url).then(function (r) {
+      var items = (r.ok && r.body && r.body.items) || [];
+      var exact = items.filter(function (item) {
+        return String(item[titleKey]) === text || item.name === text;
+      });
+      var item = exact.length === 1 ? exact[0] : (items.length === 1 ? items[0] : null);
+      if (item) pick(box, item);
+      return !!item;
+    }).catch(function () { return false; });
+  }
+  window.SunmaoLink = {resolve: resolve};
 
   document.addEventListener("input", function (event) {
     if (!event.target.classList.contains("link-text")) return;
