@@ -192,3 +192,23 @@ def test_the_contact_picker_offers_only_the_customers_contacts(tab: Any, server:
     }""", [data["customers"][2]["id"], theirs["id"], data["products"][0]["id"]])
     assert answer[0] == 422 and "contact" in answer[1]["errors"], answer
     assert mine["id"] != theirs["id"]
+
+
+def test_search_orders_by_short_name_and_pinyin_initials(tab: Any, server: dict[str, Any]) -> None:
+    t = tab()
+    t.login("sales")
+    page = t.page
+    first = server["data"]["customers"][0]  # 宁波鑫达五金制品有限公司, short name 鑫达五金
+    for q in ("鑫达五金", "xdwj"):
+        t.goto("/app/order?q=" + q)
+        page.wait_for_selector("table.list-table")
+        rows = page.locator("table.list-table tbody tr")
+        assert rows.count() >= 1, q
+        assert all("鑫达" in text for text in rows.all_inner_texts()), q
+    t.shot("order-list-search-pinyin-desktop")
+    # the customer picker finds by pinyin initials and tells similar names apart by city and phone
+    t.goto("/app/order/new")
+    page.locator('[data-field-wrap="customer"] .link-text').fill("hsqp")
+    option = _suggestions(page, '[data-field-wrap="customer"]')
+    assert "宏盛汽配" in option.inner_text() and "慈溪" in option.inner_text()
+    assert first["id"]

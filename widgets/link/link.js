@@ -55,6 +55,7 @@
   function show(box, items) {
     var list = box.querySelector(".link-list");
     var titleKey = box.getAttribute("data-title");
+    var hints = JSON.parse(box.getAttribute("data-hint") || "[]");
     list.innerHTML = "";
     items.forEach(function (item, i) {
       var li = document.createElement("li");
@@ -64,7 +65,10 @@
       var strong = document.createElement("span");
       strong.textContent = String(item[titleKey] || item.name || ("#" + item.id));
       var small = document.createElement("small");
-      small.textContent = item.name || "";
+      // the number and what tells similar names apart (a customer's city and phone)
+      small.textContent = [item.name].concat(hints.map(function (key) { return item[key]; })).filter(function (v) {
+        return v !== null && v !== undefined && v !== "";
+      }).join(" · ");
       li.appendChild(strong);
       li.appendChild(small);
       li.addEventListener("mousedown", function (event) { event.preventDefault(); pick(box, item); });

@@ -106,6 +106,11 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
         if key not in stored:
             bad(f"$.summary_fields[{i}]", f"{key!r} is not a stored field of this entity")
     links = {f["key"]: f.get("to") for f in doc["fields"] if f["type"] == "link"}
+    if "search_key" in doc:
+        key_field = next((f for f in doc["fields"] if f["key"] == doc["search_key"]), None)
+        if key_field is None or key_field["type"] != "string" or not key_field.get("read_only"):
+            bad("$.search_key", f"{doc['search_key']!r} must be a read-only string field of this entity "
+                "(the engine fills it); declare it with \"type\": \"string\", \"read_only\": true, \"hidden\": true")
     for i, key in enumerate(doc.get("search_fields", ())):
         head, _, tail = key.partition(".")
         if not tail:

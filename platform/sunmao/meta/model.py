@@ -144,6 +144,8 @@ class Entity:
     title_field: str | None = None
     search_fields: tuple[str, ...] = ()
     summary_fields: tuple[str, ...] = ()
+    #: A string field the engine fills with the pinyin of the search fields (``search_key``), or None.
+    search_key: str | None = None
     #: The date field that dates a record's number (None: its creation).
     naming_date: str | None = None
     indexes: tuple[tuple[tuple[str, ...], bool], ...] = ()
@@ -243,6 +245,7 @@ def build_entity(doc: Mapping[str, Any]) -> Entity:
         title_field=doc.get("title_field"),
         search_fields=tuple(doc.get("search_fields", ())),
         summary_fields=tuple(doc.get("summary_fields", ())),
+        search_key=doc.get("search_key"),
         naming_date=doc.get("naming_date"),
         indexes=tuple((tuple(i["fields"]), i.get("unique", False)) for i in doc.get("indexes", ())),
         permissions=MappingProxyType(permissions),

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sunmao import clock
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
-from sunmao.records import checks
+from sunmao.records import checks, searchkey
 from sunmao.records.compiled import CompiledEntity, CompiledLookup, coerce_result
 from sunmao.records.context import Context, Errors, Links, chunks, empty, evaluate, join
 from sunmao.rules import RuleError
@@ -68,6 +68,7 @@ def complete(ctx: Context, ce: CompiledEntity, record: dict[str, Any], *, new: b
             data.update(values)
     for f, fn in ce.computed:
         compute_one(ce, f, fn, record=record, data=data, errors=errors, prefix=prefix)
+    searchkey.fill(ce.entity, record)
     checks.required(ce, record, errors=errors, prefix=prefix)
     checks.judge(ce.checks, record, data=data, errors=errors, prefix=prefix)
 
