@@ -69,3 +69,35 @@ def test_orders_by_customer_short_name_and_initials(oms: tuple[Runtime, dict[str
 def test_the_customer_picker_shows_city_and_phone(oms: tuple[Runtime, dict[str, Any]], browse: Any) -> None:
     page = browse("sales").get("/app/order/new").text
     assert 'data-to="customer"' in page and 'data-hint="[&#34;sales_rep&#34;, &#34;city&#34;, &#34;phone&#34;]"' in page
+
+
+def test_a_publish_that_adds_a_search_key_fills_it_for_existing_rows(tmp_path: Any) -> None:
+    import json
+    import shutil
+
+    from sunmao import assembly
+    from sunmao.resources import app_path
+
+    app = tmp_path / "oms"
+    shutil.copytree(app_path("order_management"), app)
+    path = app / "entities" / "customer.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    without = dict(doc)
+    without.pop("search_key")
+    without["search_fields"] = [k for k in doc["search_fields"] if k != "search_key"]
+    without["fields"] = [f for f in doc["fields"] if f["key"] != "search_key"]
+    order = app / "entities" / "order.json"
+    order_doc = json.loads(order.read_text(encoding="utf-8"))
+    order.write_text(json.dumps({**order_doc, "search_fields": [
+        k for k in order_doc["search_fields"] if k != "customer.search_key"]}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(without, ensure_ascii=False), encoding="utf-8")
+    runtime = assembly.runtime(f"sqlite:///{tmp_path / 'x.db'}", check_interval=0)
+    runtime.setup()
+    runtime.install_app(app)
+    made = runtime.records().create("customer", {"company_name": "宁波市精工实业有限公司", "short_name": "宁波精工",
+                                                 "payment_terms": "net_30"})
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    order.write_text(json.dumps(order_doc, ensure_ascii=False), encoding="utf-8")
+    runtime.install_app(app)
+    assert "nbjg" in _key(runtime, made["id"])
+    runtime.db.dispose()
