@@ -82,7 +82,19 @@ def task_view(task: dict[str, Any], found: dict[tuple[str, int], dict[str, Any]]
             "kind": task.get("kind"), "priority": task.get("priority") or 0,
             "due": _when(task.get("due_at"), lang), "created": _when(task.get("created_at"), lang),
             "overdue": bool(task.get("due_at") and str(task["due_at"]) < datetime.now(UTC).isoformat()),
-            "url": f"/app/{entity}/{record_id}" if entity and record_id else None}
+            "url": f"/app/{entity}/{record_id}" if entity and record_id else None,
+            "return_step": _first_step(task)}
+
+
+def _first_step(task: dict[str, Any]) -> str | None:
+    """The first step of the task's approval branch: where "return" sends the request back to."""
+    workflow = shell.workflows().get(task.get("entity") or "") if shell.workflows() else None
+    for approval in getattr(workflow, "approvals", {}).values():
+        for branch in approval["branches"]:
+            keys = [s["key"] for s in branch["steps"]]
+            if task.get("step_key") in keys:
+                return keys[0]
+    return None
 
 
 def waiting() -> list[dict[str, Any]]:
@@ -105,7 +117,8 @@ def inbox() -> tuple[str, int]:
             tasks = [task_view(t, found, lang) for t in raw]
         except ImportError:
             available = False
-    return shell.render("screens/inbox.html", title=_("Review inbox"), box=box, tasks=tasks, available=available,
+    return shell.render("screens/inbox.html", title=_("Review inbox"), widgets=["inbox"], box=box, tasks=tasks,
+                        available=available,
                         boxes=[("mine", _("Waiting for me")), ("cc", _("Copied to me")), ("overdue", _("Overdue"))])
 
 
