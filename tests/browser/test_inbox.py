@@ -72,7 +72,10 @@ def test_bulk_approve_ten_orders_in_one_action(tab: Any, server: dict[str, Any])
 
 
 def test_transfer_and_return_in_place(tab: Any, server: dict[str, Any]) -> None:
-    runtime = server["runtime"]
+    runtime, data = server["runtime"], server["data"]
+    customer = data["customers"][1]["id"]
+    runtime.records().create("payment", {"customer": customer, "amount": "3200.00", "currency": "CNY",
+                                         "due_date": (date.today() - timedelta(days=10)).isoformat()})
     first, second = _orders_under_review(server, 2)
     t = tab()
     t.expected_statuses.add(422)
@@ -80,6 +83,8 @@ def test_transfer_and_return_in_place(tab: Any, server: dict[str, Any]) -> None:
     page = t.page
     t.goto("/app/inbox")
     card = page.locator("article.task", has_text=first["name"])
+    needs = card.locator(".needs").inner_text()  # what the approver needs: the customer's credit and arrears
+    assert "信用额度" in needs and "200,000.00" in needs and "逾期未收" in needs and "3,200.00" in needs, needs
     card.locator("[data-pick]").check()
     page.click("[data-bulk=transfer]")  # nobody named: asked, nothing sent
     assert "用户名" in page.locator("[data-bulk-status]").inner_text()

@@ -111,16 +111,17 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
         if key_field is None or key_field["type"] != "string" or not key_field.get("read_only"):
             bad("$.search_key", f"{doc['search_key']!r} must be a read-only string field of this entity "
                 "(the engine fills it); declare it with \"type\": \"string\", \"read_only\": true, \"hidden\": true")
-    for i, key in enumerate(doc.get("search_fields", ())):
-        head, _, tail = key.partition(".")
-        if not tail:
-            if key not in stored:
-                bad(f"$.search_fields[{i}]", f"{key!r} is not a field of this entity")
-        elif head not in links:
-            bad(f"$.search_fields[{i}]", f"{head!r} is not a link field of this entity; `link.field` searches "
-                                         "the linked records")
-        elif links[head] in entities and tail not in _stored_keys(entities[links[head]][1]):
-            bad(f"$.search_fields[{i}]", f"{tail!r} is not a field of {links[head]}")
+    for prop in ("search_fields", "task_fields"):
+        for i, key in enumerate(doc.get(prop, ())):
+            head, _, tail = key.partition(".")
+            if not tail:
+                if key not in stored:
+                    bad(f"$.{prop}[{i}]", f"{key!r} is not a field of this entity")
+            elif head not in links:
+                bad(f"$.{prop}[{i}]", f"{head!r} is not a link field of this entity; `link.field` reads "
+                                      "the linked records")
+            elif links[head] in entities and tail not in _stored_keys(entities[links[head]][1]):
+                bad(f"$.{prop}[{i}]", f"{tail!r} is not a field of {links[head]}")
     for i, lookup in enumerate(doc.get("lookups", ())):
         p = f"$.lookups[{i}]"
         if lookup["key"] in keys or lookup["key"] in RESERVED_KEYS:

@@ -146,6 +146,8 @@ class Entity:
     summary_fields: tuple[str, ...] = ()
     #: A string field the engine fills with the pinyin of the search fields (``search_key``), or None.
     search_key: str | None = None
+    #: What an inbox card shows of a task's record: own fields or ``link.field``.
+    task_fields: tuple[str, ...] = ()
     #: The date field that dates a record's number (None: its creation).
     naming_date: str | None = None
     indexes: tuple[tuple[tuple[str, ...], bool], ...] = ()
@@ -246,6 +248,7 @@ def build_entity(doc: Mapping[str, Any]) -> Entity:
         search_fields=tuple(doc.get("search_fields", ())),
         summary_fields=tuple(doc.get("summary_fields", ())),
         search_key=doc.get("search_key"),
+        task_fields=tuple(doc.get("task_fields", ())),
         naming_date=doc.get("naming_date"),
         indexes=tuple((tuple(i["fields"]), i.get("unique", False)) for i in doc.get("indexes", ())),
         permissions=MappingProxyType(permissions),
