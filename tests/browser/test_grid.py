@@ -38,6 +38,14 @@ class Keys:
         self.page.keyboard.press(key)
         self.count += 1
 
+    def tab_to(self, selector: str) -> None:
+        """Tab from field to field until ``selector`` has the focus, as a person does."""
+        for _ in range(30):
+            if self.page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+                return
+            self.press("Tab")
+        raise AssertionError(f"Tab never reached {selector}")
+
 
 def _suggestions(page: Any, box: str) -> Any:
     option = page.locator(f"{box} .link-list li[role=option]").first
@@ -51,26 +59,22 @@ def test_a_three_line_order_by_keyboard_only(tab: Any, server: dict[str, Any]) -
     page = t.page
     t.goto("/app/order/new")
     keys = Keys(page)
-    page.focus("#f-customer")  # the form opens on the customer: a person starts typing here
+    page.focus("#f-customer")  # the first field of the form
     keys.type("鑫达")
     _suggestions(page, '[data-field-wrap="customer"]')
     keys.press("Enter")
-    page.focus("#f-due_date")
+    keys.tab_to("#f-due_date")
     due = date.today() + timedelta(days=30)
     keys.type(due.strftime("%m%d%Y"))  # a date input takes the digits of its locale's order
-    page.focus(f'{_row(0)} [data-cell="product"] .link-text')
+    keys.tab_to(f'{_row(0)} [data-cell="product"] .link-text')
     for i, (sku, qty) in enumerate((("BLT", "1000"), ("HNG", "20"), ("FLG", "3"))):
         keys.type(sku)
         _suggestions(page, f'{_row(i)} [data-cell="product"]')
-        keys.press("Enter")  # picks the suggestion
-        keys.press("Tab")  # description
-        keys.press("Tab")  # quantity
+        keys.press("Enter")  # picks the suggestion; the cursor moves on to the quantity
+        page.locator(f'{_row(i)} [data-cell="qty"] input:focus').wait_for()
         keys.type(qty)
-        keys.press("Enter")  # down to the next line's quantity, adding it: never a submit
+        keys.press("Enter")  # a new line, the cursor in its product: never a submit
         assert page.url.endswith("/app/order/new")
-        if i < 2:
-            keys.press("ArrowLeft")
-            keys.press("ArrowLeft")  # back to the product
     assert page.locator(GRID).count() == 4  # three lines and the spare one Enter added
     page.locator("#f-amount").filter(has_text="1,115.00").wait_for()  # 850 + 130 + 135: totals live
     assert "NaN" not in page.locator('[data-grid="lines"]').inner_text()
@@ -80,7 +84,7 @@ def test_a_three_line_order_by_keyboard_only(tab: Any, server: dict[str, Any]) -
     saved = server["runtime"].records().get("order", int(page.url.rsplit("/", 1)[1]))
     assert len(saved["lines"]) == 3 and saved["amount"] == "1115.00"  # the spare row is not a line
     print(f"\nkeyboard-only 3-line order: 0 clicks, {keys.count} keys")
-    assert keys.count <= 45
+    assert keys.count <= 50, keys.count  # 14 of them Tabs from the customer to the due date and the grid
 
 
 def test_enter_in_a_quantity_does_not_submit_and_a_half_line_shows_no_nan(tab: Any) -> None:
@@ -97,7 +101,7 @@ def test_enter_in_a_quantity_does_not_submit_and_a_half_line_shows_no_nan(tab: A
     assert not [r for r in requests if r.startswith("POST") and not r.endswith("/_preview")]
     assert page.url.endswith("/app/order/new")
     assert page.locator(GRID).count() == 2
-    assert page.evaluate("document.activeElement.closest('[data-cell]').dataset.cell") == "qty"
+    assert page.evaluate("document.activeElement.closest('[data-cell]').dataset.cell") == "product"
     assert page.locator(f'{_row(0)} [data-cell="amount"]').inner_text().strip() in ("", "金额")
     assert "NaN" not in page.content()
     # Ctrl+Delete removes the line the cursor is in

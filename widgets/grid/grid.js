@@ -107,8 +107,11 @@
     if (key === "Enter" && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();
       var next = rows[here.row + (event.shiftKey ? -1 : 1)];
-      if (!next && !event.shiftKey) next = addRow(here.grid, false);
-      if (next) focusCell(next, here.col);
+      if (!next && !event.shiftKey) {
+        addRow(here.grid, true);  // a new line starts at its first cell, as one types an order
+      } else if (next) {
+        focusCell(next, here.col);
+      }
     } else if ((key === "ArrowDown" || key === "ArrowUp") && event.target.tagName !== "SELECT" &&
                !event.ctrlKey && !event.altKey) {
       var to = rows[here.row + (key === "ArrowDown" ? 1 : -1)];
@@ -200,10 +203,27 @@
       });
     });
     // records first: picking one fills its row (a product's price), then the pasted values win
+    pasting++;
     Promise.all(links.map(function (job) { return setCell(job[0][0], job[0][1], job[1]); })).then(function () {
+      pasting--;
       plain.forEach(function (job) { setCell(job[0][0], job[0][1], job[1]); });
       here.grid.dispatchEvent(new CustomEvent("sunmao:grid-changed", {bubbles: true}));
     });
+  });
+
+  /* A record picked in a cell (a product): on to the next cell still empty (the quantity), since
+   * what the pick fills in (price, unit, description) needs no typing. Not while pasting. */
+  var pasting = 0;
+  document.addEventListener("sunmao:link-picked", function (event) {
+    if (pasting) return;
+    var here = place(event.target.querySelector(".link-text") || event.target);
+    if (!here) return;
+    setTimeout(function () {  // after the form has filled the row
+      var empty = here.cells.slice(here.col + 1).find(function (c) {
+        return c[1].tagName !== "SELECT" && !c[0].querySelector("[data-link]") && !c[1].value;
+      });
+      if (empty) focusCell(here.tr, here.cells.indexOf(empty));
+    }, 0);
   });
 
   window.SunmaoGrid = {addRow: addRow, removeRow: removeRow};
