@@ -60,7 +60,10 @@ class VersionMoved(Exception):
 def changed_formulas(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> tuple[str, ...]:
     """Entities with existing rows whose stored computed values a publish made stale."""
     def signature(entity: Entity) -> list[Any]:
-        return [(f.id, f.formula, f.rollup, f.result_type, f.scale) for f in entity.fields if f.type == "computed"]
+        # the search key (pinyin of the search fields) is a stored derived value too
+        key = [(entity.search_key, entity.search_fields)] if entity.search_key else []
+        return key + [(f.id, f.formula, f.rollup, f.result_type, f.scale) for f in entity.fields
+                      if f.type == "computed"]
 
     stale = {key for key, entity in new.items() if key in old and signature(old[key]) != signature(entity)}
     # A child's formulas are stored in its parent's write: recompute the parents.

@@ -174,7 +174,7 @@ def test_approve_from_the_inbox(tab: Any, server: dict[str, Any]) -> None:
     card.wait_for()
     t.shot("inbox-desktop")
     card.locator("[data-decide=approve]").click()
-    t.page.wait_for_selector(".flash-ok")
+    card.wait_for(state="detached")  # handled in place: no page reload
     assert runtime.records().get("order", order["id"])["status"] == "approved"
     t.goto(f"/app/order/{order['id']}")
     assert "审批通过" in t.page.locator("#timeline").inner_text()

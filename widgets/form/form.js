@@ -166,8 +166,12 @@
       var wrap = wrapOf(box);
       if (wrap && wrap.hidden) return;
       var follow = (meta.grids[box.getAttribute("data-grid")] || {}).follow;
-      values[box.getAttribute("data-grid")] = Array.prototype.map.call(
-        box.querySelectorAll("tbody tr[data-row]"), function (tr) {
+      // a new row nobody typed into (the grid's spare row at the end) is not a line
+      var rows = Array.prototype.filter.call(box.querySelectorAll("tbody tr[data-row]"), function (tr) {
+        return tr.getAttribute("data-row-id") || tr.querySelector("[data-touched]");
+      });
+      box._sent = rows;  // what lines[i] of an answer (errors, preview) refers to
+      values[box.getAttribute("data-grid")] = rows.map(function (tr) {
           var row = rowValues(tr, true);
           tr.querySelectorAll("[data-field][data-input]").forEach(function (el) {
             if (following(el, follow)) delete row[el.getAttribute("data-field")];
@@ -195,7 +199,7 @@
         var key = box.getAttribute("data-grid");
         var follow = (meta.grids[key] || {}).follow;
         var rows = values[key] || [];
-        box.querySelectorAll("tbody tr[data-row]").forEach(function (tr, i) {
+        (box._sent || []).forEach(function (tr, i) {
           tr.querySelectorAll("[data-field][data-input]").forEach(function (el) {
             if (rows[i] && following(el, follow)) write(el, rows[i][el.getAttribute("data-field")]);
           });
@@ -233,7 +237,8 @@
     if (direct) return direct;
     var m = /^([a-z][a-z0-9_]*)\[(\d+)\]\.([a-z][a-z0-9_]*)/.exec(path);
     if (m) {
-      var rows = form.querySelectorAll('[data-grid="' + m[1] + '"] tbody tr[data-row]');
+      var box = form.querySelector('[data-grid="' + m[1] + '"]');
+      var rows = box && box._sent ? box._sent : form.querySelectorAll('[data-grid="' + m[1] + '"] tbody tr[data-row]');
       var tr = rows[parseInt(m[2], 10)];
       if (tr) return tr.querySelector('[data-cell-error="' + m[3] + '"]');
     }
@@ -322,6 +327,13 @@
       fill(event.target, event.detail.item);
       touched(event.target.querySelector("[data-field]"));
       refresh();
+    });
+
+    document.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && (event.key === "s" || event.key === "S")) {
+        event.preventDefault();  // Ctrl+S saves, as in every editor
+        if (!form.querySelector("[data-save]").disabled) form.requestSubmit();
+      }
     });
 
     form.addEventListener("submit", function (event) {

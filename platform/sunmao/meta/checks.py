@@ -67,6 +67,8 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
                 bad(f"{p}.to", f"link target {f['to']!r} is not an entity; use one of {', '.join(sorted(entities))}")
             elif target[1].get("child"):
                 bad(f"{p}.to", f"{f['to']!r} is a child entity and cannot be linked to; link its parent")
+        if "link_filter" in f:
+            problems += _check_link_filter(where, p, f, doc, entities)
         if "on_delete" in f and t != "link":
             bad(f"{p}.on_delete", "on_delete applies to link fields only; remove it")
         elif f.get("on_delete") == "set_null" and f.get("required"):
@@ -104,16 +106,22 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
         if key not in stored:
             bad(f"$.summary_fields[{i}]", f"{key!r} is not a stored field of this entity")
     links = {f["key"]: f.get("to") for f in doc["fields"] if f["type"] == "link"}
-    for i, key in enumerate(doc.get("search_fields", ())):
-        head, _, tail = key.partition(".")
-        if not tail:
-            if key not in stored:
-                bad(f"$.search_fields[{i}]", f"{key!r} is not a field of this entity")
-        elif head not in links:
-            bad(f"$.search_fields[{i}]", f"{head!r} is not a link field of this entity; `link.field` searches "
-                                         "the linked records")
-        elif links[head] in entities and tail not in _stored_keys(entities[links[head]][1]):
-            bad(f"$.search_fields[{i}]", f"{tail!r} is not a field of {links[head]}")
+    if "search_key" in doc:
+        key_field = next((f for f in doc["fields"] if f["key"] == doc["search_key"]), None)
+        if key_field is None or key_field["type"] != "string" or not key_field.get("read_only"):
+            bad("$.search_key", f"{doc['search_key']!r} must be a read-only string field of this entity "
+                "(the engine fills it); declare it with \"type\": \"string\", \"read_only\": true, \"hidden\": true")
+    for prop in ("search_fields", "task_fields"):
+        for i, key in enumerate(doc.get(prop, ())):
+            head, _, tail = key.partition(".")
+            if not tail:
+                if key not in stored:
+                    bad(f"$.{prop}[{i}]", f"{key!r} is not a field of this entity")
+            elif head not in links:
+                bad(f"$.{prop}[{i}]", f"{head!r} is not a link field of this entity; `link.field` reads "
+                                      "the linked records")
+            elif links[head] in entities and tail not in _stored_keys(entities[links[head]][1]):
+                bad(f"$.{prop}[{i}]", f"{tail!r} is not a field of {links[head]}")
     for i, lookup in enumerate(doc.get("lookups", ())):
         p = f"$.lookups[{i}]"
         if lookup["key"] in keys or lookup["key"] in RESERVED_KEYS:
@@ -143,3 +151,26 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
 def _stored_keys(doc: Mapping[str, Any]) -> set[str]:
     """The keys of an entity document's columns, system columns included."""
     return {f["key"] for f in doc["fields"] if f["type"] != "table"} | {"id", "name", "created_at", "updated_at"}
+
+
+def _check_link_filter(where: str, p: str, f: Mapping[str, Any], doc: Mapping[str, Any],
+                       entities: Mapping[str, tuple[str, dict]]) -> list[Problem]:
+    """A link filter names fields of the link's target (keys) and of this record (values)."""
+    if f["type"] != "link":
+        return [Problem(where, f"{p}.link_filter", "link_filter applies to link fields only; remove it")]
+    target = entities.get(f["to"])
+    if target is None:
+        return []
+    theirs = {g["key"]: g for g in target[1]["fields"]}
+    ours = {g["key"]: g for g in doc["fields"]}
+    problems = []
+    for their_key, our_key in f["link_filter"].items():
+        if their_key not in theirs or theirs[their_key]["type"] in ("table", "json"):
+            problems.append(Problem(where, f"{p}.link_filter.{their_key}",
+                                    f"{f['to']!r} has no field {their_key!r} to filter on; use one of "
+                                    f"{', '.join(sorted(k for k, g in theirs.items() if g['type'] != 'table'))}"))
+        if our_key not in ours or ours[our_key]["type"] in ("table", "json"):
+            problems.append(Problem(where, f"{p}.link_filter.{their_key}",
+                                    f"this entity has no field {our_key!r} to compare with; use one of "
+                                    f"{', '.join(sorted(k for k, g in ours.items() if g['type'] != 'table'))}"))
+    return problems

@@ -71,6 +71,9 @@ class Field:
     #: What deleting the record a link points at does: ``restrict`` (refused while live records
     #: link to it) or ``set_null`` (the links are cleared, through the record service).
     on_delete: str = "restrict"
+    #: For a link: ``{their_field: our_field}`` — the target records it may point at are those
+    #: whose field equals this record's field (an order's contact belongs to the order's customer).
+    link_filter: Mapping[str, str] = field(default_factory=dict)
     #: The field's document as written, kept for archiving and export.
     doc: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -141,6 +144,10 @@ class Entity:
     title_field: str | None = None
     search_fields: tuple[str, ...] = ()
     summary_fields: tuple[str, ...] = ()
+    #: A string field the engine fills with the pinyin of the search fields (``search_key``), or None.
+    search_key: str | None = None
+    #: What an inbox card shows of a task's record: own fields or ``link.field``.
+    task_fields: tuple[str, ...] = ()
     #: The date field that dates a record's number (None: its creation).
     naming_date: str | None = None
     indexes: tuple[tuple[tuple[str, ...], bool], ...] = ()
@@ -212,6 +219,7 @@ def build_field(doc: Mapping[str, Any]) -> Field:
         help=_text(doc.get("help")),
         format=doc.get("format"),
         on_delete=doc.get("on_delete", "restrict"),
+        link_filter=dict(doc.get("link_filter") or {}),
         doc=doc,
     )
 
@@ -239,6 +247,8 @@ def build_entity(doc: Mapping[str, Any]) -> Entity:
         title_field=doc.get("title_field"),
         search_fields=tuple(doc.get("search_fields", ())),
         summary_fields=tuple(doc.get("summary_fields", ())),
+        search_key=doc.get("search_key"),
+        task_fields=tuple(doc.get("task_fields", ())),
         naming_date=doc.get("naming_date"),
         indexes=tuple((tuple(i["fields"]), i.get("unique", False)) for i in doc.get("indexes", ())),
         permissions=MappingProxyType(permissions),

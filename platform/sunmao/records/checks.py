@@ -10,7 +10,7 @@ workflow action moves, the fields a state freezes. Every check adds to an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -130,6 +130,21 @@ def judge(checks: Iterable[Check], record: Mapping[str, Any], *, data: Any, erro
 
 # -- against the database --------------------------------------------------------------------
 
+def _walk(ctx: Context, ce: CompiledEntity, records: Sequence[Mapping[str, Any]], *, prefixes: Sequence[str],
+          before: Mapping[str, Any] | None) -> Iterator[tuple[CompiledEntity, Mapping[str, Any], Any, str]]:
+    """Each record and each of its child rows, with its stored version (an update) and its path."""
+    def walk(c: CompiledEntity, rec: Mapping[str, Any], old: Mapping[str, Any] | None,
+             prefix: str) -> Iterator[tuple[CompiledEntity, Mapping[str, Any], Any, str]]:
+        yield c, rec, old, prefix
+        for tf in c.entity.table_fields:
+            stored = {r["id"]: r for r in (old or {}).get(tf.key) or ()}
+            for i, row in enumerate(rec.get(tf.key) or ()):
+                yield from walk(ctx.child(tf), row, stored.get(row.get("id")), f"{join(prefix, tf.key)}[{i}]")
+
+    for rec, prefix in zip(records, prefixes, strict=True):
+        yield from walk(ce, rec, before, prefix)
+
+
 def links(ctx: Context, ce: CompiledEntity, records: Sequence[Mapping[str, Any]], *, conn: sa.Connection,
           errors: Errors, prefixes: Sequence[str], cache: Links | None = None,
           before: Mapping[str, Any] | None = None) -> None:
@@ -138,7 +153,7 @@ def links(ctx: Context, ce: CompiledEntity, records: Sequence[Mapping[str, Any]]
     wanted: dict[str, set[int]] = {}
     places: list[tuple[str, str, int]] = []
 
-    def collect(c: CompiledEntity, rec: Mapping[str, Any], old: Mapping[str, Any] | None, prefix: str) -> None:
+    for c, rec, old, prefix in _walk(ctx, ce, records, prefixes=prefixes, before=before):
         for f in c.links + c.attachments:
             value = rec.get(f.key)
             if value is None or (old is not None and old.get(f.key) == value):
@@ -147,13 +162,6 @@ def links(ctx: Context, ce: CompiledEntity, records: Sequence[Mapping[str, Any]]
             places.append((join(prefix, f.key), target, value))
             if cache is None or (target, value) not in cache.rows:
                 wanted.setdefault(target, set()).add(value)
-        for tf in c.entity.table_fields:
-            stored = {r["id"]: r for r in (old or {}).get(tf.key) or ()}
-            for i, row in enumerate(rec.get(tf.key) or ()):
-                collect(ctx.child(tf), row, stored.get(row.get("id")), f"{join(prefix, tf.key)}[{i}]")
-
-    for rec, prefix in zip(records, prefixes, strict=True):
-        collect(ce, rec, before, prefix)
     found: set[tuple[str, int]] = set(cache.live) if cache is not None else set()
     for target, ids in wanted.items():
         query = _FILE_IDS if target == FILES else ctx.snapshot.compiled[target].statements.live_ids
@@ -167,6 +175,55 @@ def links(ctx: Context, ce: CompiledEntity, records: Sequence[Mapping[str, Any]]
         else:
             label = ctx.snapshot.entities[target].label
             errors.add(path, Text(f"{label.zh} #{value} 不存在或已删除", f"{label.en} #{value} does not exist"))
+    link_filters(ctx, ce, records, conn=conn, errors=errors, prefixes=prefixes, before=before)
+
+
+def link_filters(ctx: Context, ce: CompiledEntity, records: Sequence[Mapping[str, Any]], *, conn: sa.Connection,
+                 errors: Errors, prefixes: Sequence[str], before: Mapping[str, Any] | None = None) -> None:
+    """A link with a ``link_filter`` must point at a record whose fields equal this record's (an
+    order's contact belongs to the order's customer). Judged when the link or a field it is
+    compared with changed; a compared field of this record left empty does not restrict."""
+    places: list[tuple[str, CompiledEntity, Any, int, dict[str, Any]]] = []  # path, owner, field, id, wanted
+
+    for c, rec, old, prefix in _walk(ctx, ce, records, prefixes=prefixes, before=before):
+        for f in c.links:
+            value = rec.get(f.key)
+            if not f.link_filter or value is None:
+                continue
+            wanted = {theirs: rec.get(ours) for theirs, ours in f.link_filter.items() if not empty(rec.get(ours))}
+            if not wanted:
+                continue
+            if old is not None and old.get(f.key) == value and all(
+                    old.get(ours) == rec.get(ours) for ours in f.link_filter.values()):
+                continue
+            places.append((join(prefix, f.key), c, f, value, wanted))
+    found: dict[tuple[str, int], Mapping[str, Any]] = {}
+    by_target: dict[str, set[int]] = {}
+    for _, _, f, value, _ in places:
+        by_target.setdefault(f.to or "", set()).add(value)
+    for target, ids in by_target.items():
+        table = ctx.snapshot.compiled[target].table
+        for chunk in chunks(ids):
+            for row in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
+                found[(target, row["id"])] = row
+    for path, owner, f, value, wanted in places:
+        row = found.get((f.to or "", value))
+        if row is None:
+            continue  # a missing record is reported by the live check
+        for theirs, expected in wanted.items():
+            if row.get(theirs) != expected:
+                errors.add(path, _outside_filter(ctx, owner, f, theirs=theirs, value=value))
+                break
+
+
+def _outside_filter(ctx: Context, owner: CompiledEntity, f: Any, *, theirs: str, value: int) -> Text:
+    target = ctx.snapshot.entities[f.to]
+    ours = owner.entity.by_key[f.link_filter[theirs]].label
+    their = target.by_key[theirs].label
+    return Text(f"{f.label.zh}：所选{target.label.zh} #{value} 的{their.zh}不是本记录的{ours.zh}，"
+                f"请选择属于该{ours.zh}的{target.label.zh}",
+                f"{f.label.en}: the chosen {target.label.en} #{value} has another {their.en} than this "
+                f"record's {ours.en}; choose a {target.label.en} of that {ours.en}")
 
 
 def unique(ce: CompiledEntity, records: Sequence[Mapping[str, Any]], *, conn: sa.Connection, errors: Errors,

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sunmao import clock
 from sunmao.i18n import Text
 from sunmao.meta.model import Field
-from sunmao.records import checks
+from sunmao.records import checks, searchkey
 from sunmao.records.compiled import CompiledEntity, CompiledLookup, coerce_result
-from sunmao.records.context import Context, Errors, Links, chunks, evaluate, join
+from sunmao.records.context import Context, Errors, Links, chunks, empty, evaluate, join
 from sunmao.rules import RuleError
 from sunmao.rules.coerce import truthy
 from sunmao.storage import Prepared
@@ -68,6 +68,7 @@ def complete(ctx: Context, ce: CompiledEntity, record: dict[str, Any], *, new: b
             data.update(values)
     for f, fn in ce.computed:
         compute_one(ce, f, fn, record=record, data=data, errors=errors, prefix=prefix)
+    searchkey.fill(ce.entity, record)
     checks.required(ce, record, errors=errors, prefix=prefix)
     checks.judge(ce.checks, record, data=data, errors=errors, prefix=prefix)
 
@@ -104,8 +105,15 @@ def follow(ctx: Context, ce: CompiledEntity, *, conn: sa.Connection, before: Map
 
 def compute_one(ce: CompiledEntity, f: Field, fn: Any, *, record: dict[str, Any], data: dict[str, Any],
                 errors: Errors, prefix: str) -> None:
-    """One computed field; ``data`` (the record as rules see it) follows the result."""
-    ok, value = evaluate(fn, data, errors=errors, path=join(prefix, f.key), rule_name=f"{ce.key}.{f.key}")
+    """One computed field; ``data`` (the record as rules see it) follows the result. A formula
+    that cannot be computed because a field it reads is still empty (a half-filled line: quantity
+    without a price) is empty itself, not an error: ``required`` speaks for the missing field."""
+    own = Errors()
+    ok, value = evaluate(fn, data, errors=own, path=join(prefix, f.key), rule_name=f"{ce.key}.{f.key}")
+    if not ok and not errors.items and not _unfilled(ce.formula_reads.get(f.key), data):
+        for path, messages in own.items.items():
+            for message in messages:
+                errors.add(path, message)
     try:
         record[f.key] = coerce_result(f, value) if ok else None
     except (ValueError, ArithmeticError):
@@ -114,6 +122,11 @@ def compute_one(ce: CompiledEntity, f: Field, fn: Any, *, record: dict[str, Any]
                                              f"formula result {value!r} is not a {f.value_type}"))
     if data is not record:
         data[f.key] = record[f.key]
+
+
+def _unfilled(reads: frozenset[str] | None, data: Mapping[str, Any]) -> bool:
+    """True when a field the formula reads (``qty``, or the link of ``product.cost``) is empty."""
+    return any(empty(data.get(key.split(".")[0])) for key in reads or ())
 
 
 # -- the rows links point at ----------------------------------------------------------------

@@ -230,6 +230,25 @@ def _search(ce: CompiledEntity, text: str, *, union: bool) -> sa.ColumnElement[b
     the whole table; so there (``union``) the matches are one UNION of per-field index scans — a
     linked record's through the link's own index — joined to the table by id. SQLite has no index
     for ``LIKE '%…%'`` and reads the table once with the OR."""
+    terms = search_terms(text)
+    return sa.and_(*(_search_term(ce, term, union=union and len(term) >= 3) for term in terms)) \
+        if len(terms) > 1 else _search_term(ce, terms[0] if terms else text, union=union)
+
+
+def search_terms(text: str) -> list[str]:
+    """Words in any order: each word of ``q`` must match some search field. A run of four or more
+    Chinese characters is taken two by two (宁波精工 finds 宁波市精工实业: 宁波 and 精工), since
+    Chinese names are written without spaces and people leave out 市, 省, 有限公司."""
+    terms: list[str] = []
+    for word in text.split():
+        if len(word) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+            terms += [word[i:i + 2] for i in range(0, len(word), 2)]
+        else:
+            terms.append(word)
+    return list(dict.fromkeys(terms))
+
+
+def _search_term(ce: CompiledEntity, text: str, *, union: bool) -> sa.ColumnElement[bool]:
     table = ce.table
     keys = [k for k in ce.entity.search_fields if "." not in k] or \
         ([ce.entity.title_field] if ce.entity.title_field and not ce.search_links else [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from sunmao import accounts
@@ -30,8 +30,12 @@ def _texts(lang: str) -> dict[str, str]:
     return {k: v.get(lang) for k, v in TEXTS.items()}
 
 
+LOGIN_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+             "frame-ancestors 'none'; base-uri 'none'")
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int]:
+def login() -> Response:
     lang = language()
     error = None
     if request.method == "POST":
@@ -47,7 +51,10 @@ def login() -> str | Response | tuple[str, int]:
             session.permanent = True
             return redirect(_local(request.args.get("next")))
     page = render_template("login.html", t=_texts(lang), lang=lang, error=error, user=g.user)
-    return (page, 401) if error else page
+    response = make_response(page, 401 if error else 200)
+    # the page carries its own small style sheet and the icon: nothing else may load
+    response.headers["Content-Security-Policy"] = LOGIN_CSP
+    return response
 
 
 @blueprint.post("/logout")

@@ -165,6 +165,10 @@ class FieldView:
     maximum: float | None = None
     length: int | None = None
     fill: Mapping[str, Any] = field(default_factory=dict)
+    #: For a link: ``{their_field: our_field}``, the picker's filter on the target (``link_filter``).
+    link_filter: Mapping[str, str] = field(default_factory=dict)
+    #: For a link: the target's summary fields shown under each suggestion (a customer's city and phone).
+    target_hint: list[str] = field(default_factory=list)
     #: For a grid: the column widgets and the rows (each a list of FieldViews, with the row id).
     columns: list[FieldView] = field(default_factory=list)
     rows: list[tuple[Any, list[FieldView]]] = field(default_factory=list)
@@ -173,6 +177,16 @@ class FieldView:
     attrs: Mapping[str, Any] = field(default_factory=dict)
     #: Where the shown value links to (a phone's ``tel:``), or empty.
     href: str = ""
+
+
+HINT_TYPES = ("string", "phone", "select")
+
+
+def _hint(target: Entity | None) -> list[str]:
+    """The target's summary fields that read well as they are stored (text, phone, a choice)."""
+    if target is None:
+        return []
+    return [k for k in target.summary_fields if k in target.by_key and target.by_key[k].type in HINT_TYPES]
 
 
 def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, *, widget: str,
@@ -189,5 +203,7 @@ def field_view(snap: Snapshot, f: Field, value: Any, lang: str, titles: Titles, 
         options=[(o.value, o.label.get(lang)) for o in f.options], to=f.to,
         target_title=title_field(target) if target else "name", target_label=target.label.get(lang) if target else "",
         scale=f.scale, minimum=f.min, maximum=f.max, length=f.length, fill=dict(fill or {}),
-        error_path=path or f.key, attrs=field_type(f.type).widget.attrs, href=value_href(f, value),
+        link_filter=dict(f.link_filter), target_hint=_hint(target), error_path=path or f.key,
+        attrs=field_type(f.type).widget.attrs,
+        href=value_href(f, value),
     )
