@@ -23,6 +23,7 @@ from sunmao.rules import Engine, RuleError
 from sunmao.rules.coerce import truthy
 from sunmao.snapshot import rule_compiler, rule_fields
 from sunmao.workflow.calendar import Calendar
+from sunmao.workflow.generate import Generator, compile_generators
 
 Evaluator = Callable[[Any], Any]
 
@@ -60,6 +61,8 @@ class Transition:
     #: (entity, {field: (kind, value or closure)}) records the action creates.
     creates: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = ()
     notify: Mapping[str, Any] | None = None
+    #: records generated from a linked structure (``workflow.generate``).
+    generates: tuple[Generator, ...] = ()
 
     def allowed_for(self, roles: frozenset[str] | set[str], system: bool) -> bool:
         if system:
@@ -293,7 +296,8 @@ def _compile_one(file: str, doc: dict[str, Any], snapshot: Any, engine: Engine, 
             roles=frozenset(t.get("roles", ())), system=t.get("system", False), guards=guards,
             fields_required=tuple(t.get("fields_required", ())), comment_required=t.get("comment_required", False),
             set_values=tuple(set_values), emit=t.get("emit"), approval=t.get("approval"),
-            creates=tuple(_creates(t, base, snapshot, rule, bad)), notify=t.get("notify"))
+            creates=tuple(_creates(t, base, snapshot, rule, bad)), notify=t.get("notify"),
+            generates=compile_generators(t.get("generate", ()), entity, snapshot, base, rule, bad))
     for i, a in enumerate(doc.get("approvals", ())):
         for name in ("on_start", "on_approved", "on_rejected"):
             if a.get(name) and a[name] not in transitions:

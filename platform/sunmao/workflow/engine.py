@@ -110,9 +110,12 @@ class WorkflowService:
                  actor: Actor) -> None:
         """What an action does beyond its own record: related records, an extra event, a notification."""
         t = wf.transitions[action]
-        if not (t.creates or t.emit or t.notify):
+        if not (t.creates or t.emit or t.notify or t.generates):
             return
-        data = self.records.evaluation_data(wf.entity, self.records.fetch(conn, wf.entity, record["id"]), conn)
+        stored = self.records.fetch(conn, wf.entity, record["id"])
+        data = self.records.evaluation_data(wf.entity, stored, conn)
+        for generator in t.generates:
+            generator.run(self.records, conn, stored, data, Actor(id=actor.id, username=actor.username, system=True))
         for entity, values in t.creates:
             payload = {key: (fn(data) if kind == "formula" else fn) for key, kind, fn in values}
             self.records.create(entity, json_value(payload), actor=Actor(id=actor.id, username=actor.username,
