@@ -1,20 +1,20 @@
 """Generate records: an action's ``generate`` creates records from a linked structure.
 
 A workflow transition (or the ``records.generate`` job) declares, in metadata, records to create
-from the record it acts on — dispatch orders from an order's lines through a bill of materials:
+from the record it acts on — a dispatch order per production line from an order's lines through a bill of materials:
 
 ```json
 "generate": [{
-  "entity": "dispatch_order",                 target: one record per group
-  "link": "order",                            target's link back to the source record (idempotency)
-  "group": "production_line",                 target field receiving the group value
-  "rows": "lines",                            target's table field receiving the rows
-  "source": {"rows": "lines", "item": "product", "quantity": "qty"},
-  "structure": {"entity": "bom", "match": "product", "active": "active", "rows": "lines",
-                "item": "component", "quantity": "qty", "scrap": "scrap_rate",
-                "group": "production_line", "header_group": "production_line"},
-  "row_values": {"product": "item", "qty": "quantity", "level": "level", "parent_product": "parent"},
-  "values": {"due_date": {"formula": {"var": "due_date"}}}
+  "entity": "work_order",                     target: one record per group
+  "link": "request",                          target's link back to the source record (idempotency)
+  "group": "cell",                            target field receiving the group value
+  "rows": "items",                            target's table field receiving the rows
+  "source": {"rows": "items", "item": "part", "quantity": "count"},
+  "structure": {"entity": "recipe", "match": "part", "active": "active", "rows": "items",
+                "item": "part", "quantity": "per_unit", "scrap": "loss", "group": "cell",
+                "header_group": "cell"},
+  "row_values": {"part": "item", "count": "quantity", "depth": "level", "goes_into": "parent"},
+  "values": {"due": {"formula": {"var": "due"}}}
 }]
 ```
 
