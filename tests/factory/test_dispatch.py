@@ -45,7 +45,7 @@ def plant(runtime: Runtime) -> dict[str, Any]:
 def new_order(runtime: Runtime, world: dict[str, Any], qty: str = "10") -> dict[str, Any]:
     return runtime.records().create("order", {
         "customer": world["customer"]["id"], "due_date": (date.today() + timedelta(days=30)).isoformat(),
-        "currency": "CNY", "lines": [{"product": world["products"]["CAB"], "qty": qty, "unit_price": "100"}]},
+        "currency": "CNY", "advance_payment_required": False, "lines": [{"product": world["products"]["CAB"], "qty": qty, "unit_price": "100"}]},
         actor=SALES)
 
 
@@ -146,3 +146,48 @@ def test_each_line_leader_hears_of_their_dispatch_order(
     c = names[world["lines"]["C"]["id"]]
     assert f"### 新派工单 {c['name']}" in got["KEY-C"] and f"/app/dispatch_order/{c['id']}" in got["KEY-C"]
     assert "线长：lead.C" in got["KEY-C"]
+
+
+def _inspections(runtime: Runtime, order_id: int) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+    table = runtime.snapshot().tables["qc_inspection"]
+    with runtime.db.read() as conn:
+        ids = conn.execute(sa.select(table.c.id).where(table.c.order == order_id).order_by(table.c.id)).scalars().all()
+    return [runtime.records().get("qc_inspection", i) for i in ids]
+
+
+def _to_qc(app: Runtime, world: dict[str, Any]) -> tuple[dict[str, Any], WorkflowService]:
+    order = new_order(app, world)
+    approve(app, order["id"])
+    flows = WorkflowService(app.db, app.snapshot())
+    production = Actor(9, "li.lei", frozenset({"production"}))
+    for action in ("schedule", "start_production", "finish_production"):
+        flows.transition("order", order["id"], action, production)
+    return order, flows
+
+
+def test_passing_the_inspection_passes_the_orders_qc(app: Runtime) -> None:
+    world = plant(app)
+    order, flows = _to_qc(app, world)
+    (inspection,) = _inspections(app, order["id"])
+    assert inspection["result"] == "pending" and app.records().get("order", order["id"])["qc_status"] == "pending"
+    quality = Actor(11, "zhou.qc", frozenset({"quality"}))
+    flows.transition("qc_inspection", inspection["id"], "pass", quality)
+    got = app.records().get("order", order["id"])
+    assert (got["status"], got["qc_status"]) == ("ready_to_ship", "passed")  # what the ship gate reads
+
+
+def test_failing_the_inspection_opens_rework(app: Runtime) -> None:
+    world = plant(app)
+    order, flows = _to_qc(app, world)
+    (inspection,) = _inspections(app, order["id"])
+    quality = Actor(11, "zhou.qc", frozenset({"quality"}))
+    flows.transition("qc_inspection", inspection["id"], "fail", quality, comment="毛刺超标",
+                     values={"rework_line": world["lines"]["C"]["id"], "defects": "门板毛刺"})
+    got = app.records().get("order", order["id"])
+    assert (got["status"], got["qc_status"]) == ("in_production", "failed")
+    rework = [d for d in dispatch_orders(app, order["id"]) if d["kind"] == "rework"]
+    assert len(rework) == 1 and rework[0]["production_line"] == world["lines"]["C"]["id"]
+    assert inspection["name"] in rework[0]["note"] and "门板毛刺" in rework[0]["note"]
+    flows.transition("order", order["id"], "finish_production", Actor(9, "li.lei", frozenset({"production"})))
+    assert [i["result"] for i in _inspections(app, order["id"])] == ["failed", "pending"]  # inspected again

@@ -88,7 +88,7 @@ class WorkflowService:
             # the record leaves the state its running approval was for (cancelled, sent back to
             # draft for a revision): the open tasks go with it, nobody approves a stale request
             self._withdraw(conn, wf, record_id, action, actor)
-        self._effects(conn, wf, action, record, actor)
+        self._effects(conn, wf, action, record, actor, comment)
         approval = wf.transitions[action].approval
         if approval:
             record = self._start(conn, wf, approval, record_id, actor) or record
@@ -107,9 +107,13 @@ class WorkflowService:
                                                     "action": action, "actor": actor.username})
 
     def _effects(self, conn: sa.Connection, wf: Workflow, action: str, record: Mapping[str, Any],
-                 actor: Actor) -> None:
-        """What an action does beyond its own record: related records, an extra event, a notification."""
+                 actor: Actor, comment: str | None = None) -> None:
+        """What an action does beyond its own record: related records, an extra event, a notification,
+        an action on the record a link points at (``then``: an inspection passed passes its order)."""
         t = wf.transitions[action]
+        if t.then is not None and record.get(t.then[0]) is not None:
+            target = self.workflow(self.snapshot.entities[wf.entity].by_key[t.then[0]].to)
+            self._system_transition(conn, target, record[t.then[0]], t.then[1], actor.username, comment)
         if not (t.creates or t.emit or t.notify or t.generates):
             return
         stored = self.records.fetch(conn, wf.entity, record["id"])
@@ -135,7 +139,7 @@ class WorkflowService:
         actor = Actor(username=on_behalf, system=True)
         record = self.records.update(wf.entity, record_id, {}, actor=actor, skip_read_only=True, transition=action,
                                      comment=comment, conn=conn)
-        self._effects(conn, wf, action, record, actor)
+        self._effects(conn, wf, action, record, actor, comment)
         return record
 
     # -- approvals -------------------------------------------------------------------------
