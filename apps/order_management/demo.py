@@ -858,5 +858,22 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                                     "operator": rnd.choice(("小刘", "小赵", "老孙", "小周"))}
                                    for i, (zh, _en) in enumerate(OPERATIONS)]},
                     actor=_SYSTEM, skip_read_only=True, conn=conn)
-    ctx.counts["dispatch_order"] = made
-    return made
+    inspections, reworks = [], []
+    for order in chosen:
+        status = order["status"]
+        if status in ("qc", "ready_to_ship"):
+            inspections.append({"order": order["_id"], "result": "pending" if status == "qc" else "passed",
+                                "inspected_qty": Decimal(rnd.choice((32, 50, 80, 125))), "defect_qty": Decimal(0),
+                                "inspector": rnd.choice(("周检", "吴检"))})
+        elif status == "in_production" and order.get("_dispatch") and rnd.random() < 0.12:
+            line = rnd.choice(order["_dispatch"])["production_line"]
+            inspections.append({"order": order["_id"], "result": "failed", "inspected_qty": Decimal(50),
+                                "defect_qty": Decimal(rnd.randint(3, 9)), "defects": rnd.choice(
+                                    ("毛刺超标", "镀层厚度不足", "孔距超差", "表面划伤")),
+                                "rework_line": line, "inspector": "周检"})
+            reworks.append({"order": order["_id"], "production_line": line, "kind": "rework",
+                            "note": "返工 / rework: " + inspections[-1]["defects"]})
+    _create(ctx, "qc_inspection", inspections, history=True)
+    _create(ctx, "dispatch_order", reworks)
+    ctx.counts["dispatch_order"] = made + len(reworks)
+    return made + len(reworks)

@@ -191,3 +191,51 @@ def test_failing_the_inspection_opens_rework(app: Runtime) -> None:
     assert inspection["name"] in rework[0]["note"] and "门板毛刺" in rework[0]["note"]
     flows.transition("order", order["id"], "finish_production", Actor(9, "li.lei", frozenset({"production"})))
     assert [i["result"] for i in _inspections(app, order["id"])] == ["failed", "pending"]  # inspected again
+
+
+def test_production_percent_follows_the_api_the_form_and_an_import(app: Runtime) -> None:
+    """Three adapters report on three dispatch orders; the order's per cent follows each."""
+    from sunmao import accounts
+    from sunmao.imports.plan import prepare
+    from sunmao.imports.runner import run_import
+    from sunmao.web import create_wsgi
+    from tests.conftest import make_api
+    from tests.imports.conftest import workbook
+    from tests.screens.conftest import Browser
+
+    world = plant(app)
+    order = new_order(app, world, "10")
+    approve(app, order["id"])
+    line = {d["production_line"]: d for d in dispatch_orders(app, order["id"])}
+    a, b, c = (line[world["lines"][code]["id"]] for code in ("A", "B", "C"))
+
+    def pct() -> Decimal:
+        return Decimal(app.records().get("order", order["id"])["production_pct"])
+
+    api = make_api(app, "li.lei", ["production"])  # the API: 10 of 62.8
+    answer = api.patch(f"/api/v1/dispatch_order/{a['id']}", json={"lines": [{**a["lines"][0], "good_qty": "10"}]})
+    assert answer.status_code == 200, answer.json
+    assert pct() == Decimal("0.1592")
+
+    accounts.create_user(app.db, "wu.form", "correct horse battery", ["production"])  # the form: + 10
+    browser = Browser(create_wsgi(app)).login("wu.form", "correct horse battery")
+    saved = browser.post_json(f"/app/dispatch_order/{b['id']}/edit",
+                              {"values": {"lines": [{**b["lines"][0], "good_qty": "10"}]}, "version": b["version"]})
+    assert saved.status_code == 200, saved.json
+    assert pct() == Decimal("0.3185")  # 20 / 62.8
+
+    def book(ws: Any) -> None:  # an import by record number: + 22 doors and 20.8 tubes
+        ws.append(["派工单号", "子件", "计划数量", "合格数"])
+        sku = {i: s for s, i in world["products"].items()}
+        for row in c["lines"]:
+            ws.append([c["name"], sku[row["product"]], row["qty"], row["qty"]])
+
+    records = app.records()
+    production = Actor(9, "li.lei", frozenset({"production"}))
+    prepared = prepare(records, "dispatch_order", workbook(book), "报工.xlsx")
+    plan = prepared.plan
+    plan.columns.update({0: "name", 1: "lines.product.sku", 2: "lines.qty", 3: "lines.good_qty"})
+    plan.key_field = "name"
+    done = run_import(records, production, prepared.table, plan, prepared.targets, commit=True)
+    assert done.committed and done.updated == 1, [p.text("en") for p in done.problems]
+    assert pct() == 1
