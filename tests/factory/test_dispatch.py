@@ -239,3 +239,38 @@ def test_production_percent_follows_the_api_the_form_and_an_import(app: Runtime)
     done = run_import(records, production, prepared.table, plan, prepared.targets, commit=True)
     assert done.committed and done.updated == 1, [p.text("en") for p in done.problems]
     assert pct() == 1
+
+
+def test_a_structure_that_contains_itself_is_refused_and_nothing_is_written(app: Runtime) -> None:
+    from sunmao.errors import Conflict
+
+    world = plant(app)
+    p = world["products"]
+    app.records().create("bom", {"product": p["TUBE"], "lines": [  # a tube made of cabinets
+        {"component": p["CAB"], "qty": "1", "production_line": world["lines"]["A"]["id"]}]})
+    order = new_order(app, world)
+    with pytest.raises(Conflict, match="refers to itself"):
+        approve(app, order["id"])
+    assert dispatch_orders(app, order["id"]) == []
+    assert app.records().get("order", order["id"])["status"] != "approved"
+
+
+def test_a_generate_naming_a_missing_field_refuses_the_publish(runtime: Runtime, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from sunmao.meta.errors import MetadataError
+
+    copy = tmp_path / "om"
+    shutil.copytree(app_path("order_management"), copy)
+    flow = copy / "workflows" / "order_lifecycle.json"
+    doc = json.loads(flow.read_text())
+    approve_t = next(t for t in doc["transitions"] if t["key"] == "approve")
+    approve_t["generate"][0]["structure"]["scrap"] = "loss_rate"
+    approve_t["then"] = {"link": "customer", "action": "nothing"}
+    flow.write_text(json.dumps(doc, ensure_ascii=False))
+    with pytest.raises(MetadataError) as refused:
+        runtime.install_app(copy)
+    text = str(refused.value)
+    assert "generate[0].structure.scrap: 'loss_rate' is not a field of bom_line" in text
+    assert "then.action" in text
