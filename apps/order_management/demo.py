@@ -812,8 +812,8 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                    "unit": "pc", "price": Decimal("0"), "active": True},
                   {"sku": f"{prefix}-BLANK", "product_name": f"{name}坯料", "category": members[0]["category"],
                    "unit": "pc", "price": Decimal("0"), "active": True},
-                  {"sku": f"{prefix}-STEEL", "product_name": f"{name}原材料（外购）", "category": members[0]["category"],
-                   "unit": "kg", "price": Decimal("0"), "active": True}]
+                  {"sku": f"{prefix}-STEEL", "product_name": f"{name}原材料（外购）",
+                   "category": members[0]["category"], "unit": "kg", "price": Decimal("0"), "active": True}]
     part_ids = dict(zip([p["sku"] for p in parts], _create(ctx, "product", parts), strict=True))
     boms = []
     for prefix, members in families.items():

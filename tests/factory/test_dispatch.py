@@ -45,7 +45,8 @@ def plant(runtime: Runtime) -> dict[str, Any]:
 def new_order(runtime: Runtime, world: dict[str, Any], qty: str = "10") -> dict[str, Any]:
     return runtime.records().create("order", {
         "customer": world["customer"]["id"], "due_date": (date.today() + timedelta(days=30)).isoformat(),
-        "currency": "CNY", "advance_payment_required": False, "lines": [{"product": world["products"]["CAB"], "qty": qty, "unit_price": "100"}]},
+        "currency": "CNY", "advance_payment_required": False,
+        "lines": [{"product": world["products"]["CAB"], "qty": qty, "unit_price": "100"}]},
         actor=SALES)
 
 
@@ -94,7 +95,7 @@ def test_multilevel_explosion_with_scrap_grouped_by_line(app: Runtime) -> None:
     (c,) = [d for d in dispatch_orders(app, order["id"]) if d["production_line"] == world["lines"]["C"]["id"]]
     tube = next(row for row in c["lines"] if row["product"] == world["products"]["TUBE"])
     assert tube["level"] == 2 and tube["parent_product"] == world["products"]["FRAME"]
-    assert c["leader"] == "lead.C" and c["robot_secret"] == "robot_c" and c["planned_qty"] == "42.800"
+    assert c["leader"] == "lead.C" and c["robot_secret"] == "robot_c" and c["planned_qty"] == "42.800"  # noqa: S105
     assert c["due_date"] == order["due_date"]
 
 
@@ -274,3 +275,23 @@ def test_a_generate_naming_a_missing_field_refuses_the_publish(runtime: Runtime,
     text = str(refused.value)
     assert "generate[0].structure.scrap: 'loss_rate' is not a field of bom_line" in text
     assert "then.action" in text
+
+
+def test_the_generate_job_catches_up_orders_approved_before_their_bom(app: Runtime) -> None:
+    from sunmao.jobs.registry import JobContext
+    from sunmao.workflow.jobs import generate
+
+    world = plant(app)
+    r = app.records()
+    lonely = r.create("product", {"sku": "LAMP", "product_name": "LAMP", "unit": "pc", "price": "1"})
+    order = r.create("order", {"customer": world["customer"]["id"], "currency": "CNY",
+                               "due_date": (date.today() + timedelta(days=30)).isoformat(),
+                               "lines": [{"product": lonely["id"], "qty": "5", "unit_price": "9"}]}, actor=SALES)
+    approve(app, order["id"])
+    assert dispatch_orders(app, order["id"]) == []  # no BOM yet: nothing to make
+    r.create("bom", {"product": lonely["id"], "production_line": world["lines"]["B"]["id"]})
+    ctx = JobContext(runtime=app, run_id=None, attempt=1)
+    assert generate(ctx, "order", "approve") == {"records": 1, "created": 1}
+    assert generate(ctx, "order", "approve") == {"records": 1, "created": 0}  # once
+    (made,) = dispatch_orders(app, order["id"])
+    assert made["production_line"] == world["lines"]["B"]["id"] and made["planned_qty"] == "5.000"
