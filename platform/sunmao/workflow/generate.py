@@ -81,7 +81,8 @@ class Generator:
         """The rows each group gets, from the record's source rows (no write)."""
         demand: list[tuple[Any, Decimal]] = [
             (row.get(self.source_item), Decimal(str(row.get(self.source_quantity) or 0)))
-            for row in record.get(self.source_rows) or () if row.get(self.source_item) is not None]
+            for row in record.get(self.source_rows) or ()
+            if row.get(self.source_item) is not None and (row.get(self.source_quantity) or 0) > 0]
         groups: dict[Any, dict[tuple[Any, int, Any], dict[str, Any]]] = {}
 
         def add(group: Any, item: Any, qty: Decimal, level: int, parent: Any, scrap: Decimal) -> None:
