@@ -133,6 +133,7 @@ def test_production_percent_follows_every_report(app: Runtime) -> None:
 def test_each_line_leader_hears_of_their_dispatch_order(
         app: Runtime, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SUNMAO_WECOM_BASE_URL", receiver.url)
+    monkeypatch.setenv("SUNMAO_PUBLIC_URL", "https://erp.example.com/")
     world = plant(app)
     for code in ("a", "b", "c"):
         secret_store(app.db).set(f"robot_{code}", f"KEY-{code.upper()}")
@@ -145,8 +146,8 @@ def test_each_line_leader_hears_of_their_dispatch_order(
     assert set(got) == {"KEY-A", "KEY-B", "KEY-C"}
     names = {d["production_line"]: d for d in dispatch_orders(app, order["id"])}
     c = names[world["lines"]["C"]["id"]]
-    assert f"### 新派工单 {c['name']}" in got["KEY-C"] and f"/app/dispatch_order/{c['id']}" in got["KEY-C"]
-    assert "线长：lead.C" in got["KEY-C"]
+    assert f"### 新派工单 {c['name']}" in got["KEY-C"] and f"(https://erp.example.com/app/dispatch_order/{c['id']})" in got["KEY-C"]
+    assert "线长：lead.C" in got["KEY-C"] and f"销售订单：{order['name']}" in got["KEY-C"]
 
 
 def _inspections(runtime: Runtime, order_id: int) -> list[dict[str, Any]]:
