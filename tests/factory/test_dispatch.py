@@ -146,7 +146,8 @@ def test_each_line_leader_hears_of_their_dispatch_order(
     assert set(got) == {"KEY-A", "KEY-B", "KEY-C"}
     names = {d["production_line"]: d for d in dispatch_orders(app, order["id"])}
     c = names[world["lines"]["C"]["id"]]
-    assert f"### 新派工单 {c['name']}" in got["KEY-C"] and f"(https://erp.example.com/app/dispatch_order/{c['id']})" in got["KEY-C"]
+    assert f"### 新派工单 {c['name']}" in got["KEY-C"]
+    assert f"(https://erp.example.com/app/dispatch_order/{c['id']})" in got["KEY-C"]
     assert "线长：lead.C" in got["KEY-C"] and f"销售订单：{order['name']}" in got["KEY-C"]
 
 
