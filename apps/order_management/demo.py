@@ -33,6 +33,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Any
 
+from sunmao.records import SYSTEM as _SYSTEM
+
 BATCH = 2500  # big batches: each batch refreshes the touched customers once
 N_DOMESTIC, N_ORDERS, HISTORY_DAYS = 200, 5000, 183
 USD_RATE = Decimal("7.10")  # the base of the demo's USD series (see _rates)
@@ -297,8 +299,10 @@ def generate(ctx: Any) -> None:
     if hasattr(ctx, "stage_history"):
         ctx.stage_history("order", [(o["_id"], _stays(later, o, ctx.today)) for o in orders])
     _create(ctx, "survey", _feedback(later, orders))
+    factory = _factory(ctx, random.Random(later.random()), products, orders)
     ctx.log(f"demo data ready: {len(customers)} customers, {len(contacts)} contacts, "
-            f"{len(products)} products, {len(orders)} orders, {len(payments)} payments, {len(stock)} stock levels")
+            f"{len(products)} products, {len(orders)} orders, {len(payments)} payments, {len(stock)} stock levels, "
+            f"{factory} dispatch orders")
 
 
 def _create(ctx: Any, entity: str, rows: list[dict], history: bool = False) -> list[int]:
@@ -779,3 +783,97 @@ def _feedback(rnd: Any, orders: list[dict]) -> list[dict]:
         elif roll < 0.27:
             rows.append({"order": order["_id"], "kind": "return", "comment": "尺寸超差，退货"})
     return rows
+
+
+# ---------------------------------------------------------------- the factory floor
+
+LINES = [("STAMP", "冲压线", "张建国", "13805741001"), ("MACH", "机加线", "李卫东", "13805741002"),
+         ("SURF", "表面处理线", "王海燕", "13805741003"), ("ASSY", "装配包装线", "陈志强", "13805741004")]
+DISPATCHED = ("approved", "scheduled", "in_production", "qc", "ready_to_ship")
+OPERATIONS = [("备料", "Prepare"), ("加工", "Make"), ("自检", "Self-check")]
+
+
+def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> int:
+    """Four production lines, a 3-level BOM per product family (finished good on the assembly line
+    ← semi-finished part on the surface or machining line ← blank from the stamping line ← bought
+    steel), and the dispatch orders the approval generated for every order between approval and
+    shipping, with progress reported on those in production and later."""
+    line_ids = dict(zip([c for c, *_ in LINES], _create(ctx, "production_line", [
+        {"code": code, "line_name": name, "leader": leader, "leader_mobile": mobile,
+         "capacity_per_day": Decimal(rnd.choice((4000, 6000, 8000)))} for code, name, leader, mobile in LINES]),
+        strict=True))
+    families: dict[str, list[dict]] = {}
+    for product in products:
+        families.setdefault(product["sku"].split("-")[0], []).append(product)
+    parts = []
+    for prefix, members in families.items():
+        name = members[0]["product_name"]
+        parts += [{"sku": f"{prefix}-SEMI", "product_name": f"{name}半成品", "category": members[0]["category"],
+                   "unit": "pc", "price": Decimal("0"), "active": True},
+                  {"sku": f"{prefix}-BLANK", "product_name": f"{name}坯料", "category": members[0]["category"],
+                   "unit": "pc", "price": Decimal("0"), "active": True},
+                  {"sku": f"{prefix}-STEEL", "product_name": f"{name}原材料（外购）",
+                   "category": members[0]["category"], "unit": "kg", "price": Decimal("0"), "active": True}]
+    part_ids = dict(zip([p["sku"] for p in parts], _create(ctx, "product", parts), strict=True))
+    boms = []
+    for prefix, members in families.items():
+        special = any(m["special_processes"] for m in members)
+        boms.append({"product": part_ids[f"{prefix}-SEMI"], "lines": [
+            {"component": part_ids[f"{prefix}-BLANK"], "qty": Decimal(1), "scrap_rate": Decimal("0.05"),
+             "production_line": line_ids["STAMP"]}]})
+        boms.append({"product": part_ids[f"{prefix}-BLANK"], "lines": [
+            {"component": part_ids[f"{prefix}-STEEL"], "qty": Decimal("0.12"), "scrap_rate": Decimal("0.08")}]})
+        for m in members:
+            boms.append({"product": m["_id"], "production_line": line_ids["ASSY"], "lines": [
+                {"component": part_ids[f"{prefix}-SEMI"], "qty": Decimal(1), "scrap_rate": Decimal("0.02"),
+                 "production_line": line_ids["SURF" if special else "MACH"]}]})
+    _create(ctx, "bom", boms)
+    records = ctx.records
+    workflow = records.snapshot.features["workflows"]["order"]
+    generators = workflow.transitions["approve"].generates
+    made = 0
+    chosen = [o for o in orders if o["status"] in DISPATCHED]
+    with records.db.write() as conn:
+        for order in chosen:
+            stored = records.fetch(conn, "order", order["_id"])
+            data = records.evaluation_data("order", stored, conn)
+            for generator in generators:  # what the approval generated
+                order["_dispatch"] = generator.run(records, conn, stored, data, _SYSTEM)
+                made += len(order["_dispatch"])
+        for order in chosen:
+            share = {"approved": 0.0, "scheduled": 0.0, "in_production": None, "qc": 1.0,
+                     "ready_to_ship": 1.0}[order["status"]]
+            for dispatch in order.get("_dispatch", ()):
+                done = rnd.uniform(0.1, 0.95) if share is None else share
+                if not done and rnd.random() < 0.7:
+                    continue
+                start = order["order_date"] + dt.timedelta(days=rnd.randint(2, 5))
+                records.update("dispatch_order", dispatch["id"], {
+                    "lines": [{**row, "good_qty": str(_money(float(row["qty"]) * done, 0)),
+                               "scrap_qty": str(_money(float(row["qty"]) * done * rnd.uniform(0, 0.03), 0))}
+                              for row in dispatch["lines"]],
+                    "operations": [{"seq": 10 * (i + 1), "operation": zh, "planned_start":
+                                    (start + dt.timedelta(days=i)).isoformat(),
+                                    "planned_finish": (start + dt.timedelta(days=i + 1)).isoformat(),
+                                    "operator": rnd.choice(("小刘", "小赵", "老孙", "小周"))}
+                                   for i, (zh, _en) in enumerate(OPERATIONS)]},
+                    actor=_SYSTEM, skip_read_only=True, conn=conn)
+    inspections, reworks = [], []
+    for order in chosen:
+        status = order["status"]
+        if status in ("qc", "ready_to_ship"):
+            inspections.append({"order": order["_id"], "result": "pending" if status == "qc" else "passed",
+                                "inspected_qty": Decimal(rnd.choice((32, 50, 80, 125))), "defect_qty": Decimal(0),
+                                "inspector": rnd.choice(("周检", "吴检"))})
+        elif status == "in_production" and order.get("_dispatch") and rnd.random() < 0.12:
+            line = rnd.choice(order["_dispatch"])["production_line"]
+            inspections.append({"order": order["_id"], "result": "failed", "inspected_qty": Decimal(50),
+                                "defect_qty": Decimal(rnd.randint(3, 9)), "defects": rnd.choice(
+                                    ("毛刺超标", "镀层厚度不足", "孔距超差", "表面划伤")),
+                                "rework_line": line, "inspector": "周检"})
+            reworks.append({"order": order["_id"], "production_line": line, "kind": "rework",
+                            "note": "返工 / rework: " + inspections[-1]["defects"]})
+    _create(ctx, "qc_inspection", inspections, history=True)
+    _create(ctx, "dispatch_order", reworks)
+    ctx.counts["dispatch_order"] = made + len(reworks)
+    return made + len(reworks)

@@ -23,6 +23,7 @@ from sunmao.rules import Engine, RuleError
 from sunmao.rules.coerce import truthy
 from sunmao.snapshot import rule_compiler, rule_fields
 from sunmao.workflow.calendar import Calendar
+from sunmao.workflow.generate import Generator, compile_generators
 
 Evaluator = Callable[[Any], Any]
 
@@ -60,6 +61,10 @@ class Transition:
     #: (entity, {field: (kind, value or closure)}) records the action creates.
     creates: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = ()
     notify: Mapping[str, Any] | None = None
+    #: records generated from a linked structure (``workflow.generate``).
+    generates: tuple[Generator, ...] = ()
+    #: (link field, action): the action then taken on the record that link points at.
+    then: tuple[str, str] | None = None
 
     def allowed_for(self, roles: frozenset[str] | set[str], system: bool) -> bool:
         if system:
@@ -207,6 +212,17 @@ def _creates(t: Mapping[str, Any], base: str, snapshot: Any, rule: Callable[[Any
     return out
 
 
+def _then(t: Mapping[str, Any], base: str, entity: Any, bad: Callable[[str, str], None]) -> tuple[str, str] | None:
+    spec = t.get("then")
+    if spec is None:
+        return None
+    link = entity.by_key.get(spec["link"])
+    if link is None or link.type != "link":
+        bad(f"{base}.then.link", f"{spec['link']!r} is not a link field of {entity.key}")
+        return None
+    return spec["link"], spec["action"]
+
+
 def _lookup(data: Mapping[str, Any], path: str) -> Any:
     value: Any = data
     for part in path.split("."):
@@ -223,6 +239,7 @@ def compile_workflows(snapshot: Any) -> tuple[str, Mapping[str, Workflow], list[
     problems: list[Problem] = []
     calendars = {doc["key"]: Calendar.from_document(doc) for _f, doc in snapshot.documents("calendar")}
     workflows: dict[str, Workflow] = {}
+    files: dict[str, str] = {}
     for file, doc in snapshot.documents("workflow"):
         built = _compile_one(file, doc, snapshot, snapshot.rules, calendars, problems)
         if built is None:
@@ -232,6 +249,16 @@ def compile_workflows(snapshot: Any) -> tuple[str, Mapping[str, Workflow], list[
                                     f"{workflows[built.entity].key!r}; one workflow per entity"))
             continue
         workflows[built.entity] = built
+        files[built.entity] = file
+    for wf in workflows.values():  # an action taken on a linked record must exist there
+        for t in wf.transitions.values():
+            if t.then is None:
+                continue
+            target = snapshot.entities[wf.entity].by_key[t.then[0]].to
+            other = workflows.get(target)
+            if other is None or t.then[1] not in other.transitions:
+                problems.append(Problem(files[wf.entity], f"$.transitions.{t.key}.then.action",
+                                        f"{t.then[1]!r} is not an action of the workflow of {target}"))
     return "workflows", MappingProxyType(workflows), problems
 
 
@@ -293,7 +320,9 @@ def _compile_one(file: str, doc: dict[str, Any], snapshot: Any, engine: Engine, 
             roles=frozenset(t.get("roles", ())), system=t.get("system", False), guards=guards,
             fields_required=tuple(t.get("fields_required", ())), comment_required=t.get("comment_required", False),
             set_values=tuple(set_values), emit=t.get("emit"), approval=t.get("approval"),
-            creates=tuple(_creates(t, base, snapshot, rule, bad)), notify=t.get("notify"))
+            creates=tuple(_creates(t, base, snapshot, rule, bad)), notify=t.get("notify"),
+            generates=compile_generators(t.get("generate", ()), entity, snapshot, base, rule, bad),
+            then=_then(t, base, entity, bad))
     for i, a in enumerate(doc.get("approvals", ())):
         for name in ("on_start", "on_approved", "on_rejected"):
             if a.get(name) and a[name] not in transitions:

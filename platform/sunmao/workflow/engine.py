@@ -88,7 +88,7 @@ class WorkflowService:
             # the record leaves the state its running approval was for (cancelled, sent back to
             # draft for a revision): the open tasks go with it, nobody approves a stale request
             self._withdraw(conn, wf, record_id, action, actor)
-        self._effects(conn, wf, action, record, actor)
+        self._effects(conn, wf, action, record, actor, comment)
         approval = wf.transitions[action].approval
         if approval:
             record = self._start(conn, wf, approval, record_id, actor) or record
@@ -107,12 +107,19 @@ class WorkflowService:
                                                     "action": action, "actor": actor.username})
 
     def _effects(self, conn: sa.Connection, wf: Workflow, action: str, record: Mapping[str, Any],
-                 actor: Actor) -> None:
-        """What an action does beyond its own record: related records, an extra event, a notification."""
+                 actor: Actor, comment: str | None = None) -> None:
+        """What an action does beyond its own record: related records, an extra event, a notification,
+        an action on the record a link points at (``then``: an inspection passed passes its order)."""
         t = wf.transitions[action]
-        if not (t.creates or t.emit or t.notify):
+        if t.then is not None and record.get(t.then[0]) is not None:
+            target = self.workflow(self.snapshot.entities[wf.entity].by_key[t.then[0]].to)
+            self._system_transition(conn, target, record[t.then[0]], t.then[1], actor.username, comment)
+        if not (t.creates or t.emit or t.notify or t.generates):
             return
-        data = self.records.evaluation_data(wf.entity, self.records.fetch(conn, wf.entity, record["id"]), conn)
+        stored = self.records.fetch(conn, wf.entity, record["id"])
+        data = self.records.evaluation_data(wf.entity, stored, conn)
+        for generator in t.generates:
+            generator.run(self.records, conn, stored, data, Actor(id=actor.id, username=actor.username, system=True))
         for entity, values in t.creates:
             payload = {key: (fn(data) if kind == "formula" else fn) for key, kind, fn in values}
             self.records.create(entity, json_value(payload), actor=Actor(id=actor.id, username=actor.username,
@@ -127,12 +134,33 @@ class WorkflowService:
                 "entity": wf.entity, "record_id": record["id"], "name": record.get("name"), "action": action,
                 "user_ids": users, "message": t.notify["message"]})
 
+    def generate(self, entity: str, action: str, states: Iterable[str] | None = None) -> dict[str, int]:
+        """Run an action's ``generate`` for every record in ``states`` (default: the state the action
+        leads to), one transaction per record; records already generated are left alone, so this
+        catches up (orders approved before their BOM existed) and may run on a schedule."""
+        wf = self.workflow(entity)
+        t = wf.transitions.get(action)
+        if t is None or not t.generates:
+            raise NotFound(Text(f"操作 {action} 不生成记录", f"the action {action!r} generates no records"))
+        table = self.snapshot.tables[entity]
+        wanted = sorted(set(states or ())) or [t.to]
+        with self.db.read() as conn:
+            ids = conn.execute(sa.select(table.c.id).where(table.c[wf.state_field].in_(wanted),
+                                                           table.c.deleted_at.is_(None)).order_by(table.c.id)).scalars().all()
+        created = 0
+        for record_id in ids:
+            with self.db.write() as conn:
+                stored = self.records.fetch(conn, entity, record_id)
+                data = self.records.evaluation_data(entity, stored, conn)
+                created += sum(len(g.run(self.records, conn, stored, data, SYSTEM)) for g in t.generates)
+        return {"records": len(ids), "created": created}
+
     def _system_transition(self, conn: sa.Connection, wf: Workflow, record_id: int, action: str,
                            on_behalf: str, comment: str | None = None) -> dict[str, Any]:
         actor = Actor(username=on_behalf, system=True)
         record = self.records.update(wf.entity, record_id, {}, actor=actor, skip_read_only=True, transition=action,
                                      comment=comment, conn=conn)
-        self._effects(conn, wf, action, record, actor)
+        self._effects(conn, wf, action, record, actor, comment)
         return record
 
     # -- approvals -------------------------------------------------------------------------

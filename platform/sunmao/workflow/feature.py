@@ -14,5 +14,5 @@ FEATURE = Feature(
     blueprints=(Mount(web.blueprint, csrf_exempt=True),),
     openapi=(web.openapi,),
     tables=(tables.run, tables.task),
-    jobs=(jobs.sla_tick,),
+    jobs=(jobs.sla_tick, jobs.generate),
 )

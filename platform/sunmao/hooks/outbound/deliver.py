@@ -80,12 +80,20 @@ def _create_delivery(ctx: DispatchContext, hook: Webhook, event: Event) -> None:
     except Exception as exc:  # noqa: BLE001 - recorded where a person sees it, instead of a stuck event
         log.exception("webhook %s could not render event %s", hook.key, event.id)
         status, error = work.DEAD, f"the payload could not be rendered: {type(exc).__name__}: {exc}"
-    missing = [name for name in hook.secret_names if name not in _secret_names(ctx)]
+    target = dict(hook.target)
+    names = list(hook.secret_names)
+    if "secret_field" in target:  # the robot is the record's own (a production line's leader group)
+        name = (event.data().get("record") or {}).get(target.pop("secret_field"))
+        if not name:
+            return
+        target["secret"] = str(name)
+        names.append(target["secret"])
+    missing = [name for name in names if name not in _secret_names(ctx)]
     if status == work.PENDING and missing:
         status, error = work.DEAD, str(MissingSecret(missing[0])) + "; then replay this delivery"
     insert_ignoring_conflict(ctx.conn, delivery, {
         "event_id": event.id, "topic": event.topic, "webhook": hook.key, "target_type": hook.target_type,
-        "target": dict(hook.target), "body": body, "status": status, "attempts": 0,
+        "target": target, "body": body, "status": status, "attempts": 0,
         "max_attempts": hook.max_attempts, "next_attempt_at": ctx.now, "last_error": error,
         "created_at": ctx.now, "updated_at": ctx.now, "replays": 0,
     }, ("event_id", "webhook"))

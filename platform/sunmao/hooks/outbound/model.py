@@ -7,6 +7,7 @@ the publish with a problem naming the file and path, instead of failing on every
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -84,7 +85,9 @@ def _robot_body(kind: str, message: Mapping[str, Any], label: Text) -> Callable[
     limit = CONTENT_LIMITS[(kind, msgtype)]
 
     def render(event: Event) -> str:
-        data = event.data()
+        # {{ public_url }}: where people open the system (SUNMAO_PUBLIC_URL), for links in messages
+        public = (os.environ.get("SUNMAO_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+        data = {**event.data(), "public_url": public}
         text = truncate_utf8(content(data), limit)
         mobiles = [m for m in (mention(data).strip() for mention in mentions) if m]
         if kind == WECOM:
