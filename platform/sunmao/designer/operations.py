@@ -204,9 +204,12 @@ def _rename_in_entity(doc: dict[str, Any], field_id: str, old: str, new: str) ->
     for name in ("title_field", "naming_date", "owner_field"):
         if name in doc:
             doc[name] = one(doc[name])
-    for name in ("search_fields", "summary_fields"):
+    for name in ("search_fields", "summary_fields", "task_fields"):
         if name in doc:
             doc[name] = [new + s[len(old):] if s == old or s.startswith(old + ".") else s for s in doc[name]]
+    for f in doc["fields"]:  # a link's filter names this entity's fields as its values
+        if isinstance(f.get("link_filter"), dict):
+            f["link_filter"] = {k: one(v) for k, v in f["link_filter"].items()}
     for index in doc.get("indexes", []):
         index["fields"] = [one(k) for k in index["fields"]]
     for perm in doc.get("permissions", []):
@@ -256,7 +259,11 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
                 doc = _rewrite_row_keys(doc, set(tables), old, new_key)
                 if "search_fields" in doc:
                     doc["search_fields"] = [_path_rename(old, new_key, prefixes)(s) for s in doc["search_fields"]]
+            if links and "task_fields" in doc:
+                doc["task_fields"] = [_path_rename(old, new_key, prefixes)(t) for t in doc["task_fields"]]
             for x in doc.get("fields", []):
+                if x.get("to") == entity_key and isinstance(x.get("link_filter"), dict):  # keys: the target's fields
+                    x["link_filter"] = {(new_key if k == old else k): v for k, v in x["link_filter"].items()}
                 rollup = x.get("rollup")
                 if isinstance(rollup, dict) and rollup.get("entity") == entity_key:
                     for name in ("link", "field"):
