@@ -36,7 +36,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def _get(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})  # noqa: S310 - 127.0.0.1 only
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - 127.0.0.1 only
         return json.loads(response.read())
 
