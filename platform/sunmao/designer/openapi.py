@@ -114,9 +114,9 @@ OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
 
 
 def _designers_of_logic() -> tuple[tuple[str, str, str, str, Any, Any], ...]:
-    from sunmao.designer import channels, flows
+    from sunmao.designer import channels, flows, webhooks
 
-    return flows.OPERATIONS + channels.OPERATIONS
+    return flows.OPERATIONS + channels.OPERATIONS + webhooks.OPERATIONS
 
 
 OPERATIONS += _designers_of_logic()
