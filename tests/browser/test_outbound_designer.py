@@ -8,6 +8,7 @@ Chromium, no mocks."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -123,3 +124,24 @@ def test_e_a_wecom_message_on_order_approved_tested_then_delivered(tab: Any, pla
     row = ops.page.locator('[data-wz-log-table] tr[data-test="0"]')
     expect(row).to_have_attribute("data-status", "succeeded")
     expect(row).to_contain_text("order.transition.approve")
+
+
+def test_print_layout_previewed_live_and_job_runs_listed(tab: Any, plant: dict[str, Any]) -> None:
+    ops = tab()
+    ops.login(OPS)
+    draft = new_draft(ops, "打印模板与任务")
+    page = ops.page
+    with page.expect_response(lambda r: "/preview/print/" in r.url) as first:
+        ops.goto(f"/designer/drafts/{draft}/doc/order_management/prints/order_confirmation.json")
+    assert first.value.status == 200 and first.value.headers["content-type"] == "application/pdf"
+    expect(page.locator("[data-oz-pdf]")).to_have_attribute("src", re.compile(r"record=\d+"))
+    # a change to the layout is saved, and the preview reloads with it
+    with page.expect_response(lambda r: "/preview/print/" in r.url and r.status == 200):
+        page.locator('[data-dz-schema-form] input[data-path="$.label.zh"]').fill("订单确认书（新版）")
+        saved(ops)
+
+    ops.goto(f"/designer/drafts/{draft}/doc/order_management/jobs/nightly_order_priorities.json")
+    out = page.locator("[data-oz-job-out]")
+    expect(out.locator("[data-oz-job-name]")).to_have_text("records.recompute")
+    expect(out.locator("[data-oz-next] li")).to_have_count(5)
+    expect(out.locator("[data-oz-next] li").first).to_contain_text("02:20")

@@ -161,3 +161,77 @@ def test_bad_input_is_a_4xx_naming_the_field_and_only_designers_may_call(om: OM,
         assert sales.post(url + path, json=payload).status_code == 403
     assert sales.get("/api/v1/_design/webhooks/deliveries").status_code == 403
     assert robots.snapshot() == []
+
+
+# -- print templates: the live PDF preview; scheduled jobs: what runs and when ------------------------------
+
+PRINT = "order_management/prints/order_confirmation.json"
+JOB = "order_management/jobs/nightly_order_priorities.json"
+
+
+def _session(om: OM, username: str, roles: list[str]) -> Any:  # noqa: F811
+    """A browser-like session (the designer pages are pages, not API routes)."""
+    from werkzeug.test import Client
+
+    from sunmao import accounts
+    from sunmao.web import create_wsgi
+
+    accounts.create_user(om.runtime.db, username, "correct horse battery", roles)
+    client = Client(create_wsgi(om.runtime))
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    signed = client.post("/login", data={"username": username, "password": "correct horse battery",
+                                         "csrf_token": token})
+    assert signed.status_code in (302, 303), signed.get_data(as_text=True)[:300]
+    return client
+
+
+def test_a_print_layout_is_previewed_as_the_pdf_that_prints(om: OM) -> None:  # noqa: F811
+    ops = _ops(om)
+    order = om.order(grade="B")
+    draft = ops.post("/api/v1/_design/drafts", json={"title": "确认书加备注"}).json
+    layout = ops.get(f"/api/v1/_design/drafts/{draft['id']}/documents/{PRINT}").json["document"]
+    layout["label"] = {"zh": "订单确认书（新版）", "en": "Order confirmation v2"}
+    layout["table"]["columns"] = ["product", "qty", "amount"]
+    saved = ops.client.put(f"/api/v1/_design/drafts/{draft['id']}/documents/{PRINT}", json={"document": layout},
+                           headers=ops._headers({"If-Match": f'"{draft["rev"]}"'}))
+    assert saved.status_code == 200, saved.json
+    web = _session(om, "ops_web", ["designer", "manager"])  # printed under its own rights: managers read orders
+    url = f"/designer/drafts/{draft['id']}/preview/print/{PRINT}"
+    pdf = web.get(f"{url}?record={order['id']}", headers={"Accept-Language": "en"})
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", pdf.get_data(as_text=True)[:500]
+    data = pdf.get_data()
+    # the draft's layout (its new title), printed for the chosen record
+    assert data.startswith(b"%PDF") and f"Order confirmation v2 {order['name']}".encode() in data
+
+    editor = web.get(f"/designer/drafts/{draft['id']}/doc/{PRINT}")
+    assert editor.status_code == 200 and "data-oz-pdf" in editor.get_data(as_text=True)
+    assert web.get(f"{url}?record=abc").status_code == 422
+    assert web.get(f"{url}?record=999999").status_code == 422
+    assert web.get(f"/designer/drafts/{draft['id']}/preview/print/order_management/prints/nope.json"
+                   f"?record={order['id']}").status_code == 404
+    layout["fields"] = ["customer", "no_such_field"]
+    ops.client.put(f"/api/v1/_design/drafts/{draft['id']}/documents/{PRINT}", json={"document": layout},
+                   headers=ops._headers({"If-Match": f'"{saved.json["rev"]}"'}))
+    broken = web.get(f"{url}?record={order['id']}")
+    assert broken.status_code == 422 and "no_such_field" in broken.get_data(as_text=True)
+    sales = _session(om, "sales_web", ["sales"])
+    assert sales.get(f"{url}?record={order['id']}").status_code == 403
+
+
+def test_a_job_is_checked_and_its_next_runs_listed(om: OM) -> None:  # noqa: F811
+    ops = _ops(om)
+    draft = ops.post("/api/v1/_design/drafts", json={"title": "任务"}).json
+    url = f"/api/v1/_design/drafts/{draft['id']}/jobs/preview"
+    answer = ops.post(url, json={"address": JOB})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["problems"] == [] and answer.json["runs"]["job"] == "records.recompute"
+    assert answer.json["runs"]["args"] == {"entity": "order"}
+    assert [n["local"][11:16] for n in answer.json["next"]] == ["02:20"] * 5  # every night, the plant's time
+    doc = ops.get(f"/api/v1/_design/drafts/{draft['id']}/documents/{JOB}").json["document"]
+    wrong = ops.post(url, json={"address": JOB, "document": {**doc, "cron": "61 2 * * *", "job": "nope.job"}}).json
+    assert {p["path"] for p in wrong["problems"]} == {"$.cron", "$.job"} and wrong["next"] == []
+    assert ops.post(url, json={}).status_code == 422
+    assert ops.post(url, json={"address": JOB, "count": 0}).status_code == 422
+    assert ops.post(url, json={"address": "order_management/jobs/nope.json"}).status_code == 404
+    assert make_api(om.runtime, "sales9", ["sales"]).post(url, json={"address": JOB}).status_code == 403

@@ -1,15 +1,15 @@
-"""The webhook designer's routes on the designer API (``/api/v1/_design/...``).
+"""The webhook and job designers' routes on the designer API (``/api/v1/_design/...``).
 
 Registered on the designer API's blueprint (imported at the end of ``designer/api.py``): the same
 access rule (the designer or admin role), body checks against the API document and answers. The
-work is done in ``designer/webhooks.py``.
+work is done in ``designer/webhooks.py`` and ``designer/outputs.py``.
 """
 
 from __future__ import annotations
 
 from flask import Response, g, request
 
-from sunmao.designer import audit, webhooks
+from sunmao.designer import audit, outputs, webhooks
 from sunmao.designer.api import blueprint, body, designer, drafts, reply
 from sunmao.errors import ValidationFailed
 from sunmao.i18n import Text
@@ -50,3 +50,13 @@ def webhook_test(draft_id: int) -> Response:
 def webhook_deliveries() -> Response:
     return reply({"items": webhooks.deliveries(context().runtime.db, request.args.get("webhook"),
                                                request.args.get("status"))})
+
+
+@blueprint.post("/drafts/<int:draft_id>/jobs/preview")
+def job_preview(draft_id: int) -> Response:
+    """The draft's scheduled job checked, what it runs and its next run times (nothing runs)."""
+    designer()
+    data = body()
+    apps = drafts().documents(draft_id)
+    return reply(outputs.job_preview(apps, context().runtime.snapshot(), data["address"], data.get("document"),
+                                     int(data.get("count") or outputs.NEXT_RUNS)))
