@@ -38,6 +38,8 @@
     refresh: ["刷新", "Refresh"], admin_log: ["后台：全部投递记录与死信（管理员）", "Back office: every delivery and dead letter (admins)"],
     replay_hint: ["死信修正后可重发：sunmao webhooks replay 编号", "replay a dead letter once fixed: sunmao webhooks replay ID"],
     test: ["测试", "test"], empty: ["还没有投递", "no deliveries yet"], bad_json: ["JSON 格式错误", "Malformed JSON"],
+    needs_record: ["选一条样例记录（编号），预览就会显示将发送的内容", "pick a sample record (its number) to see what would be sent"],
+    needs_event: ["这些事件不是关于某一实体的记录：在“样例事件”中填写一段 JSON", "these events are not about one entity's records: type a sample event (JSON)"],
     when: ["时间", "When"], status: ["状态", "Status"], code: ["应答码", "Code"], error: ["错误", "Error"]
   };
   function w(k) { var p = T[k]; return p ? p[zh ? 0 : 1] : k; }
@@ -284,6 +286,11 @@
     var body = request(), mine = ++seq;
     var out = document.querySelector("[data-wz-preview]");
     if (!body) { out.innerHTML = ""; out.appendChild(el("p", {"class": "cz-problem", text: w("bad_json")})); return; }
+    if (!body.event && (!body.record || !entities[entityOf()])) {  // nothing to render from yet: say what is needed
+      out.innerHTML = "";
+      out.appendChild(el("p", {"class": "muted", "data-wz-needs": "", text: entities[entityOf()] ? w("needs_record") : w("needs_event")}));
+      return;
+    }
     D.api(D.draftUrl("/webhooks/preview"), {json: body}).then(function (r) {
       if (mine !== seq) return;
       out.innerHTML = "";
