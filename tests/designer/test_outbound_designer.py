@@ -235,3 +235,18 @@ def test_a_job_is_checked_and_its_next_runs_listed(om: OM) -> None:  # noqa: F81
     assert ops.post(url, json={"address": JOB, "count": 0}).status_code == 422
     assert ops.post(url, json={"address": "order_management/jobs/nope.json"}).status_code == 404
     assert make_api(om.runtime, "sales9", ["sales"]).post(url, json={"address": JOB}).status_code == 403
+
+
+def test_odd_but_documented_input_is_never_a_500(om: OM) -> None:  # noqa: F811
+    ops = _ops(om)
+    order = om.order(grade="A")
+    draft = _draft_with(ops, ROBOT)
+    url = f"/api/v1/_design/drafts/{draft}/webhooks/preview"
+    for body in ({"address": HOOK, "record": order["name"], "topic": "order.transition"},
+                 {"address": HOOK, "record": order["name"], "topic": "order"},
+                 {"address": HOOK, "record_id": 2**63 - 1},
+                 {"address": HOOK, "topic": "record", "event": {"id": "x", "entity": 5}},
+                 {"address": "nope", "record": order["name"]}):
+        answer = ops.post(url, json=body)
+        assert answer.status_code in (200, 404, 422), (body, answer.status_code, answer.json)
+    assert ops.post(url, json={"address": HOOK, "record": "SO\u0000"}).status_code == 422

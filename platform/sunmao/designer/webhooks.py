@@ -32,8 +32,9 @@ TEST_PREFIX = "test-"
 _SAMPLE = {"type": "object", "properties": {
     "address": {"type": "string", "minLength": 1},
     "document": {"type": "object", "description": "the webhook as edited (default: the draft's)"},
-    "record": {"type": "string", "description": "a sample record's number (its name)"},
-    "record_id": {"type": "integer", "minimum": 1},
+    "record": {"type": "string", "maxLength": 100, "pattern": "^[^\\u0000]*$",
+               "description": "a sample record's number (its name)"},
+    "record_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     "topic": {"type": "string", "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$"},
     "event": {"type": "object", "description": "a typed sample event, for topics not about one record"}},
     "required": ["address"], "additionalProperties": False}
@@ -153,8 +154,9 @@ def sample_event(runtime: Any, apps: Mapping[str, Mapping[str, Any]], topic: str
         raise ValidationFailed(Text(f"{entity} #{record_id} 不存在", f"{entity} #{record_id} does not exist"),
                                errors={"record_id": [Text("不存在", "does not exist")]}) from None
     parts = topic.split(".")
-    action = "transition" if len(parts) == 3 and parts[1] == "transition" else parts[-1]
-    transition = _transition(apps, entity, parts[2], record) if action == "transition" else None
+    moved = len(parts) == 3 and parts[1] == "transition"  # <entity>.transition.<action>, as the journal names it
+    action = "transition" if moved else parts[-1]
+    transition = _transition(apps, entity, parts[2], record) if moved else None
     payload = {"entity": entity, "id": record_id, "name": record.get("name"), "version": record.get("version"),
                "action": action, "actor": actor, "changed": [], "transition": transition, "record": record}
     return Event(0, event_id, topic, entity, record_id, payload, now)
