@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from sunmao.designer.drafts import Drafts
 from sunmao.records import SYSTEM
 from tests.browser.test_designer import OPS, check_and_publish, expect, new_draft, saved
 from tests.browser.test_designer import plant as plant  # noqa: PLC0414 - a plant of this module's own
@@ -142,6 +143,14 @@ def test_print_layout_previewed_live_and_job_runs_listed_and_a_task_message_from
     with page.expect_response(lambda r: "/preview/print/" in r.url and r.status == 200):
         page.locator('[data-dz-schema-form] input[data-path="$.label.zh"]').fill("订单确认书（新版）")
         saved(ops)
+    # a line column picked from the entity's fields: the document has it, the PDF is printed again
+    column = page.locator('[data-oz-pick="columns"] [data-oz-field="remarks"]')
+    expect(column).not_to_be_checked()
+    with page.expect_response(lambda r: "/preview/print/" in r.url and r.status == 200):
+        column.check()
+        saved(ops)
+    stored = Drafts(plant["runtime"]).document(draft, "order_management/prints/order_confirmation.json")
+    assert stored["table"]["columns"][-1] == "remarks" and stored["label"]["zh"] == "订单确认书（新版）"
 
     ops.goto(f"/designer/drafts/{draft}/doc/order_management/jobs/nightly_order_priorities.json")
     out = page.locator("[data-oz-job-out]")

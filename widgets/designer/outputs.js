@@ -20,6 +20,69 @@
     load();
   }
 
+  /* The layout's fields picked from the entity: head fields, the lines table and its columns, totals.
+   * Each tick changes the generic editor's document (D.editor.current) and saves it like any edit. */
+  function layoutPicker() {
+    var box = document.querySelector("[data-oz-layout-box]");
+    var entities = {};
+    (setup.entities || []).forEach(function (e) { entities[e.key] = e; });
+    var SKIP = ["table", "json", "attachment"];
+    function edit(change) {
+      var d = D.editor.current();
+      change(d);
+      D.editor.load(d, []);
+      D.changed(setup.address, function () { return D.editor.current(); }, {zh: "打印版式 " + d.key, en: "print layout " + d.key});
+      draw();
+    }
+    function checklist(name, fields, chosen, onToggle) {
+      return el("fieldset", {"class": "oz-pick", "data-oz-pick": name}, fields.map(function (f) {
+        var box = el("input", {type: "checkbox", checked: chosen.indexOf(f.key) >= 0, "data-oz-field": f.key});
+        box.addEventListener("change", function () { onToggle(f.key, box.checked); });
+        return el("label", {}, [box, " " + D.text(f.label)]);
+      }));
+    }
+    function toggle(list, key, on) {
+      var i = list.indexOf(key);
+      if (on && i < 0) list.push(key);
+      if (!on && i >= 0) list.splice(i, 1);
+      return list;
+    }
+    function draw() {
+      var d = D.editor.current(), ent = entities[d.entity] || {fields: []};
+      box.innerHTML = "";
+      var own = ent.fields.filter(function (f) { return SKIP.indexOf(f.type) < 0; });
+      box.appendChild(el("h3", {text: tr("表头字段", "Head fields")}));
+      box.appendChild(checklist("fields", own, d.fields || [], function (key, on) {
+        edit(function (doc) { doc.fields = toggle(doc.fields || [], key, on); });
+      }));
+      var tables = ent.fields.filter(function (f) { return f.type === "table"; });
+      if (tables.length) {
+        var current = (d.table || {}).field || "";
+        var pick = el("select", {"data-oz-table": ""}, [el("option", {value: "", text: "—"})].concat(tables.map(function (f) {
+          return el("option", {value: f.key, text: D.text(f.label), selected: f.key === current}); })));
+        pick.addEventListener("change", function () {
+          edit(function (doc) { if (pick.value) doc.table = {field: pick.value}; else delete doc.table; });
+        });
+        box.appendChild(D.labelled(tr("明细表", "Lines table"), pick));
+        var of = current ? (tables.filter(function (f) { return f.key === current; })[0] || {}).of : null;
+        if (of && entities[of]) {
+          box.appendChild(el("h3", {text: tr("明细列", "Line columns")}));
+          box.appendChild(checklist("columns", entities[of].fields.filter(function (f) { return SKIP.indexOf(f.type) < 0; }),
+            (d.table || {}).columns || [], function (key, on) {
+              edit(function (doc) {
+                var cols = toggle((doc.table.columns || []).slice(), key, on);
+                if (cols.length) doc.table.columns = cols; else delete doc.table.columns;
+              });
+            }));
+        }
+      }
+      box.appendChild(el("h3", {text: tr("合计", "Totals")}));
+      box.appendChild(checklist("totals", own.filter(function (f) { return ["integer", "decimal", "computed"].indexOf(f.type) >= 0; }),
+        d.totals || [], function (key, on) { edit(function (doc) { doc.totals = toggle(doc.totals || [], key, on); }); }));
+    }
+    draw();
+  }
+
   function jobPreview() {
     var out = document.querySelector("[data-oz-job-out]");
     function load() {
@@ -51,7 +114,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.querySelector("[data-oz-print]")) printPreview();
+    if (document.querySelector("[data-oz-print]")) { layoutPicker(); printPreview(); }
     if (document.querySelector("[data-oz-job]")) jobPreview();
   });
 }());
