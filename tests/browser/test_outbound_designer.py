@@ -78,6 +78,7 @@ def test_e_a_wecom_message_on_order_approved_tested_then_delivered(tab: Any, pla
     rendered = page.locator("[data-wz-rendered]")
     expect(rendered).to_contain_text(f"### 订单已审核通过 {order['name']}")
     expect(rendered).to_contain_text("> 金额：60000")
+    expect(page.locator("[data-wz-message]")).to_have_text(f"### 订单已审核通过 {order['name']}\n> 金额：60000.00")
 
     expect(page.locator('[data-wz-secret-name="secret"]')).to_have_value(f"{KEY}_robot")
     page.fill('[data-wz-secret-value="secret"]', "OPS-ROBOT-KEY-7")

@@ -310,6 +310,8 @@
         out.appendChild(el("p", {"data-wz-condition-result": res.condition ? "yes" : "no", "class": res.condition ? "" : "cz-problem",
           text: res.condition ? w("cond_true") : w("cond_false")}));
       }
+      var said = res.json && (res.json.markdown || res.json.text);  // a robot's message as the group will read it
+      if (said) out.appendChild(el("div", {"class": "wz-message", "data-wz-message": "", text: said.text || said.content || ""}));
       if (res.body !== null) out.appendChild(el("pre", {"data-wz-rendered": "", text: res.json ? JSON.stringify(res.json, null, 2) : res.body}));
     }
     if ((res.problems || []).length) {
