@@ -250,3 +250,23 @@ def test_odd_but_documented_input_is_never_a_500(om: OM) -> None:  # noqa: F811
         answer = ops.post(url, json=body)
         assert answer.status_code in (200, 404, 422), (body, answer.status_code, answer.json)
     assert ops.post(url, json={"address": HOOK, "record": "SO\u0000"}).status_code == 422
+
+
+def test_every_bundled_webhook_print_and_job_opens_in_its_editor(om: OM) -> None:  # noqa: F811
+    from sunmao.resources import app_path
+
+    order = om.order(grade="A")
+    ops = _ops(om)
+    draft = ops.post("/api/v1/_design/drafts", json={"title": "看看"}).json["id"]
+    web = _session(om, "ops_pages", ["designer", "manager"])
+    root = app_path("order_management")
+    for folder, marker in (("webhooks", "data-wz-webhook"), ("prints", "data-oz-print"), ("jobs", "data-oz-job")):
+        for path in sorted((root / folder).glob("*.json")):
+            address = f"order_management/{folder}/{path.name}"
+            page = web.get(f"/designer/drafts/{draft}/doc/{address}")
+            assert page.status_code == 200 and marker in page.get_data(as_text=True), address
+            if folder == "webhooks":  # each renders from an order, or asks for a typed event
+                shown = ops.post(f"/api/v1/_design/drafts/{draft}/webhooks/preview",
+                                 json={"address": address, "record": order["name"]})
+                assert shown.status_code in (200, 422), (address, shown.json)
+                assert shown.status_code == 200 or list(shown.json["errors"]) in (["event"], ["record"]), shown.json
