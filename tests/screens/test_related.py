@@ -63,3 +63,13 @@ def test_a_related_list_must_name_a_link_back(oms: tuple[Any, dict[str, Any]]) -
     with pytest.raises(MetadataError) as info:
         runtime.publish(apps, dry_run=True)
     assert any(p.path == "$.related[0]" and "nope" in p.message for p in info.value.problems)
+
+
+def test_the_filtered_list_says_whose_records_it_shows(oms: tuple[Any, dict[str, Any]], browse: Any) -> None:
+    _runtime, data = oms
+    customer = data["customers"][0]
+    page = browse("manager").get(f"/app/order?customer={customer['id']}&sort=-due_date").text
+    chip = re.search(r'<a class="chip on" href="([^"]*)"[^>]*>([^<]*)</a>', page[page.index("link-chips"):])
+    assert chip and customer["company_name"] in chip.group(2)
+    assert "customer=" not in chip.group(1) and "sort=-due_date" in chip.group(1)  # removing it keeps the rest
+    assert f'<input type="hidden" name="customer" value="{customer["id"]}">' in page  # a search keeps it

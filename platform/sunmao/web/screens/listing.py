@@ -32,7 +32,7 @@ from sunmao.web.i18n import _
 from sunmao.web.screens import shell
 from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
 from sunmao.web.screens.bulk import assignees, bulk_actions, editable_fields
-from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
+from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, titles_for, value_href
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
@@ -167,10 +167,12 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
                         "value": request.args.get(f.key, ""), "like": request.args.get(f"{f.key}__like", ""),
                         "ge": request.args.get(f"{f.key}__ge", ""), "le": request.args.get(f"{f.key}__le", "")})
     export_args = [(k, v) for k, v in base if k not in ("cols", "density")]
+    link_chips = _link_chips(entity, base, lang)
     if view.key:
         export_args.append(("view", view.key))  # the export follows the view's own filters and sort
     density = request.args.get("density") if request.args.get("density") in DENSITIES else "comfortable"
     keep = [(k, v) for k, v in base if k not in ("cols", "density")]
+    cols = [("cols", request.args["cols"])] if request.args.get("cols") else []
     actor = shell.actor()
     prints = [(p.key, p.label.get(lang)) for p in service.snapshot.features.get("prints", {}).values()
               if p.entity == entity.key]
@@ -186,13 +188,24 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         export_query=urlencode(export_args), current_query=urlencode(base),
         has_date=any(f.value_type == "date" for f in entity.fields),
         has_select=any(f.type == "select" for f in entity.fields),
-        density=density, density_urls={d: "?" + urlencode([*keep, *([("cols", request.args["cols"])] if
-                                                                      request.args.get("cols") else []),
-                                                           ("density", d)]) for d in DENSITIES},
+        link_chips=link_chips, filtering=any(k not in ("q", "sort", "after", *PAGE_PARAMS) for k in request.args),
+        density=density, density_urls={d: "?" + urlencode([*keep, *cols, ("density", d)]) for d in DENSITIES},
         column_choices=column_choices(entity, shown, readable, lang), keep_params=keep,
         bulk_actions=bulk_actions(entity, lang), edit_fields=edit_options, prints=prints,
         assignees=assignees() if view.assign_field in {f.key for f in changeable} else [],
     )
+
+
+def _link_chips(entity: Entity, base: list[tuple[str, str]], lang: str) -> list[dict[str, str]]:
+    """Links the list is filtered on (``customer=4``, from a record's related list) as removable chips."""
+    links = {f.key: f for f in entity.fields if f.type == "link"}
+    picked = {k: int(v) for k, v in base if k in links and v.isdigit()}
+    if not picked:
+        return []
+    titles = titles_for(shell.records(), shell.actor(), entity, [picked])
+    return [{"key": k, "value": str(v), "label": links[k].label.get(lang),
+             "text": display(links[k], v, lang, titles, picked),
+             "url": "?" + urlencode([(p, w) for p, w in base if p != k])} for k, v in picked.items()]
 
 
 @blueprint.get("/app/<entity>")
