@@ -151,6 +151,7 @@ def test_a_customer_page_lists_its_orders(tab: Any, server: dict[str, Any]) -> N
     assert mine
     text = section.inner_text()
     assert mine[0]["name"] in text
+    section.scroll_into_view_if_needed()
     t.shot("customer-related-desktop")
     with t.page.expect_navigation():
         section.locator("a", has_text="查看全部").click()

@@ -10,8 +10,14 @@ import csv
 import io
 from typing import Any
 
+import pytest
+
+from sunmao import assembly
 from sunmao.records import SYSTEM
 from sunmao.runtime import Runtime
+from sunmao.web import create_wsgi
+from tests.screens import demo
+from tests.screens.conftest import Browser
 
 
 def _orders(runtime: Runtime, n: int) -> list[dict[str, Any]]:
@@ -167,3 +173,29 @@ def test_columns_density_and_multi_value_filters_are_in_the_address(oms: tuple[R
     assert saved.status_code == 302
     listed = manager.get("/app/order").text
     assert "cols=status,customer&amp;density=compact" in listed or "cols=status%2Ccustomer" in listed
+
+
+@pytest.mark.postgres
+def test_bulk_work_and_list_settings_on_postgresql(pg_schema_url: str) -> None:
+    """The same bulk submit, ticked export and two-value filter against PostgreSQL."""
+    runtime = assembly.runtime(pg_schema_url, check_interval=0)
+    runtime.setup()
+    try:
+        demo.install(runtime)
+        demo.users(runtime)
+        demo.seed(runtime, orders=2)
+        a, b, c = _orders(runtime, 3)
+        sales = Browser(create_wsgi(runtime)).login("sales")
+        sales.post_json("/app/order/bulk", {"op": "transition", "action": "submit", "ids": [a["id"]]})
+        both = sales.post_json("/app/order/bulk", {"op": "transition", "action": "submit",
+                                                   "ids": [a["id"], b["id"], c["id"]]}).json
+        assert both["done"] == [b["id"], c["id"]] and [r["id"] for r in both["refused"]] == [a["id"]]
+        exported = sales.get(f"/app/order/export.csv?ids={a['id']},{c['id']}").data.decode("utf-8-sig")
+        assert sorted(r[0] for r in list(csv.reader(io.StringIO(exported)))[1:]) == sorted([a["name"], c["name"]])
+        state = runtime.records().get("order", a["id"])["status"]
+        page = sales.get(f"/app/order?status__in=draft&status__in={state}&cols=status,due_date").text
+        assert a["name"] in page and 'data-key="customer"' not in page[page.index("<thead>"):page.index("</thead>")]
+        cell = sales.post_json(f"/app/order/{b['id']}/cell", {"field": "remarks", "value": "<b>急</b>"})
+        assert cell.status_code == 200 and runtime.records().get("order", b["id"])["remarks"] == "<b>急</b>"
+    finally:
+        runtime.db.dispose()
