@@ -26,6 +26,9 @@ def test_renames_reach_forms_views_workflows_channels_and_other_entities(order_a
     assert "delivery_date" in form["sections"][1]["fields"]
     assert _doc(apps, "order_management/views/due_calendar.json")["calendar"]["date_field"] == "delivery_date"
     assert "delivery_date" in _doc(apps, "order_management/channels/web_shop.json")["fields"]
+    assert _doc(apps, "order_management/entities/customer.json")["related"][0]["columns"][2] == "delivery_date"
+    apps, _ = rename_field(docs, "order", "f_customer", "client")
+    assert _doc(apps, "order_management/entities/customer.json")["related"][0]["field"] == "client"
     apps, _ = rename_field(docs, "customer", "f_payment_terms", "terms")
     item = _doc(apps, "order_management/forms/order.json")["sections"][0]["fields"][0]
     assert item["fill"]["payment_terms"] == "terms"  # the order's field keeps its key; the source is renamed

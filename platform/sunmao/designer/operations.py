@@ -37,6 +37,7 @@ FIELD_VALUE_KEYS = frozenset({
     "hidden_fields", "readonly_fields", "writable_fields", "owner_field", "sort", "table", "barcode",
     "key_field", "status_field", "duplicate_field", "fields_required", "target", "qty_field", "unit_field",
     "price_field", "start", "end", "color", "label", "owner", "link",  # dashboard widgets: options, checks, has
+    "assign_field",
 })
 
 
@@ -300,8 +301,23 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
             doc = renamer.document(doc, scope if isinstance(scope, str) else None)
             if kind == "form":
                 _rename_fill(doc, renamer, scope)
+        if kind == "entity":
+            _rename_related(doc, entity_key, old, new_key)
         apps[a][p] = doc
     return apps, Text(f"字段改名：{label.zh} {old} → {new_key}", f"renamed field {label.en}: {old} → {new_key}")
+
+
+def _rename_related(doc: dict[str, Any], entity_key: str, old: str, new: str) -> None:
+    """An entity's related lists name fields of the listed entity: its link back, columns and sort."""
+    for rel in doc.get("related", []):
+        if not isinstance(rel, dict) or rel.get("entity") != entity_key:
+            continue
+        if rel.get("field") == old:
+            rel["field"] = new
+        if "columns" in rel:
+            rel["columns"] = [new if c == old else c for c in rel["columns"]]
+        if "sort" in rel:
+            rel["sort"] = [f"-{new}" if s == f"-{old}" else new if s == old else s for s in rel["sort"]]
 
 
 def _rename_fill(form: dict[str, Any], renamer: _Renamer, scope: Any) -> None:
