@@ -9,6 +9,7 @@ that requests still running on the previous version finish undisturbed.
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from sunmao.storage.upgrade import upgrade_platform
 
 PUBLISHED = "published_version"
 KEEP_SNAPSHOTS = 2
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,11 @@ class Runtime:
         with self.db.write() as conn:
             self.db.lock(conn, "platform-schema")  # two processes starting at once upgrade once
             upgrade_platform(conn, [t for f in self.features for t in f.tables])
+            version = self._read_version(conn)
+            if version is not None:  # indexes a newer platform asks of the published entities
+                made = Migrator(conn, version).add_missing_indexes(self.snapshot(version).entities.values())
+                if made:
+                    log.info("created indexes the platform now asks for: %s", ", ".join(made))
 
     # -- versions --------------------------------------------------------------------------
 

@@ -120,11 +120,15 @@ def replicate(db: Database, snapshot: Snapshot, entities: Sequence[str], *, copi
             for key in entities:
                 _copy_stages(conn, snapshot.tables[key], key, k, steps[key], step_days, top[snapshot.tables[key].name])
         log(f"copy {k}/{copies}: {sum(added.values())} rows")
+    names = sorted({p.table.name for p in table_plans} | {stage_table.name})
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
-            for name in {p.table.name for p in table_plans} | {stage_table.name}:
+            for name in names:
                 conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                      f"(SELECT coalesce(max(id), 1) FROM \"{name}\"))"))
+    with db.write() as conn:  # the planner's statistics: a table grown a hundredfold is not the one it knew
+        for name in names:
+            conn.exec_driver_sql(f'ANALYZE "{name}"')
     return added
 
 

@@ -11,7 +11,7 @@ listing the rows, when any value would not convert.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -287,13 +287,31 @@ class Migrator:
             if name.startswith(("ix_t_", "uq_t_")):
                 self.ops.drop_index(name, table_name=entity.table_name)
         for name, ix in want.items():
-            if name in have:
+            if name not in have:
+                self._create_index(entity, ix)
+
+    def _create_index(self, entity: Entity, ix: IndexSpec) -> None:
+        if ix.trigram:
+            self.ops.create_index(ix.name, entity.table_name, list(ix.columns), postgresql_using="gin",
+                                  postgresql_ops={ix.columns[0]: self.trigram_ops})
+        else:
+            self.ops.create_index(ix.name, entity.table_name, list(ix.columns), unique=ix.unique, **ix.where())
+
+    def add_missing_indexes(self, entities: Iterable[Entity]) -> list[str]:
+        """The plain indexes the published entities ask for that their tables lack — when a new
+        release of the platform asks for more (run at startup; unique ones wait for a publish,
+        which checks the data first)."""
+        made = []
+        tables = set(sa.inspect(self.conn).get_table_names())
+        for entity in entities:
+            if entity.table_name not in tables:
                 continue
-            if ix.trigram:
-                self.ops.create_index(name, entity.table_name, list(ix.columns), postgresql_using="gin",
-                                      postgresql_ops={ix.columns[0]: self.trigram_ops})
-            else:
-                self.ops.create_index(name, entity.table_name, list(ix.columns), unique=ix.unique, **ix.where())
+            have = {ix["name"] for ix in sa.inspect(self.conn).get_indexes(entity.table_name)}
+            for ix in self._indexes(entity):
+                if ix.name not in have and not ix.unique:
+                    self._create_index(entity, ix)
+                    made.append(ix.name)
+        return made
 
     # -- helpers ----------------------------------------------------------------------------
 

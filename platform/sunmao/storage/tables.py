@@ -91,6 +91,8 @@ def entity_indexes(entity: Entity, *, trigram: bool = False) -> list[IndexSpec]:
     lookups are by value, never by NULL); with ``trigram``, the search's trigram indexes too."""
     wanted: dict[tuple[str, ...], bool] = {}
     links: set[tuple[str, ...]] = set()
+    if entity.child:  # a record's rows, in their order
+        wanted[("parent_id", "idx")] = False
     for f in entity.stored_fields:
         if f.unique:
             wanted[(f.key,)] = True
@@ -116,7 +118,7 @@ def build_table(entity: Entity, metadata: sa.MetaData) -> sa.Table:
     if entity.child:
         system = [
             sa.Column("id", IdType, primary_key=True, autoincrement=True),
-            sa.Column("parent_id", sa.BigInteger, nullable=False, index=True),
+            sa.Column("parent_id", sa.BigInteger, nullable=False),
             sa.Column("idx", sa.Integer, nullable=False),
         ]
     else:
