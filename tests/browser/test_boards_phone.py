@@ -1,0 +1,90 @@
+"""Boards in the browser: a kanban drag takes the workflow action (or snaps back and says why)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from tests.browser.test_designer import drag
+
+pytestmark = pytest.mark.browser
+
+
+def _orders(server: dict[str, Any], *states: str, **values: Any) -> list[dict[str, Any]]:
+    from sunmao.records import SYSTEM
+
+    runtime, data = server["runtime"], server["data"]
+    return runtime.records().create_many("order", [{
+        "customer": data["customers"][0]["id"], "order_date": date.today().isoformat(),
+        "due_date": (date.today() + timedelta(days=3)).isoformat(), "status": state,
+        "lines": [{"product": data["products"][0]["id"], "qty": "10", "unit_price": "0.85"}], **values}
+        for state in states], actor=SYSTEM, history=True)
+
+
+def _column(page: Any, state: str) -> Any:
+    return page.locator(f'.kanban-cards[data-value="{state}"]')
+
+
+def _saved(page: Any, order: dict[str, Any]) -> None:
+    """The card carries the record's new version once the server took the move."""
+    page.locator(f'.kanban-card[data-id="{order["id"]}"]:not([data-version="{order["version"]}"])').wait_for()
+
+
+def _top_of(page: Any, state: str) -> Any:
+    """Where a person drops a card: the top of the column (a long column runs below the screen)."""
+    cards = _column(page, state).locator(".kanban-card")
+    return cards.first if cards.count() else _column(page, state)
+
+
+def test_drag_a_card_to_the_next_state_and_a_refused_drag_explains(tab: Any, server: dict[str, Any]) -> None:
+    runtime = server["runtime"]
+    go, held = _orders(server, "approved", "scheduled", advance_payment_required=True)
+    t = tab(width=1800)
+    t.expected_statuses |= {409}
+    t.login("production")
+    t.goto("/app/views/order_board")
+    page = t.page
+    card = page.locator(f'.kanban-card[data-id="{go["id"]}"]')
+    drag(t, card, _top_of(page, "scheduled"))
+    _saved(page, go)
+    assert runtime.records().get("order", go["id"])["status"] == "scheduled"
+    page.reload()
+    assert _column(page, "scheduled").locator(f'[data-id="{go["id"]}"]').count() == 1  # it stays
+    # the guard refuses: the card goes back to its column and the board says why
+    stuck = page.locator(f'.kanban-card[data-id="{held["id"]}"]')
+    drag(t, stuck, _top_of(page, "in_production"))
+    status = page.locator(".kanban-status.bad")
+    status.wait_for()
+    assert "该订单需先确认预付款才能开始生产" in status.inner_text()
+    assert _column(page, "scheduled").locator(f'[data-id="{held["id"]}"]').count() == 1
+    assert runtime.records().get("order", held["id"])["status"] == "scheduled"
+
+
+def test_a_drag_needing_a_comment_asks_for_it(tab: Any, server: dict[str, Any]) -> None:
+    runtime = server["runtime"]
+    [order] = _orders(server, "approved")
+    t = tab(width=1800)
+    t.expected_statuses |= {403, 422}
+    t.login("manager")
+    t.goto("/app/views/order_board")
+    page = t.page
+    drag(t, page.locator(f'.kanban-card[data-id="{order["id"]}"]'), _top_of(page, "draft"))
+    dialog = page.locator("dialog.kanban-needs[open]")
+    dialog.wait_for()
+    assert dialog.locator("h2").inner_text() == "撤回修改"
+    dialog.get_by_label("评论").fill("客户改了数量")
+    dialog.get_by_role("button", name="确定").click()
+    _saved(page, order)
+    assert runtime.records().get("order", order["id"])["status"] == "draft"
+    assert _column(page, "draft").locator(f'[data-id="{order["id"]}"]').count() == 1
+    # a role the action is not for: the card snaps back, the board names who may
+    [other] = _orders(server, "approved")
+    page.reload()
+    drag(t, page.locator(f'.kanban-card[data-id="{other["id"]}"]'), _top_of(page, "scheduled"))
+    status = page.locator(".kanban-status.bad")
+    status.wait_for()
+    assert "production" in status.inner_text()
+    assert _column(page, "approved").locator(f'[data-id="{other["id"]}"]').count() == 1
+    assert runtime.records().get("order", other["id"])["status"] == "approved"
