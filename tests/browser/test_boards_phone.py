@@ -88,3 +88,28 @@ def test_a_drag_needing_a_comment_asks_for_it(tab: Any, server: dict[str, Any]) 
     assert "production" in status.inner_text()
     assert _column(page, "approved").locator(f'[data-id="{other["id"]}"]').count() == 1
     assert runtime.records().get("order", other["id"])["status"] == "approved"
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_phone_calendar_is_an_agenda_and_gantt_labels_keep_the_digits(tab: Any, server: dict[str, Any]) -> None:
+    orders = _orders(server, "scheduled", "in_production")
+    t = tab(**PHONE)
+    t.login("production")
+    t.goto("/app/views/due_calendar")
+    page = t.page
+    assert not page.locator(".calendar").is_visible()  # the month grid gives way to the agenda
+    entry = page.locator(".agenda-item", has_text=orders[0]["name"])
+    assert entry.is_visible()
+    assert entry.bounding_box()["height"] >= 44  # a touch target
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    t.shot("calendar-phone")
+    t.goto("/app/views/order_gantt")
+    for order in orders:
+        label = page.locator(f'.gantt-label a[aria-label="{order["name"]}"] .gantt-short')
+        assert label.is_visible()
+        text = label.inner_text()
+        assert text and order["name"].endswith(text) and text[-1].isdigit()
+        assert label.evaluate("e => e.closest('.gantt-label').scrollWidth <= e.closest('.gantt-label').clientWidth + 1")
+    t.shot("gantt-phone")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -93,3 +93,80 @@ def test_a_stale_card_is_a_conflict_not_an_overwrite(oms: Any, browse: Any) -> N
     response = _move(browse("production"), order, "scheduled")
     assert response.status_code == 412
     assert _status(runtime, order) == "approved"
+
+
+# -- late records: a highlight rule declared in the view ----------------------------------------
+
+def _late(runtime: Any, order: dict[str, Any], days: int = 2) -> str:
+    """Move the due date into the past (the order's own rule refuses that through the service)."""
+    table = runtime.snapshot().tables["order"]
+    due = today() - timedelta(days=days)
+    with runtime.db.write() as conn:
+        conn.execute(table.update().where(table.c.id == order["id"]).values(due_date=due))
+    return due.isoformat()
+
+
+def _marked(html: str, name: str, tag: str) -> bool:
+    """Whether the element (row, card, entry) naming ``name`` carries the view's mark."""
+    import re
+
+    for m in re.finditer(rf"<{tag}\b[^>]*>(?:(?!</{tag}>).)*?{re.escape(name)}(?:(?!</{tag}>).)*?</{tag}>", html, re.S):
+        return 'marked' in m.group(0) and '逾期' in m.group(0)
+    raise AssertionError(f"{name} is not on the page")
+
+
+def test_late_orders_are_marked_in_list_kanban_calendar_and_gantt(oms: Any, browse: Any) -> None:
+    runtime, _data = oms
+    late, done, on_time = _orders(runtime, "scheduled", "shipped", "scheduled")
+    due = _late(runtime, late)
+    _late(runtime, done)
+    manager = browse("manager")
+    pages = {"list": (manager.get("/app/order?sort=-id").text, "tr"),
+             "kanban": (manager.get("/app/views/order_board").text, "a"),
+             "calendar": (manager.get(f"/app/views/due_calendar?month={due[:7]}").text, "li"),
+             "gantt": (manager.get("/app/views/order_gantt").text, "div")}
+    for where, (html, tag) in pages.items():
+        assert _marked(html, late["name"], tag), f"the late order is marked in the {where}"
+        assert not _marked(html, on_time["name"], tag), f"an order on time is not marked in the {where}"
+    for where in ("list", "kanban"):
+        html, tag = pages[where]
+        assert not _marked(html, done["name"], tag), f"a shipped order is not late in the {where}"
+    manager.get("/lang/en")
+    assert '<span class="mark">Late</span>' in manager.get("/app/order?sort=-id").text
+
+
+def test_a_highlight_rule_naming_no_field_is_refused_at_publish(oms: Any) -> None:
+    from sunmao.meta.errors import MetadataError
+
+    runtime, _data = oms
+    apps = runtime.current_apps()[0]
+    apps["order_management"]["views/orders.json"]["highlight"]["when"] = {"<": [{"var": "due_dat"}, {"today": []}]}
+    with pytest.raises(MetadataError) as info:
+        runtime.publish(apps, dry_run=True)
+    assert any(p.path.startswith("$.highlight.when") and "due_dat" in p.message for p in info.value.problems)
+
+
+def test_gantt_labels_keep_the_digits_that_tell_orders_apart(oms: Any, browse: Any) -> None:
+    from sunmao.web.screens.boards import short_names
+
+    assert short_names(["SO-202612-00006", "SO-202612-00011"]) == {"SO-202612-00006": "00006",
+                                                                  "SO-202612-00011": "00011"}
+    assert short_names(["SO-202612-00006"]) == {"SO-202612-00006": "00006"}
+    assert short_names(["SO-202611-00099", "SO-202612-00001"])["SO-202611-00099"] == "202611-00099"
+    runtime, _data = oms
+    orders = _orders(runtime, "scheduled", "scheduled")
+    html = browse("production").get("/app/views/order_gantt").text
+    for order in orders:
+        tail = order["name"].rsplit("-", 1)[1]
+        assert f'aria-label="{order["name"]}"' in html
+        assert f'<span class="gantt-short" aria-hidden="true">{tail}</span>' in html
+
+
+def test_the_calendar_is_also_an_agenda_of_the_days_with_records(oms: Any, browse: Any) -> None:
+    runtime, _data = oms
+    [order] = _orders(runtime, "approved")
+    due = date.fromisoformat(order["due_date"])
+    html = browse("sales").get(f"/app/views/due_calendar?month={due.isoformat()[:7]}").text
+    agenda = html[html.index('<ol class="agenda">'):]
+    assert f"{due.year}年{due.month}月{due.day}日" in agenda
+    assert order["name"] in agenda

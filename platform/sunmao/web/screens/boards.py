@@ -10,6 +10,7 @@ hold as on the record page, and a refused drop says why.
 from __future__ import annotations
 
 import calendar as cal
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,10 +22,10 @@ from sunmao.i18n import Text
 from sunmao.records.compiled import CompiledEntity
 from sunmao.records.query import ListQuery
 from sunmao.web.app import context, language
-from sunmao.web.i18n import _
+from sunmao.web.i18n import _, format_value_date
 from sunmao.web.screens import shell
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, title_field
-from sunmao.web.screens.layouts import ViewLayout, main_view
+from sunmao.web.screens.layouts import ViewLayout, highlighted, main_view
 from sunmao.web.screens.routes import blueprint
 from sunmao.workflow import WorkflowService
 
@@ -62,6 +63,7 @@ def render_kanban(ce: CompiledEntity, by: str, view: ViewLayout) -> tuple[str, i
     key = title_field(ce.entity)
     for column in columns:
         column["cards"] = [{"id": item["id"], "version": item["version"], "name": item.get("name", ""),
+                            "mark": highlighted(view, item, lang),
                             "title": str(item.get(key) or item.get("name") or ""),
                             "lines": [(c.label.get(lang), display(c, item.get(c.key), lang, titles, item))
                                       for c in card_fields if item.get(c.key) not in (None, "")]}
@@ -179,7 +181,9 @@ def render_calendar(ce: CompiledEntity, field_key: str, view: ViewLayout) -> tup
     for item in result["items"]:
         by_day.setdefault(item[field_key], []).append(
             {"id": item["id"], "title": str(item.get("name") or ""), "sub": str(item.get(key) or "")
-             if key != "name" else ""})
+             if key != "name" else "", "mark": highlighted(view, item, lang)})
+    agenda = sorted((date.fromisoformat(day), items) for day, items in by_day.items()
+                    if date.fromisoformat(day).month == first.month)
     prev_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)
     names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -187,6 +191,7 @@ def render_calendar(ce: CompiledEntity, field_key: str, view: ViewLayout) -> tup
     return shell.render("screens/calendar.html", title=view.label.get(lang) if view.key else
                         _("%(entity)s by %(field)s", entity=ce.entity.label.get(lang), field=f.label.get(lang)),
                         widgets=["calendar"], entity=ce.entity, weeks=weeks, month=first, by_day=by_day,
+                        agenda=agenda, day_label=lambda d: f"{format_value_date(d, lang)} {names[d.weekday()]}",
                         day_names=names, field_key=field_key, today=date.today(),
                         month_label=f"{first.year}年{first.month}月" if lang == "zh" else first.strftime("%B %Y"),
                         prev=prev_month.strftime("%Y-%m"), next=next_month.strftime("%Y-%m"),
@@ -204,6 +209,7 @@ def calendar_page(entity: str) -> tuple[str, int]:
 # -- Gantt ---------------------------------------------------------------------------------
 
 GANTT_LIMIT = 300
+SEPARATORS = "-_/. "
 GANTT_DAYS = 42
 
 
@@ -212,6 +218,18 @@ def _day(raw: str | None, fallback: date) -> date:
         return date.fromisoformat(raw or "")
     except ValueError:
         return fallback
+
+
+def short_names(names: list[str]) -> dict[str, str]:
+    """Each name without the head all of them share, cut at a separator: what tells them apart.
+
+    ``SO-202612-00006`` among ``SO-202612-000xx`` is ``00006``; a lone name keeps its last part.
+    A narrow column then shows the digits, not ``SO-2026…`` on every row."""
+    if not names:
+        return {}
+    head = os.path.commonprefix(names) if len(names) > 1 else names[0]
+    cut = max(head.rfind(sep) for sep in SEPARATORS) + 1
+    return {n: n[cut:] or n for n in names}
 
 
 def render_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
@@ -231,6 +249,7 @@ def render_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
     colors = {o.value: o.color for o in ce.entity.by_key[view.color_by].options} if view.color_by else {}
     labels = {o.value: o.label.get(lang) for o in ce.entity.by_key[view.color_by].options} if view.color_by else {}
     span = GANTT_DAYS
+    short = short_names([str(item.get("name") or "") for item in result["items"]])
     bars = []
     for item in result["items"]:
         begin = _day(item.get(start_key), first)
@@ -239,9 +258,11 @@ def render_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         right = min((end - first).days + 1, span)
         state = item.get(view.color_by) if view.color_by else None
         bars.append({"id": item["id"], "title": str(item.get("name") or ""),
+                     "short": short.get(str(item.get("name") or ""), ""),
                      "sub": str(item.get(key) or "") if key != "name" else "",
                      "left": round(100 * left / span, 3), "width": round(100 * max(right - left, 0.5) / span, 3),
                      "color": colors.get(state) or "#8c4a2f", "state": labels.get(state, ""),
+                     "mark": highlighted(view, item, lang),
                      "dates": f"{begin.isoformat()} → {end.isoformat()}"})
     weeks = [(round(100 * i / span, 3), (first + timedelta(days=i)).strftime("%m-%d")) for i in range(0, span, 7)]
     today_at = (clock.today() - first).days

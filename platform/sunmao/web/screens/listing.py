@@ -32,7 +32,7 @@ from sunmao.web.i18n import _
 from sunmao.web.screens import shell
 from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
-from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
+from sunmao.web.screens.layouts import ViewLayout, field_or_system, highlighted, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
@@ -118,7 +118,7 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
                           "href": value_href(f, item.get(f.key)),
                           "color": option_color(f, item.get(f.key)) if f.type == "select" else None,
                           "key": f.key})
-        rows.append({"id": item["id"], "cells": cells})
+        rows.append({"id": item["id"], "cells": cells, "mark": highlighted(view, item, lang)})
     headers = []
     for f in columns:
         url, mark = _sort_link(args, f.key) if stored_type(f).sortable else ("", "")
