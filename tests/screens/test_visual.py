@@ -170,3 +170,71 @@ def test_the_calendar_is_also_an_agenda_of_the_days_with_records(oms: Any, brows
     agenda = html[html.index('<ol class="agenda">'):]
     assert f"{due.year}年{due.month}月{due.day}日" in agenda
     assert order["name"] in agenda
+
+
+# -- one visual language: status colours readable (WCAG AA) and told apart ------------------------
+
+def _channels(colour: str) -> list[float]:
+    return [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+
+
+def _luminance(rgb: list[float]) -> float:
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: list[float], b: list[float]) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _lab(rgb: list[float]) -> tuple[float, float, float]:
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    x = (0.4124 * linear[0] + 0.3576 * linear[1] + 0.1805 * linear[2]) / 0.95047
+    y = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    z = (0.0193 * linear[0] + 0.1192 * linear[1] + 0.9505 * linear[2]) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _declared_colours(runtime: Any) -> dict[str, dict[str, str]]:
+    """Every colour the app declares: select options per field, workflow states per workflow."""
+    snap = runtime.snapshot()
+    out = {f"{e.key}.{f.key}": {o.value: o.color for o in f.options if o.color}
+           for e in snap.entities.values() for f in e.fields if f.type == "select"}
+    out |= {f"workflow {w.key}": {s.key: s.color for s in w.states.values() if s.color}
+            for w in snap.features.get("workflows", {}).values()}
+    return {k: v for k, v in out.items() if v}
+
+
+def test_every_status_colour_is_readable_as_badge_text_and_hues_are_distinct(oms: Any) -> None:
+    import math
+    import re
+
+    from sunmao.resources import bundle_path
+
+    runtime, _data = oms
+    css = (bundle_path("widgets") / "shell" / "shell.css").read_text()
+    tint = re.search(r"\.badge \{[^}]*background: color-mix\(in srgb, var\(--badge\) (\d+)%, white\)", css)
+    assert tint, "the badge's background is a tint of its colour over white"
+    share = int(tint.group(1)) / 100
+    colours = _declared_colours(runtime)
+    assert len(colours["order.status"]) == 13 and colours["order.status"] == colours["workflow order_lifecycle"]
+    poor, alike = [], []
+    for where, options in colours.items():
+        for value, colour in options.items():
+            text = _channels(colour)
+            background = [c * share + (1 - share) for c in text]
+            ratio = _contrast(text, background)
+            if ratio < 4.5:
+                poor.append(f"{where}={value} {colour} {ratio:.2f}:1")
+        for (a, ca), (b, cb) in ((x, y) for i, x in enumerate(options.items())
+                                 for y in list(options.items())[i + 1:]):
+            distance = math.dist(_lab(_channels(ca)), _lab(_channels(cb)))
+            if distance < 15:
+                alike.append(f"{where}: {a} {ca} ~ {b} {cb} (ΔE {distance:.1f})")
+    assert not poor, f"badge text below WCAG AA 4.5:1: {poor}"
+    assert not alike, f"colours too alike to tell apart: {alike}"
