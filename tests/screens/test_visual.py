@@ -238,3 +238,23 @@ def test_every_status_colour_is_readable_as_badge_text_and_hues_are_distinct(oms
                 alike.append(f"{where}: {a} {ca} ~ {b} {cb} (ΔE {distance:.1f})")
     assert not poor, f"badge text below WCAG AA 4.5:1: {poor}"
     assert not alike, f"colours too alike to tell apart: {alike}"
+
+
+# -- error pages in the reader's language ------------------------------------------------------
+
+def test_a_wrong_address_is_a_page_in_the_readers_language_and_json_for_machines(oms: Any, browse: Any) -> None:
+    sales = browse("sales")
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = sales.get("/app/order/abc", headers=html)
+    assert (page.status_code, page.mimetype) == (404, "text/html")
+    assert "找不到该地址" in page.text and "没有这个页面：/app/order/abc" in page.text
+    assert 'href="/app"' in page.text and "requested URL" not in page.text
+    sales.get("/lang/en")
+    english = sales.get("/app/order/abc", headers=html)
+    assert english.status_code == 404 and "There is no page at /app/order/abc" in english.text
+    for path, headers in (("/api/v1/order/abc", html), ("/app/order/abc", {"Accept": "application/json"})):
+        machine = sales.get(path, headers=headers)
+        assert (machine.status_code, machine.mimetype) == (404, "application/problem+json"), path
+        assert machine.json["status"] == 404
+    anonymous = browse().get("/app/nothing/here/at/all", headers=html)
+    assert anonymous.status_code == 404 and "找不到该地址" in anonymous.text
