@@ -258,3 +258,17 @@ def test_a_wrong_address_is_a_page_in_the_readers_language_and_json_for_machines
         assert machine.json["status"] == 404
     anonymous = browse().get("/app/nothing/here/at/all", headers=html)
     assert anonymous.status_code == 404 and "找不到该地址" in anonymous.text
+
+
+def test_the_record_pages_action_inputs_carry_visible_labels(oms: Any, browse: Any) -> None:
+    import re
+
+    runtime, _data = oms
+    [order] = _orders(runtime, "approved")
+    html = browse("manager").get(f"/app/order/{order['id']}").text
+    actions = html[html.index('class="card wf-actions"'):html.index('class="record-layout"')]
+    inputs = re.findall(r"<input (?![^>]*type=\"hidden\")[^>]*>", actions)
+    assert inputs, "actions needing a comment ask for it"
+    labelled = re.findall(r'<label class="wf-input"><span>([^<]+)</span><input [^>]*name="comment"', actions)
+    assert len(labelled) == len(inputs)
+    assert "暂停 · 评论" in labelled and "撤回修改 · 评论" in labelled
