@@ -272,3 +272,30 @@ def test_the_record_pages_action_inputs_carry_visible_labels(oms: Any, browse: A
     labelled = re.findall(r'<label class="wf-input"><span>([^<]+)</span><input [^>]*name="comment"', actions)
     assert len(labelled) == len(inputs)
     assert "暂停 · 评论" in labelled and "撤回修改 · 评论" in labelled
+
+
+# -- one date format per locale: lists, records, Gantt and the back office ------------------------
+
+def test_dates_and_times_read_the_same_on_every_page(oms: Any, browse: Any) -> None:
+    import re
+
+    runtime, _data = oms
+    [order] = _orders(runtime, "scheduled")
+    admin = browse("admin")
+    zh_date = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+    zh_time = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d")
+    iso_time = re.compile(r">[^<]*\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+    due = date.fromisoformat(order["due_date"])
+    record = admin.get(f"/app/order/{order['id']}").text
+    assert f"{due.year}年{due.month}月{due.day}日" in record and zh_time.search(record)  # dates; the timeline
+    users = admin.get("/admin/admin_users/").text
+    assert zh_time.search(users) and not iso_time.search(users)  # the back office, in Asia/Shanghai
+    gantt = admin.get("/app/views/order_gantt").text
+    ticks = re.findall(r'class="gantt-tick"[^>]*>([^<]+)<', gantt)
+    assert ticks and all(re.fullmatch(r"\d{1,2}月\d{1,2}日", t) for t in ticks), ticks
+    assert zh_date.search(re.search(r'<strong class="month">([^<]+)<', gantt).group(1))
+    admin.get("/lang/en")
+    english = admin.get("/admin/admin_users/").text
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2}, \d{4} \d\d:\d\d", english)
+    ticks = re.findall(r'class="gantt-tick"[^>]*>([^<]+)<', admin.get("/app/views/order_gantt").text)
+    assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", t) for t in ticks), ticks

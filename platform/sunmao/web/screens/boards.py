@@ -22,7 +22,7 @@ from sunmao.i18n import Text
 from sunmao.records.compiled import CompiledEntity
 from sunmao.records.query import ListQuery
 from sunmao.web.app import context, language
-from sunmao.web.i18n import _, format_value_date
+from sunmao.web.i18n import _, format_day, format_value_date
 from sunmao.web.screens import shell
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, title_field
 from sunmao.web.screens.layouts import ViewLayout, highlighted, main_view
@@ -263,12 +263,12 @@ def render_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
                      "left": round(100 * left / span, 3), "width": round(100 * max(right - left, 0.5) / span, 3),
                      "color": colors.get(state) or "#8c4a2f", "state": labels.get(state, ""),
                      "mark": highlighted(view, item, lang),
-                     "dates": f"{begin.isoformat()} → {end.isoformat()}"})
-    weeks = [(round(100 * i / span, 3), (first + timedelta(days=i)).strftime("%m-%d")) for i in range(0, span, 7)]
+                     "dates": f"{format_value_date(begin, lang)} → {format_value_date(end, lang)}"})
+    weeks = [(round(100 * i / span, 3), format_day(first + timedelta(days=i), lang)) for i in range(0, span, 7)]
     today_at = (clock.today() - first).days
     return shell.render("screens/gantt.html", title=view.label.get(lang), widgets=["gantt"], entity=ce.entity,
                         bars=bars, weeks=weeks, view=view,
                         today=round(100 * today_at / span, 3) if 0 <= today_at < span else None,
                         prev=(first - timedelta(days=28)).isoformat(), next=(first + timedelta(days=28)).isoformat(),
-                        window=f"{first.isoformat()} – {last.isoformat()}",
+                        window=f"{format_value_date(first, lang)} – {format_value_date(last, lang)}",
                         capped=len(result["items"]) >= GANTT_LIMIT)
