@@ -299,3 +299,28 @@ def test_dates_and_times_read_the_same_on_every_page(oms: Any, browse: Any) -> N
     assert re.search(r"[A-Z][a-z]{2} \d{1,2}, \d{4} \d\d:\d\d", english)
     ticks = re.findall(r'class="gantt-tick"[^>]*>([^<]+)<', admin.get("/app/views/order_gantt").text)
     assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", t) for t in ticks), ticks
+
+
+# -- the portal carries the installation's name and logo -----------------------------------------
+
+def test_the_portal_shows_the_companys_name_and_logo(oms: Any, browse: Any, monkeypatch: Any,
+                                                     tmp_path: Any) -> None:
+    plain = browse().get("/portal").text
+    assert "榫卯" not in plain and "Sunmao" not in plain  # never the platform's brand to a customer
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                    '<rect width="10" height="10"/></svg>')
+    monkeypatch.setenv("SUNMAO_COMPANY_NAME", "宁波精工紧固件有限公司")
+    monkeypatch.setenv("SUNMAO_COMPANY_NAME_EN", "Ningbo Precision Fasteners")
+    monkeypatch.setenv("SUNMAO_COMPANY_LOGO", str(logo))
+    customer = browse()
+    page = customer.get("/portal").text
+    assert "<title>宁波精工紧固件有限公司 · 订单查询</title>" in page
+    assert '<img src="/portal/logo" alt="宁波精工紧固件有限公司"' in page
+    image = customer.get("/portal/logo")
+    assert (image.status_code, image.mimetype) == (200, "image/svg+xml") and b"<rect" in image.data
+    customer.get("/lang/en")
+    assert "Ningbo Precision Fasteners" in customer.get("/portal").text
+    monkeypatch.setenv("SUNMAO_COMPANY_LOGO", str(tmp_path / "missing.png"))
+    assert customer.get("/portal/logo").status_code == 404
+    assert "/portal/logo" not in customer.get("/portal").text
