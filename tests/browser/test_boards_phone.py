@@ -113,3 +113,42 @@ def test_phone_calendar_is_an_agenda_and_gantt_labels_keep_the_digits(tab: Any, 
         assert text and order["name"].endswith(text) and text[-1].isdigit()
         assert label.evaluate("e => e.closest('.gantt-label').scrollWidth <= e.closest('.gantt-label').clientWidth + 1")
     t.shot("gantt-phone")
+
+
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
+    'a, button, summary, select, textarea, input:not([type=hidden])')).filter(e => {
+  const r = e.getBoundingClientRect(), css = getComputedStyle(e);
+  if (!r.width || !r.height || css.visibility === 'hidden') return false;
+  if (e.tagName === 'A' && css.display === 'inline') return false;  // a link inside a sentence (WCAG 2.5.8)
+  if (e.type === 'checkbox' || e.type === 'radio') {  // a box of 24 px, its row or label the 44 px target
+    const hit = (e.closest('label, td, th') || e).getBoundingClientRect();
+    return r.height < 24 || hit.height < 44;
+  }
+  return r.height < 44;
+}).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '')
+        + (e.name ? '[' + e.name + ']' : '') + ' ' + Math.round(e.getBoundingClientRect().height) + 'px')"""
+
+
+def test_phone_touch_targets_and_four_orders_per_screen(tab: Any, server: dict[str, Any]) -> None:
+    order = server["data"]["orders"][2]
+    t = tab(**PHONE)
+    t.login("sales")
+    page = t.page
+    small = {}
+    for path in ("/app", "/app/order", f"/app/order/{order['id']}", "/app/views/due_calendar", "/app/inbox"):
+        t.goto(path)
+        found = page.evaluate(SMALL_TARGETS)
+        if found:
+            small[path] = found
+    assert not small, f"touch targets under 44 px: {small}"
+    t.goto("/app/order")
+    cards = page.locator(".list-table tbody tr")
+    fully_visible = [b for b in (cards.nth(i).bounding_box() for i in range(cards.count()))
+                     if b["y"] >= 0 and b["y"] + b["height"] <= 844]
+    heights = [round(cards.nth(i).bounding_box()["height"]) for i in range(min(6, cards.count()))]
+    page.evaluate("window.scrollTo(0, document.querySelector('.list-table tbody tr').getBoundingClientRect().top"
+                  " + window.scrollY - 60)")
+    in_view = page.evaluate("Array.from(document.querySelectorAll('.list-table tbody tr')).filter(r => {"
+                            " const b = r.getBoundingClientRect(); return b.top >= 54 && b.bottom <= 844; }).length")
+    assert in_view >= 4, f"{in_view} order cards in one phone screen (heights {heights}, {len(fully_visible)})"
+    t.shot("order-list-phone")
