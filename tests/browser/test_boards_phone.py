@@ -152,3 +152,24 @@ def test_phone_touch_targets_and_four_orders_per_screen(tab: Any, server: dict[s
                             " const b = r.getBoundingClientRect(); return b.top >= 54 && b.bottom <= 844; }).length")
     assert in_view >= 4, f"{in_view} order cards in one phone screen (heights {heights}, {len(fully_visible)})"
     t.shot("order-list-phone")
+
+
+def test_a_phone_order_with_three_lines_fits_in_two_screens(tab: Any, server: dict[str, Any]) -> None:
+    order = server["data"]["orders"][2]
+    assert len(order["lines"]) == 3
+    t = tab(**PHONE)
+    t.login("sales")
+    t.goto(f"/app/order/{order['id']}")
+    page = t.page
+    cards = page.locator(".kv .grid-table tbody tr")
+    assert cards.count() == 3
+    for i in range(3):
+        card = cards.nth(i)
+        assert card.bounding_box()["height"] <= 160, f"line {i + 1} is a compact card"
+        assert card.locator('td[data-label="数量"]').is_visible()  # each value says what it is
+    assert page.locator(".kv .grid-table thead").is_hidden()
+    # the order — its head, actions, every filled field and its lines — ends before the second screen does;
+    # the comment box and the timeline follow below
+    end = page.evaluate("document.querySelector('#timeline').getBoundingClientRect().top + window.scrollY")
+    assert end <= 2 * 844, f"the order takes {end:.0f} px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
