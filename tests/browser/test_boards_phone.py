@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_designer import drag
 
 pytestmark = pytest.mark.browser
@@ -173,3 +174,4 @@ def test_a_phone_order_with_three_lines_fits_in_two_screens(tab: Any, server: di
     end = page.evaluate("document.querySelector('#timeline').getBoundingClientRect().top + window.scrollY")
     assert end <= 2 * 844, f"the order takes {end:.0f} px"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SCREENSHOTS / "order-record-3-lines-phone.png"), full_page=True)
