@@ -324,3 +324,14 @@ def test_the_portal_shows_the_companys_name_and_logo(oms: Any, browse: Any, monk
     monkeypatch.setenv("SUNMAO_COMPANY_LOGO", str(tmp_path / "missing.png"))
     assert customer.get("/portal/logo").status_code == 404
     assert "/portal/logo" not in customer.get("/portal").text
+
+
+def test_a_field_rename_in_the_designer_reaches_the_views_highlight_rule(oms: Any) -> None:
+    from sunmao.designer.operations import rename_field
+
+    runtime, _data = oms
+    apps = runtime.current_apps()[0]
+    due = next(f for f in apps["order_management"]["entities/order.json"]["fields"] if f["key"] == "due_date")
+    renamed, _words = rename_field(apps, "order", due["id"], "delivery_date")
+    rule = renamed["order_management"]["views/order_board.json"]["highlight"]["when"]
+    assert rule["and"][0] == {"<": [{"var": "delivery_date"}, {"today": []}]}
