@@ -175,3 +175,32 @@ def test_a_phone_order_with_three_lines_fits_in_two_screens(tab: Any, server: di
     assert end <= 2 * 844, f"the order takes {end:.0f} px"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SCREENSHOTS / "order-record-3-lines-phone.png"), full_page=True)
+
+
+def test_phone_order_lines_are_compact_cards_edited_in_a_sheet(tab: Any, server: dict[str, Any]) -> None:
+    runtime = server["runtime"]
+    order = server["data"]["orders"][2]
+    t = tab(**PHONE)
+    t.login("sales")
+    t.goto(f"/app/order/{order['id']}/edit")
+    page = t.page
+    lines = page.locator(".edit-grid tbody tr[data-row]")
+    assert lines.count() == 3
+    assert all(lines.nth(i).bounding_box()["height"] <= 160 for i in range(3)), "each line is a compact card"
+    first = lines.first
+    qty = first.locator('td[data-cell="qty"] input')
+    assert not qty.is_visible()  # the card shows the product and the amount; the rest is in the sheet
+    first.locator('td[data-cell="product"] input:visible').first.click()
+    assert qty.is_visible()
+    sheet = first.bounding_box()
+    assert abs(sheet["y"] + sheet["height"] - 844) <= 1 and sheet["width"] == 390  # over the bottom of the screen
+    page.evaluate("window.scrollTo(0, 0)")
+    qty.fill("25")
+    t.shot("order-grid-sheet-phone")
+    page.locator("h1").first.click()  # the focus leaves the line: the sheet closes
+    assert not qty.is_visible() and first.bounding_box()["height"] <= 160
+    assert "162.50" in first.locator("output.ro").first.inner_text()  # 25 × 6.50, live
+    with page.expect_navigation():
+        page.locator("button[type=submit]", has_text="保存").click()
+    saved = runtime.records().get("order", order["id"])
+    assert str(saved["lines"][0]["qty"]).startswith("25")
