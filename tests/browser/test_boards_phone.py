@@ -155,15 +155,20 @@ def test_phone_touch_targets_and_four_orders_per_screen(tab: Any, server: dict[s
     t.shot("order-list-phone")
 
 
-def test_a_phone_order_with_three_lines_fits_in_two_screens(tab: Any, server: dict[str, Any]) -> None:
+def _three_line_order(tab: Any, server: dict[str, Any], path: str, lines: str) -> tuple[Any, dict[str, Any], Any]:
+    """A phone tab signed in as sales on ``path`` of the demo order with three lines, and its lines."""
     order = server["data"]["orders"][2]
-    assert len(order["lines"]) == 3
     t = tab(**PHONE)
     t.login("sales")
-    t.goto(f"/app/order/{order['id']}")
-    page = t.page
-    cards = page.locator(".kv .grid-table tbody tr")
+    t.goto(path.format(id=order["id"]))
+    cards = t.page.locator(lines)
     assert cards.count() == 3
+    return t, order, cards
+
+
+def test_a_phone_order_with_three_lines_fits_in_two_screens(tab: Any, server: dict[str, Any]) -> None:
+    t, _order, cards = _three_line_order(tab, server, "/app/order/{id}", ".kv .grid-table tbody tr")
+    page = t.page
     for i in range(3):
         card = cards.nth(i)
         assert card.bounding_box()["height"] <= 160, f"line {i + 1} is a compact card"
@@ -179,13 +184,8 @@ def test_a_phone_order_with_three_lines_fits_in_two_screens(tab: Any, server: di
 
 def test_phone_order_lines_are_compact_cards_edited_in_a_sheet(tab: Any, server: dict[str, Any]) -> None:
     runtime = server["runtime"]
-    order = server["data"]["orders"][2]
-    t = tab(**PHONE)
-    t.login("sales")
-    t.goto(f"/app/order/{order['id']}/edit")
+    t, order, lines = _three_line_order(tab, server, "/app/order/{id}/edit", ".edit-grid tbody tr[data-row]")
     page = t.page
-    lines = page.locator(".edit-grid tbody tr[data-row]")
-    assert lines.count() == 3
     assert all(lines.nth(i).bounding_box()["height"] <= 160 for i in range(3)), "each line is a compact card"
     first = lines.first
     qty = first.locator('td[data-cell="qty"] input')
