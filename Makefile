@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint clean-db
+.PHONY: run test bench bench-quick lint clean-db
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Benchmarks: each compares against a baseline in the same run and prints ratios
+## Benchmarks: each compares against a baseline in the same run, prints ratios and saves them in bench/results.json
 bench: $(STAMP)
-	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b $(BENCH_ARGS) || exit 1; done
+
+## Every benchmark at a small size: shows that each still runs (figures in bench/results-quick.json, not to be quoted)
+bench-quick:
+	@$(MAKE) --no-print-directory bench BENCH_ARGS=--quick
 
 ## ruff, and the engine's layer contracts (import-linter; `make test` runs them too, tests/engine/test_layers.py)
 lint: $(STAMP)

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "platform"))
 
 import sqlalchemy as sa  # noqa: E402
+from _results import QUICK, report, small_demo  # noqa: E402
 
 from sunmao import assembly  # noqa: E402
 from sunmao.cli import seed_demo  # noqa: E402
@@ -62,16 +63,20 @@ def run(runtime: Runtime, twin: Runtime, label: str, change: Any) -> None:
     change(drafts, d.id)
     info = drafts.info(d.id)
     documents = drafts.documents(d.id)
-    report, check_s = timed(lambda: check_documents(runtime, documents, info.base_version))
+    checked, check_s = timed(lambda: check_documents(runtime, documents, info.base_version))
     _dry, dry_s = timed(lambda: twin.publish(documents, dry_run=True))
-    first = (report.steps[0].text.en if report.steps else report.refused[0].text.en if report.refused else "-")
-    if not report.ok:
-        first = report.problems[0].message if report.problems else first
+    first = (checked.steps[0].text.en if checked.steps else checked.refused[0].text.en if checked.refused else "-")
+    report(f"{label}: designer check vs Runtime.publish dry run", check_s, "s", baseline=dry_s, ratio=check_s / dry_s,
+           db=runtime.db.dialect)
+    if not checked.ok:
+        first = checked.problems[0].message if checked.problems else first
         print(f"{label:<38} check {check_s:5.2f} s (dry run {dry_s:5.2f} s)   refused: {first[:80]}")
         drafts.discard(d.id, WHO)
         return
     done, publish_s = timed(lambda: publish_draft(runtime, drafts, d.id, WHO, label))
     _base, base_s = timed(lambda: twin.publish(documents))
+    report(f"{label}: designer publish vs Runtime.publish", publish_s, "s", baseline=base_s, ratio=publish_s / base_s,
+           db=runtime.db.dialect)
     print(f"{label:<38} check {check_s:5.2f} s (dry run {dry_s:5.2f} s)   publish {publish_s:5.2f} s "
           f"(Runtime.publish {base_s:5.2f} s, {publish_s / base_s:4.2f}×)   v{done.result.version}: {first[:60]}")
 
@@ -88,13 +93,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=None, help="database URL (default: new SQLite files)")
     parser.add_argument("--twin", default=None, help="a second, empty database for the baseline (with --url)")
+    parser.add_argument("--quick", action="store_true", help="a small data set: only shows that it runs")
     args = parser.parse_args()
     urls = [args.url, args.twin] if args.url else [f"sqlite:///{tempfile.mkdtemp()}/{n}.db" for n in ("a", "b")]
     runtime, twin = (assembly.runtime(url, check_interval=0) for url in urls)
     for rt in (runtime, twin):
         rt.setup()
         packages.install(rt, app_path("order_management"))
-        _counts, seeded = timed(lambda rt=rt: seed_demo(rt, app_path("order_management"), 20261125, date.today()))
+        _counts, seeded = timed(lambda rt=rt: small_demo(rt) if QUICK else seed_demo(
+            rt, app_path("order_management"), 20261125, date.today()))
     with runtime.db.read() as conn:
         orders = conn.execute(sa.text("select count(*) from t_order")).scalar()
         lines = conn.execute(sa.text("select count(*) from t_order_line")).scalar()
@@ -122,12 +129,14 @@ def main() -> None:
         lambda doc: doc["fields"].remove(next(f for f in doc["fields"] if f["key"] == "coating_color"))))
     drafts = Drafts(runtime)
     d = rollback_draft(runtime, drafts, WHO, before)
-    report, check_s = timed(lambda: check_documents(runtime, drafts.documents(d.id), d.base_version))
+    checked, check_s = timed(lambda: check_documents(runtime, drafts.documents(d.id), d.base_version))
     done, publish_s = timed(lambda: publish_draft(runtime, drafts, d.id, WHO, "roll back"))
     _base, base_s = timed(lambda: twin.rollback(before))
+    report("roll back: designer publish vs Runtime.rollback", publish_s, "s", baseline=base_s, ratio=publish_s / base_s,
+           db=runtime.db.dialect)
     print(f"{'roll back (restore the field)':<38} check {check_s:5.2f} s{'':18}publish {publish_s:5.2f} s "
           f"(Runtime.rollback {base_s:4.2f} s, {publish_s / base_s:4.2f}×)   v{done.result.version}: "
-          f"{report.steps[0].text.en[:60]}")
+          f"{checked.steps[0].text.en[:60]}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from cryptography.fernet import Fernet
 
 os.environ.setdefault("SUNMAO_SECRET_KEY", Fernet.generate_key().decode())
 
+from _results import QUICK, report
+
 from sunmao import assembly
 from sunmao.hooks.outbound.signing import standard_webhook_headers  # noqa: E402
 from sunmao.hooks.outbound.tables import delivery  # noqa: E402
@@ -133,7 +135,11 @@ def main(n: int) -> None:
           " (all events committed at once: includes queueing behind the burst)")
     print(f"  bare signed POSTs, same bodies, no bookkeeping: {n / bare:8.0f} requests/s ({bare:.2f} s)")
     print(f"  price of durability: {whole / bare:.2f}x the time of the bare POSTs")
+    report(f"{n} outbound deliveries: whole path vs bare signed POSTs", n / whole, "deliveries/s", baseline=n / bare,
+           ratio=whole / bare)
+    report("outbound: commit → delivered latency, p95 (all committed at once)", p95, "ms")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 500)
+    sizes = [a for a in sys.argv[1:] if a.isdigit()]
+    main(int(sizes[0]) if sizes else 40 if QUICK else 500)

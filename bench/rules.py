@@ -21,6 +21,8 @@ try:
 except ImportError:  # running from a checkout without an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "platform"))
 
+from _results import QUICK, report  # noqa: E402
+
 from sunmao.rules import default_engine
 
 REVIEW_ROUTING = {
@@ -141,9 +143,12 @@ def main() -> int:
         if ours != theirs:
             print(f"{name}: results differ (sunmao {ours!r}, panzi {theirs!r})", file=sys.stderr)
             return 1
-        fast, slow = rates(lambda fn=fn: fn(ORDER), lambda rule=rule: panzi_apply(rule, ORDER))
+        fast, slow = rates(lambda fn=fn: fn(ORDER), lambda rule=rule: panzi_apply(rule, ORDER),
+                           *((0.05, 1) if QUICK else ()))
         worst = min(worst, fast / slow)
         print(f"{name:<18} {fast:>14,.0f} {slow:>14,.0f} {fast / slow:>7.1f}x   (result {ours!r})")
+        report(f"rule {name}: evaluations per second vs panzi-json-logic", fast, "ev/s", baseline=slow,
+               ratio=fast / slow, goal="≥ 8× faster", met=fast / slow >= 8)
     print(f"lowest ratio: {worst:.1f}x (goal: 8x)")
     return 0
 

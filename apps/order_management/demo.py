@@ -35,6 +35,9 @@ from typing import Any
 
 from sunmao.records import SYSTEM as _SYSTEM
 
+#: ``sunmao demo --scale order=1000000``: orders are copied with their customers, contacts,
+#: payments and feedback, so a million orders keep the demo's proportions (about 23 per customer).
+SCALE_WITH = {"order": ("customer", "contact", "payment", "survey")}
 BATCH = 2500  # big batches: each batch refreshes the touched customers once
 N_DOMESTIC, N_ORDERS, HISTORY_DAYS = 200, 5000, 183
 USD_RATE = Decimal("7.10")  # the base of the demo's USD series (see _rates)

@@ -21,6 +21,7 @@ from sunmao.designer import packages
 from sunmao.extensions import DemoContext, load_extension
 from sunmao.jobs import JobSettings, start_embedded
 from sunmao.meta.errors import MetadataError
+from sunmao.records import replicate
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 from sunmao.storage import system as sm
@@ -236,15 +237,38 @@ def _demo_seeded(runtime: Runtime) -> bool:
 @click.option("--app", "app_dir", default="order_management", show_default=True)
 @click.option("--seed", default=20261125, show_default=True)
 @click.option("--force", is_flag=True, help="seed again even if demo data exists")
-def demo(app_dir: str, seed: int, force: bool) -> None:
-    """Seed the demo data of an app (once)."""
+@click.option("--scale", metavar="ENTITY=COUNT", help="then copy ENTITY's records (with the entities the app's "
+              "demo module names in SCALE_WITH) until it has COUNT: data for measuring, e.g. order=1000000")
+@click.option("--years", default=5, show_default=True, help="spread the copies over this many years back")
+def demo(app_dir: str, seed: int, force: bool, scale: str | None, years: int) -> None:
+    """Seed the demo data of an app (once), and copy it up to a scale for measuring."""
     runtime = _runtime()
+    started = time.perf_counter()
     if _demo_seeded(runtime) and not force:
         click.echo("Demo data is already there (use --force to add another set).")
-        return
+    else:
+        counts = seed_demo(runtime, _package(app_dir), seed, today())
+        click.echo(f"Seeded {counts} in {time.perf_counter() - started:.1f} s.")
+    if scale:
+        _scale(runtime, _package(app_dir), scale, years)
+
+
+def _scale(runtime: Runtime, package: Path, spec: str, years: int) -> None:
+    key, _, count = spec.partition("=")
+    snapshot = runtime.snapshot()
+    if key not in snapshot.entities or not count.isdigit():
+        known = ", ".join(sorted(snapshot.entities))
+        raise click.BadParameter(f"ENTITY=COUNT with an entity of this installation ({known}), e.g. order=1000000",
+                                 param_hint="--scale")
+    along = getattr(load_extension(package, "demo"), "SCALE_WITH", {}).get(key, ())
+    entities = [key, *[e for e in along if e in snapshot.entities and e != key]]
+    have = replicate.counts(runtime.db, snapshot, [key])[key]
+    copies = max(0, -(-(int(count) - have) // max(have, 1)))
     started = time.perf_counter()
-    counts = seed_demo(runtime, _package(app_dir), seed, today())
-    click.echo(f"Seeded {counts} in {time.perf_counter() - started:.1f} s.")
+    added = replicate.replicate(runtime.db, snapshot, entities, target=int(count),
+                                step_days=max(1, years * 365 // max(copies, 1)), log=lambda m: click.echo(f"  {m}"))
+    click.echo(f"Copied {', '.join(entities)}: {added} in {time.perf_counter() - started:.1f} s; "
+               f"{key} now {replicate.counts(runtime.db, snapshot, [key])[key]}.")
 
 
 @main.command()

@@ -35,7 +35,7 @@ def test_a_review_notice_names_the_order_customer_amount_and_step(shopfloor: OM)
     [zh] = _titles(shopfloor, "fin1", "zh")
     [en] = _titles(shopfloor, "fin1", "en")
     assert zh == f"待你审批：销售订单 {order['name']} · 宁波C类五金有限公司 · 折合人民币 100,000.00" \
-                 "（财务审核（非A类客户，折合人民币5万元以上））"
+                 "（财务审核（非A类客户，超过财务审核金额阈值））"
     assert en.startswith(f"Waiting for your approval: Sales order {order['name']} · 宁波C类五金有限公司")
     assert "finance_review" not in zh + en and "order #" not in zh + en
 

@@ -26,6 +26,9 @@ def test_renames_reach_forms_views_workflows_channels_and_other_entities(order_a
     assert "delivery_date" in form["sections"][1]["fields"]
     assert _doc(apps, "order_management/views/due_calendar.json")["calendar"]["date_field"] == "delivery_date"
     assert "delivery_date" in _doc(apps, "order_management/channels/web_shop.json")["fields"]
+    assert _doc(apps, "order_management/entities/customer.json")["related"][0]["columns"][2] == "delivery_date"
+    apps, _ = rename_field(docs, "order", "f_customer", "client")
+    assert _doc(apps, "order_management/entities/customer.json")["related"][0]["field"] == "client"
     apps, _ = rename_field(docs, "customer", "f_payment_terms", "terms")
     item = _doc(apps, "order_management/forms/order.json")["sections"][0]["fields"][0]
     assert item["fill"]["payment_terms"] == "terms"  # the order's field keeps its key; the source is renamed
@@ -39,6 +42,20 @@ def test_a_child_field_rename_reaches_the_parents_formulas_and_grid(order_app: R
     assert total["formula"] == {"sum": [{"var": "lines"}, "quantity"]}
     grid = _doc(apps, "order_management/forms/order.json")["sections"][2]["fields"][0]
     assert "quantity" in grid["columns"]
+
+
+def test_renaming_the_currency_field_keeps_the_money_of_the_record_and_its_rows(order_app: Runtime) -> None:
+    docs = order_app.revision_documents(order_app.current_version())
+    apps, _ = rename_field(docs, "order", "f_currency", "currency_code")
+    report = check_documents(order_app, apps, order_app.current_version())
+    assert not report.problems, [str(p) for p in report.problems]
+    order = {f["key"]: f for f in _doc(apps, "order_management/entities/order.json")["fields"]}
+    line = {f["key"]: f for f in _doc(apps, "order_management/entities/order_line.json")["fields"]}
+    assert order["amount"]["currency"] == "currency_code" and line["amount"]["currency"] == "currency_code"
+    assert order["amount_cny"]["currency"] == "CNY"
+    rate = _doc(apps, "order_management/entities/order.json")["lookups"][0]  # reads exchange_rate's own currency
+    assert rate["where"]["and"][0] == {"==": [{"var": "currency"}, {"var": "$record.currency_code"}]}
+    assert rate["when"] == {"!=": [{"var": "currency_code"}, "CNY"]}
 
 
 def test_a_colliding_rename_is_refused_at_check_naming_the_path(order_app: Runtime) -> None:

@@ -18,7 +18,7 @@
     target: ["生成的记录", "Records made"], create: ["创建渠道", "Create the channel"], scheme: ["签名方式", "Scheme"],
     algorithm: ["算法", "Algorithm"], encoding: ["编码", "Encoding"], header: ["签名请求头", "Signature header"], prefix: ["前缀", "Prefix"],
     scheme_word: ["令牌前缀", "Scheme word"], secret_name: ["密钥名称", "Secret name"], secret_value: ["密钥值（加密保存，不会再显示）", "Secret value (stored encrypted, never shown again)"],
-    generate: ["生成", "Generate"], save_secret: ["保存密钥", "Store the secret"], secret_set: ["已设置 ✓", "set ✓"], secret_unset: ["未设置", "not set"],
+    generate: ["生成", "Generate"], save_secret: ["保存密钥", "Store the secret"],
     headers: ["请求头（每行 名称: 值）", "Headers (one per line, Name: value)"], body: ["请求体（JSON）", "Body (JSON)"],
     stored: ["或选用已收到的原始请求", "or use a stored raw delivery"], use: ["使用", "Use"], bad_json: ["JSON 格式错误", "Malformed JSON"],
     order_fields: ["记录字段", "Record fields"], line_fields: ["明细字段", "Line fields"], customer_fields: ["客户字段", "Customer fields"],
@@ -42,15 +42,7 @@
   var entities = {};
   (setup.entities || []).forEach(function (e) { entities[e.key] = e; });
   function save(summary) { if (!creating) D.changed(address, function () { return doc; }, summary || {zh: "渠道 " + doc.key, en: "channel " + doc.key}); }
-  function field(label, input) { return el("label", {"class": "dz-l"}, [label, input]); }
-  function input(value, attrs, onInput) {
-    var i = el("input", Object.assign({type: "text", value: value === undefined || value === null ? "" : value}, attrs || {}));
-    i.addEventListener("input", function () { onInput(i.value); });
-    return i;
-  }
-  function options(values, current, labels) {
-    return values.map(function (v, i) { return el("option", {value: v, text: labels ? labels[i] : (v || "—"), selected: v === current}); });
-  }
+  var field = D.labelled, input = D.textInput, options = D.options;
   function target() { return entities[(doc.target || {}).entity] || {fields: []}; }
 
   // -- head -------------------------------------------------------------------------------------------
@@ -71,18 +63,9 @@
     }
   }
   function create() {
-    var error = document.querySelector("[data-cz-create-error]");
-    if (!/^[a-z][a-z0-9_]{0,39}$/.test(doc.key || "")) { error.textContent = w("key"); return; }
-    if (!doc.label.zh) doc.label.zh = doc.label.en || doc.key;
-    if (!doc.label.en) doc.label.en = doc.label.zh;
     if (!doc.auth.secrets || !doc.auth.secrets.length) doc.auth.secrets = [doc.key + "_webhook"];
-    var app = (setup.apps || [])[0];
-    var where = app + "/channels/" + doc.key + ".json";
-    D.api(D.docUrl(where), {method: "PUT", json: {document: doc, summary: {zh: "新建渠道 " + doc.key, en: "channel " + doc.key + " added"}}, ifMatch: true})
-      .then(function (r) {
-        if (!r.ok) { error.textContent = D.problemText(r.body); return; }
-        window.location.href = "/designer/drafts/" + D.draft.id + "/doc/" + where;
-      });
+    D.createDocument(doc, "channels", {zh: "新建渠道 " + doc.key, en: "channel " + doc.key + " added"},
+                     document.querySelector("[data-cz-create-error]"), w("key"));
   }
 
   // -- signature and secret ------------------------------------------------------------------------------
@@ -120,7 +103,7 @@
     var name = (auth.secrets || [])[0] || "";
     var state = el("span", {"class": "fz-chip", "data-cz-secret-state": ""});
     var value = el("input", {type: "password", autocomplete: "new-password", "data-cz-secret-value": ""});
-    var nameInput = input(name, {"data-cz-secret-name": ""}, function (v) { auth.secrets = [v.trim()]; save(); refreshSecret(v.trim(), state); });
+    var nameInput = input(name, {"data-cz-secret-name": ""}, function (v) { auth.secrets = [v.trim()]; save(); D.refreshSecret(v.trim(), state); });
     box.appendChild(el("div", {"class": "dz-form"}, [field(w("secret_name"), nameInput), el("div", {}, [state])]));
     box.appendChild(field(w("secret_value"), value));
     box.appendChild(el("div", {"class": "fz-tools"}, [
@@ -134,21 +117,12 @@
         var n = (auth.secrets || [])[0];
         if (!n || !value.value) return;
         D.api("/api/v1/_design/secrets/" + encodeURIComponent(n), {method: "PUT", json: {value: value.value}}).then(function (r) {
-          if (r.ok) { value.value = ""; value.type = "password"; showSecret(state, r.body.set); }
+          if (r.ok) { value.value = ""; value.type = "password"; D.showSecret(state, r.body.set); }
           else state.textContent = D.problemText(r.body);
         });
       }})]));
-    refreshSecret(name, state);
+    D.refreshSecret(name, state);
   }
-  function showSecret(state, set) {
-    state.textContent = set ? w("secret_set") : w("secret_unset");
-    state.setAttribute("data-set", set ? "1" : "0");
-  }
-  function refreshSecret(name, state) {
-    if (!/^[a-z][a-z0-9_]{1,63}$/.test(name || "")) { showSecret(state, false); return; }
-    D.api("/api/v1/_design/secrets/" + name).then(function (r) { if (r.ok) showSecret(state, r.body.set); });
-  }
-
   // -- URL and curl ------------------------------------------------------------------------------------------
   function shellQuote(s) { return "'" + String(s).replace(/'/g, "'\\''") + "'"; }
   function drawEndpoint() {

@@ -71,6 +71,42 @@
     return out;
   };
 
+  /* Small form parts the editors share: a labelled control, a text input calling back on input,
+   * the options of a select (labels optional). */
+  D.labelled = function (label, input) { return D.el("label", {"class": "dz-l"}, [label, input]); };
+  D.textInput = function (value, attrs, onInput) {
+    var i = D.el("input", Object.assign({type: "text", value: value === undefined || value === null ? "" : value}, attrs || {}));
+    i.addEventListener("input", function () { onInput(i.value); });
+    return i;
+  };
+  D.options = function (values, current, labels) {
+    return values.map(function (v, i) { return D.el("option", {value: v, text: labels ? labels[i] : (v || "—"), selected: v === current}); });
+  };
+
+  /* A new document of a draft made from an editor's first form (the channel and webhook designers):
+   * the key checked, both labels filled, saved at <app>/<folder>/<key>.json, then opened. */
+  D.createDocument = function (doc, folder, summary, error, badKey) {
+    if (!/^[a-z][a-z0-9_]{0,39}$/.test(doc.key || "")) { error.textContent = badKey; return; }
+    doc.label = doc.label || {};
+    if (!doc.label.zh) doc.label.zh = doc.label.en || doc.key;
+    if (!doc.label.en) doc.label.en = doc.label.zh;
+    var where = (setup.apps || [])[0] + "/" + folder + "/" + doc.key + ".json";
+    D.api(D.docUrl(where), {method: "PUT", json: {document: doc, summary: summary}, ifMatch: true}).then(function (r) {
+      if (!r.ok) { error.textContent = D.problemText(r.body); return; }
+      window.location.href = "/designer/drafts/" + D.draft.id + "/doc/" + where;
+    });
+  };
+
+  /* Whether a named secret is set (never its value), shown on a chip with data-set="1|0". */
+  D.showSecret = function (state, set) {
+    state.textContent = set ? (lang === "en" ? "set ✓" : "已设置 ✓") : (lang === "en" ? "not set" : "未设置");
+    state.setAttribute("data-set", set ? "1" : "0");
+  };
+  D.refreshSecret = function (name, state) {
+    if (!/^[a-z][a-z0-9_]{1,63}$/.test(name || "")) { D.showSecret(state, false); return; }
+    D.api("/api/v1/_design/secrets/" + name).then(function (r) { if (r.ok) D.showSecret(state, r.body.set); });
+  };
+
   // -- status, undo and redo ------------------------------------------------------------------
   var status = document.querySelector("[data-dz-status]");
   var undoButton = document.querySelector("[data-dz-undo]");

@@ -6,7 +6,7 @@
   var problemsBox;
   function save() { D.changed(setup.address, function () { return doc; }, null); }
 
-  D.editor = {load: function (next, problems) {
+  D.editor = {current: function () { return doc; }, load: function (next, problems) {
     doc = next;
     form = new D.SchemaForm(document.querySelector("[data-dz-schema-form]"), setup.kind || "app", doc,
                             function (changed) { doc = changed; save(); });

@@ -497,4 +497,4 @@ def openapi(snapshot: Any) -> dict[str, dict[str, Any]]:
 
 
 # the routes of the flow, channel and rule designers (simulate, previews, secrets; rules, settings, impact)
-from sunmao.designer import flows_api, rules_api  # noqa: E402,F401,I001
+from sunmao.designer import flows_api, outbound_api, rules_api  # noqa: E402,F401,I001

@@ -114,9 +114,9 @@ OPERATIONS: tuple[tuple[str, str, str, str, Any, Any], ...] = (
 
 
 def _designers_of_logic() -> tuple[tuple[str, str, str, str, Any, Any], ...]:
-    from sunmao.designer import channels, flows
+    from sunmao.designer import channels, flows, outputs, webhooks
 
-    return flows.OPERATIONS + channels.OPERATIONS
+    return flows.OPERATIONS + channels.OPERATIONS + webhooks.OPERATIONS + outputs.OPERATIONS
 
 
 OPERATIONS += _designers_of_logic()

@@ -37,6 +37,7 @@ FIELD_VALUE_KEYS = frozenset({
     "hidden_fields", "readonly_fields", "writable_fields", "owner_field", "sort", "table", "barcode",
     "key_field", "status_field", "duplicate_field", "fields_required", "target", "qty_field", "unit_field",
     "price_field", "start", "end", "color", "label", "owner", "link",  # dashboard widgets: options, checks, has
+    "assign_field",
 })
 
 
@@ -207,9 +208,11 @@ def _rename_in_entity(doc: dict[str, Any], field_id: str, old: str, new: str) ->
     for name in ("search_fields", "summary_fields", "task_fields"):
         if name in doc:
             doc[name] = [new + s[len(old):] if s == old or s.startswith(old + ".") else s for s in doc[name]]
-    for f in doc["fields"]:  # a link's filter names this entity's fields as its values
+    for f in doc["fields"]:  # a link's filter names this entity's fields as its values; money its currency
         if isinstance(f.get("link_filter"), dict):
             f["link_filter"] = {k: one(v) for k, v in f["link_filter"].items()}
+        if "currency" in f:
+            f["currency"] = one(f["currency"])
     for index in doc.get("indexes", []):
         index["fields"] = [one(k) for k in index["fields"]]
     for perm in doc.get("permissions", []):
@@ -222,7 +225,18 @@ def _rename_in_entity(doc: dict[str, Any], field_id: str, old: str, new: str) ->
     for f in doc["fields"]:
         if f.get("id") == field_id:
             f["key"] = new
-    return _rewrite_vars(doc, _path_rename(old, new, ("", "$record.")))
+    # A roll-up's or a lookup's condition reads the other entity's fields; only its $record. paths are ours
+    holders = [("fields", i, "rollup") for i, f in enumerate(doc["fields"]) if isinstance(f.get("rollup"), dict)]
+    holders += [("lookups", i, None) for i in range(len(doc.get("lookups", [])))]
+
+    def holder(d: dict[str, Any], where: tuple[str, int, str | None]) -> dict[str, Any]:
+        item = d[where[0]][where[1]]
+        return item[where[2]] if where[2] else item
+    foreign = [w for w in holders if "where" in holder(doc, w) and holder(doc, w).get("entity") != doc.get("key")]
+    renamed = _rewrite_vars(doc, _path_rename(old, new, ("", "$record.")))
+    for w in foreign:
+        holder(renamed, w)["where"] = _rewrite_vars(holder(doc, w)["where"], _path_rename(old, new, ("$record.",)))
+    return renamed
 
 
 def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tuple[Apps, Text]:
@@ -242,6 +256,7 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
                   for a, p, other in _docs(apps) if other.get("kind") == "entity"}
     tables_here = {other.get("key"): [x["key"] for x in other.get("fields", []) if x.get("of") == entity_key]
                    for _a, _p, other in _docs(apps) if other.get("kind") == "entity"}
+    children = {x.get("of") for x in entity["fields"] if x.get("type") == "table"}
     renamer = _Renamer(entity_key, old, new_key, {
         other["key"]: {x["key"]: x for x in other.get("fields", []) if isinstance(x, dict) and "key" in x}
         for _a, _p, other in _docs(apps) if other.get("kind") == "entity" and isinstance(other.get("key"), str)})
@@ -262,6 +277,8 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
             if links and "task_fields" in doc:
                 doc["task_fields"] = [_path_rename(old, new_key, prefixes)(t) for t in doc["task_fields"]]
             for x in doc.get("fields", []):
+                if doc.get("key") in children and x.get("currency") == old:  # a row's money in its parent's currency
+                    x["currency"] = new_key
                 if x.get("to") == entity_key and isinstance(x.get("link_filter"), dict):  # keys: the target's fields
                     x["link_filter"] = {(new_key if k == old else k): v for k, v in x["link_filter"].items()}
                 rollup = x.get("rollup")
@@ -284,8 +301,23 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
             doc = renamer.document(doc, scope if isinstance(scope, str) else None)
             if kind == "form":
                 _rename_fill(doc, renamer, scope)
+        if kind == "entity":
+            _rename_related(doc, entity_key, old, new_key)
         apps[a][p] = doc
     return apps, Text(f"字段改名：{label.zh} {old} → {new_key}", f"renamed field {label.en}: {old} → {new_key}")
+
+
+def _rename_related(doc: dict[str, Any], entity_key: str, old: str, new: str) -> None:
+    """An entity's related lists name fields of the listed entity: its link back, columns and sort."""
+    for rel in doc.get("related", []):
+        if not isinstance(rel, dict) or rel.get("entity") != entity_key:
+            continue
+        if rel.get("field") == old:
+            rel["field"] = new
+        if "columns" in rel:
+            rel["columns"] = [new if c == old else c for c in rel["columns"]]
+        if "sort" in rel:
+            rel["sort"] = [f"-{new}" if s == f"-{old}" else new if s == old else s for s in rel["sort"]]
 
 
 def _rename_fill(form: dict[str, Any], renamer: _Renamer, scope: Any) -> None:

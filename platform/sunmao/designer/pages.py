@@ -43,7 +43,8 @@ blueprint = Blueprint("designer", __name__, template_folder="templates")
 
 KIND_ORDER = ("entity", "form", "view", "workflow", "dashboard")
 EDITORS = {"entity": "designer/entity.html", "form": "designer/form.html", "view": "designer/view.html",
-           "dashboard": "designer/board.html", "workflow": "designer/flow.html", "channel": "designer/channel.html"}
+           "dashboard": "designer/board.html", "workflow": "designer/flow.html", "channel": "designer/channel.html",
+           "webhook": "designer/webhook.html", "print": "designer/print.html", "job": "designer/job.html"}
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -179,6 +180,11 @@ def document_page(draft_id: int, address: str) -> tuple[str, int]:
 
         template = "designer/generic.html" if request.args.get("raw") == "1" else template
         extra.update(editor_extras(_runtime(), kind, doc))
+    if kind in ("webhook", "print"):  # the webhook designer, the print preview: sample records; ?raw=1: JSON
+        from sunmao.designer.webhooks_pages import webhook_extras
+
+        template = "designer/generic.html" if request.args.get("raw") == "1" else template
+        extra.update(webhook_extras(_runtime(), ws["apps"]))
     title = Text.of(doc.get("label")).get(language()) if isinstance(doc.get("label"), dict) else address
     return _page(template, title, ws=ws, address=address, kind=kind, widgets=widgets,
                  setup=_setup(ws, address, document=doc, **extra))
@@ -436,4 +442,4 @@ def preview_view(draft_id: int, key: str) -> Any:
 
 
 # the new-channel page and the rules page, on this blueprint
-from sunmao.designer import channels_pages, rules_pages  # noqa: E402,F401,I001
+from sunmao.designer import channels_pages, outputs_pages, rules_pages, webhooks_pages  # noqa: E402,F401,I001

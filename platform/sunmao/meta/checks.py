@@ -69,6 +69,8 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
                 bad(f"{p}.to", f"{f['to']!r} is a child entity and cannot be linked to; link its parent")
         if "link_filter" in f:
             problems += _check_link_filter(where, p, f, doc, entities)
+        if "currency" in f:
+            problems += _check_currency(where, p, f, doc, entities)
         if "on_delete" in f and t != "link":
             bad(f"{p}.on_delete", "on_delete applies to link fields only; remove it")
         elif f.get("on_delete") == "set_null" and f.get("required"):
@@ -151,6 +153,22 @@ def _check_entity(where: str, doc: dict, entities: Mapping[str, tuple[str, dict]
 def _stored_keys(doc: Mapping[str, Any]) -> set[str]:
     """The keys of an entity document's columns, system columns included."""
     return {f["key"] for f in doc["fields"] if f["type"] != "table"} | {"id", "name", "created_at", "updated_at"}
+
+
+def _check_currency(where: str, p: str, f: Mapping[str, Any], doc: Mapping[str, Any],
+                    entities: Mapping[str, tuple[str, dict]]) -> list[Problem]:
+    """Money is a decimal; its currency field is on the record, or on the parent a row is shown in."""
+    if "decimal" not in (f["type"], f.get("result_type")):
+        return [Problem(where, f"{p}.currency", "currency applies to decimal fields only; remove it")]
+    key = f["currency"]
+    if key.isupper():
+        return []
+    holders = [doc] + [e for _, e in entities.values()
+                       if any(g["type"] == "table" and g.get("of") == doc.get("key") for g in e["fields"])]
+    if any(key in {g["key"] for g in h["fields"]} for h in holders):
+        return []
+    return [Problem(where, f"{p}.currency", f"no field {key!r} holds a currency code on this record"
+                    f"{' or its parent' if len(holders) > 1 else ''}; name a field or an ISO code such as CNY")]
 
 
 def _check_link_filter(where: str, p: str, f: Mapping[str, Any], doc: Mapping[str, Any],

@@ -68,6 +68,9 @@ class Field:
     help: Text | None = None
     #: How a number is shown (``percent``); None: as it is.
     format: str | None = None
+    #: A decimal shown as money: an ISO 4217 code, or the key of the field holding the code on the
+    #: record shown (a child row's parent); None: a plain number.
+    currency: str | None = None
     #: What deleting the record a link points at does: ``restrict`` (refused while live records
     #: link to it) or ``set_null`` (the links are cleared, through the record service).
     on_delete: str = "restrict"
@@ -218,6 +221,7 @@ def build_field(doc: Mapping[str, Any]) -> Field:
         validate=_rules(doc.get("validate")),
         help=_text(doc.get("help")),
         format=doc.get("format"),
+        currency=doc.get("currency"),
         on_delete=doc.get("on_delete", "restrict"),
         link_filter=dict(doc.get("link_filter") or {}),
         doc=doc,

@@ -7,7 +7,10 @@ author with a text editor — not someone who reads jsonschema tracebacks.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -68,6 +71,19 @@ def _explain(error: ValidationError) -> str:
     return error.message
 
 
+#: Digests of documents found valid in this process (most recent last). A publish changes a few
+#: documents; every process that loads the new version then validates only those, not all of
+#: them again — schema validation was most of the time from a publish to "live everywhere".
+_VALID: OrderedDict[bytes, None] = OrderedDict()
+_VALID_MAX = 4096
+_valid_lock = threading.Lock()
+
+
+def _digest(doc: dict[str, Any], kind: str) -> bytes:
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(f"{kind}\n{text}".encode(), digest_size=20).digest()
+
+
 def validate_document(doc: Any, file: str, kind: str | None = None) -> list[Problem]:
     """Check one parsed document; an empty list means it is valid."""
     if not isinstance(doc, dict):
@@ -75,10 +91,20 @@ def validate_document(doc: Any, file: str, kind: str | None = None) -> list[Prob
     kind = kind or doc.get("kind")
     if kind not in kinds():
         return [Problem(file, "$.kind", f"unknown document kind {doc.get('kind')!r}; use one of {', '.join(kinds())}")]
+    digest = _digest(doc, kind)
+    with _valid_lock:
+        if digest in _VALID:
+            _VALID.move_to_end(digest)
+            return []
     errors = sorted(validator(kind).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     problems = []
     for error in errors:
         # Report the most specific cause of an if/then or anyOf failure.
         leaf = min(error.context, key=lambda e: len(e.absolute_path), default=error) if error.context else error
         problems.append(Problem(file, json_path(leaf.absolute_path), _explain(leaf)))
+    if not problems:
+        with _valid_lock:
+            _VALID[digest] = None
+            while len(_VALID) > _VALID_MAX:
+                _VALID.popitem(last=False)
     return problems

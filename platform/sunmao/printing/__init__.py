@@ -7,6 +7,6 @@ a template, or with a generic layout (every field of the form) when there is non
 
 from sunmao.printing.label import render_label
 from sunmao.printing.layout import PrintLayout, compile_prints, generic_layout
-from sunmao.printing.pdf import render_pdf
+from sunmao.printing.pdf import render_pdf, render_pdfs
 
-__all__ = ["PrintLayout", "compile_prints", "generic_layout", "render_label", "render_pdf"]
+__all__ = ["PrintLayout", "compile_prints", "generic_layout", "render_label", "render_pdf", "render_pdfs"]

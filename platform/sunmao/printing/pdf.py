@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from sunmao.fields import stored_type
 from sunmao.meta.model import Entity, Field
@@ -91,8 +91,40 @@ def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout:
                titles: Mapping[tuple[str, Any], str], *, display: Display) -> bytes:
     """The record as a PDF; values are shown by ``display``, the same function the screens show them
     with (the caller passes it: printing sits below the screens)."""
+    return render_pdfs(snapshot, entity, [record], layout, lang, titles, display=display)
+
+
+def render_pdfs(snapshot: Any, entity: Entity, records: list[Mapping[str, Any]], layout: PrintLayout | None,
+                lang: str, titles: Mapping[tuple[str, Any], str], *, display: Display) -> bytes:
+    """Several records in one PDF, each starting on a new page (a list's ticked rows printed at once)."""
     layout = layout or generic_layout(entity)
     font = cjk_font()
+    first = records[0] if records else {}
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+                            bottomMargin=16 * mm, title=f"{layout.label.get(lang)} {first.get('name') or ''}",
+                            author="Sunmao")
+    story: list[Any] = []
+    for index, record in enumerate(records):
+        if index:
+            story.append(PageBreak())
+        story += _record_story(snapshot, entity, record, layout, lang, titles, display, font)
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.setFillColor(colors.HexColor("#888888"))
+        number = (first.get("name") or "") if len(records) == 1 else ""
+        canvas.drawString(15 * mm, 9 * mm, f"{entity.label.get(lang)} {number}")
+        canvas.drawRightString(195 * mm, 9 * mm, f"{document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def _record_story(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout: PrintLayout, lang: str,
+                  titles: Mapping[tuple[str, Any], str], display: Display, font: str) -> list[Any]:
     base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=13)
     small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=colors.HexColor("#555555"))
     title = ParagraphStyle("title", parent=base, fontSize=18, leading=24, alignment=1)
@@ -103,10 +135,6 @@ def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout:
             return str(rec.get(key) or "")
         return display(f, rec.get(key), lang, dict(titles), record)
 
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
-                            bottomMargin=16 * mm, title=f"{layout.label.get(lang)} {record.get('name') or ''}",
-                            author="Sunmao")
     story: list[Any] = []
     head_cells: list[Any] = [_para(layout.label.get(lang), title)]
     code_value = str(record.get(layout.barcode) or "") if layout.barcode else ""
@@ -160,14 +188,4 @@ def render_pdf(snapshot: Any, entity: Entity, record: Mapping[str, Any], layout:
         story.append(Spacer(1, 6 * mm))
         story.append(Table(sig, colWidths=[180 * mm / len(layout.signatures)] * len(layout.signatures),
                            rowHeights=[16 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
-
-    def footer(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(colors.HexColor("#888888"))
-        canvas.drawString(15 * mm, 9 * mm, f"{entity.label.get(lang)} {record.get('name') or ''}")
-        canvas.drawRightString(195 * mm, 9 * mm, f"{document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return story

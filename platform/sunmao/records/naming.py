@@ -1,15 +1,18 @@
 """Naming series: ``SO-{YYYY}{MM}-{#####}`` → ``SO-202611-00042``.
 
-The counter lives in ``sm_series``, one row per distinct prefix. On PostgreSQL numbers are
-taken in their own short autocommit transaction, so concurrent inserts never wait on each
-other's counter row (a rolled-back insert leaves a gap, as every serious numbering scheme
-accepts); a bulk import reserves a whole block with one statement. SQLite serialises writers
-anyway, so there the counter moves inside the write transaction and has no gaps.
+SQLite serialises writers anyway, so there the counter is a row of ``sm_series`` (one per
+distinct prefix) moved inside the write transaction: no gaps. On PostgreSQL each prefix has a
+sequence of its own (``sm_seq_…``, made once, starting after the prefix's ``sm_series`` value),
+and the number is taken with ``nextval`` on the record's own connection, inside its transaction:
+one transaction per record, and concurrent inserts never wait on each other (a rolled-back
+insert leaves a gap, as every serious numbering scheme accepts).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -65,14 +68,41 @@ def _reserve(conn: sa.Connection, prefix: str, count: int) -> int:
     return int(_RESERVE[conn.dialect.name].execute(conn, {"prefix": prefix, "count": count}).scalar())
 
 
+#: The sequences known to exist, per database URL (made once per prefix; a process asks once).
+_sequences: set[tuple[str, str]] = set()
+_sequences_lock = threading.Lock()
+
+
+def sequence_name(key: str) -> str:
+    return "sm_seq_" + hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+
+
+def _sequence(db: Database, key: str) -> str:
+    """The PostgreSQL sequence of a prefix, made (in its own autocommit connection) the first
+    time the prefix is used, after the number ``sm_series`` holds for it."""
+    name = sequence_name(key)
+    marker = (str(db.url), name)
+    if marker in _sequences:
+        return name
+    with _sequences_lock, db.autocommit() as own:
+        start = own.execute(sa.select(series.c.current).where(series.c.prefix == key)).scalar()
+        if start is None:
+            own.execute(postgresql.insert(series).values(prefix=key, current=0).on_conflict_do_nothing())
+        own.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(start or 0) + 1}")
+        _sequences.add(marker)
+    return name
+
+
 def next_names(db: Database, conn: sa.Connection, pattern: str, count: int, when: datetime) -> list[str]:
-    """Reserve ``count`` consecutive names of a series."""
+    """Reserve ``count`` names of a series (consecutive on SQLite; unique and rising on PostgreSQL,
+    where a concurrent writer may take numbers in between)."""
     before, after, width = split(pattern, when)
     key = f"{before}{{}}{after}"[:64]
     if db.is_sqlite:
         last = _reserve(conn, key, count)
+        numbers: Any = range(last - count + 1, last + 1)
     else:
-        with db.autocommit() as own:
-            last = _reserve(own, key, count)
-    first = last - count + 1
-    return [f"{before}{n:0{width}d}{after}" for n in range(first, last + 1)]
+        sequence = _sequence(db, key)
+        numbers = conn.execute(sa.text(f"SELECT nextval('{sequence}') FROM generate_series(1, :n)"),  # noqa: S608 - a name we made
+                               {"n": count}).scalars().all()
+    return [f"{before}{n:0{width}d}{after}" for n in numbers]

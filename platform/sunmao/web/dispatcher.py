@@ -11,6 +11,7 @@ one process therefore reaches every worker of every process without a restart.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +22,8 @@ from sunmao.runtime import Runtime
 from sunmao.web.app import create_app
 
 KEEP_APPS = 2
+#: Seconds after a new version's app is built before the collector is tidied (see ``_build``).
+SETTLE_AFTER = 5.0
 
 
 class VersionDispatcher:
@@ -33,14 +36,15 @@ class VersionDispatcher:
         return self._apps.get(version, self._build)
 
     def _build(self, version: int | None) -> Flask:
-        """The app of a version, then its long-lived objects (snapshot, compiled rules, routes)
-        moved out of the garbage collector's way: every full collection would otherwise walk
-        them again while requests wait. Unfrozen first, so a replaced version's cycles are
-        collected; this runs once per published version."""
-        gc.unfreeze()
+        """The app of a version. Its long-lived objects (snapshot, compiled rules, routes) are then
+        moved out of the garbage collector's way — every full collection would otherwise walk them
+        again while requests wait — but a few seconds later, off the request that found the new
+        version: the full collection that frees the replaced version's cycles takes longer than
+        building the app, and the first request on a new version should not wait for it."""
         app = self.factory(self.runtime, version)
-        gc.collect()
-        gc.freeze()
+        settle = threading.Timer(SETTLE_AFTER, _settle)
+        settle.daemon = True
+        settle.start()
         return app
 
     def current_app(self) -> Flask:
@@ -48,6 +52,17 @@ class VersionDispatcher:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.current_app()(environ, start_response)
+
+
+_settling = threading.Lock()
+
+
+def _settle() -> None:
+    """Collect what replaced versions left, then freeze what lives on (once per publish)."""
+    with _settling:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 def create_wsgi(runtime: Runtime) -> VersionDispatcher:

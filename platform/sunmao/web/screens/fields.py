@@ -28,15 +28,21 @@ from sunmao.web.i18n import (
 )
 
 Titles = dict[tuple[str, Any], str]
-MONEY_HINTS = ("amount", "price", "cost", "credit_limit", "money")
 
 
 def title_field(entity: Entity) -> str:
     return entity.title_field or "name"
 
 
-def is_money(f: Field) -> bool:
-    return f.value_type == "decimal" and (f.scale == 2) and any(h in f.key for h in MONEY_HINTS)
+def currency_of(f: Field, record: Mapping[str, Any] | None) -> str | None:
+    """The currency a decimal is shown in, as its field declares (a fixed ISO code, or the field of
+    the record shown that holds one), or None for a plain number."""
+    if f.value_type != "decimal" or not f.currency:
+        return None
+    if f.currency.isupper():
+        return f.currency
+    code = record.get(f.currency) if record is not None else None
+    return str(code) if code else None
 
 
 def collect_links(snap: Snapshot, entity: Entity, rows: Iterable[Mapping[str, Any]],
@@ -106,8 +112,7 @@ class Reader:
         return format_percent(value, self.lang, scale)
 
     def currency(self, f: Field) -> str | None:
-        record = self.record
-        return str(record["currency"]) if is_money(f) and record is not None and record.get("currency") else None
+        return currency_of(f, self.record)
 
     def money(self, value: Any, currency: str) -> str:
         return format_money(value, currency, self.lang)

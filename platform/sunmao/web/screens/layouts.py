@@ -120,6 +120,9 @@ class ViewLayout:
     color_by: str | None = None
     #: For a scan view: what scanning a code does (``sunmao.web.screens.scanning.ScanAction``).
     scan: Any = None
+    #: For a list view: the field the bulk bar's "assign" sets to a user name, and whether cells edit in place.
+    assign_field: str | None = None
+    inline_edit: bool = True
     #: Records the view marks (late ones), in every kind of view.
     highlight: Highlight | None = None
 
@@ -238,6 +241,12 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
     problems += _field_problems(entity, [s.lstrip("-") for s in sort], file, "$.sort", system=True)
     filters = tuple((f["field"], f["op"], f["value"]) for f in doc.get("filters", ()))
     problems += _field_problems(entity, [f[0] for f in filters], file, "$.filters", system=True)
+    assign_field = doc.get("assign_field")
+    if assign_field is not None:
+        f = entity.by_key.get(assign_field)
+        if f is None or f.value_type not in ("string", "text") or not f.is_input:
+            problems.append(Problem(file, "$.assign_field", f"{assign_field!r} is not a text field of {entity.key} "
+                                    "a user name can be written to"))
     group_by = card = date_field = None
     if doc["type"] == "kanban":
         if "kanban" not in doc:
@@ -291,7 +300,8 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
     return ViewLayout(doc["key"], entity.key, Text.of(doc["label"]), doc["type"], columns, sort, filters,
                       group_by, card or (), date_field, doc.get("default", False),
                       MappingProxyType(dict(portal)) if portal else None, end_field=end_field, color_by=color_by,
-                      scan=scan, highlight=_highlight(snapshot, entity, doc, file, problems))
+                      scan=scan, assign_field=assign_field, inline_edit=doc.get("inline_edit", True),
+                      highlight=_highlight(snapshot, entity, doc, file, problems))
 
 
 def _highlight(snapshot: Snapshot, entity: Entity, doc: Mapping[str, Any], file: str,

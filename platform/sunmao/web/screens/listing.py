@@ -31,26 +31,32 @@ from sunmao.web.app import context, language
 from sunmao.web.i18n import _
 from sunmao.web.screens import shell
 from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
-from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
+from sunmao.web.screens.bulk import assignees, bulk_actions, editable_fields
+from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, titles_for, value_href
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, highlighted, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
 
-PAGE_PARAMS = ("view", "lang")
+PAGE_PARAMS = ("view", "lang", "cols", "density", "ids")
+DENSITIES = ("comfortable", "compact")
 PAGE_SIZE = 50
 EXPORT_CAP = 100_000
 EXPORT_BATCH = 500
 FILTER_TYPES = ("string", "text", "select", "boolean", "date", "datetime", "integer", "decimal")
 
 
-def clean_args(args: Mapping[str, str], view: ViewLayout) -> MultiDict[str, str]:
-    """The API query of a page: empty inputs dropped, the view's sort and filters as defaults."""
+def clean_args(args: MultiDict[str, str] | Mapping[str, str], view: ViewLayout) -> MultiDict[str, str]:
+    """The API query of a page: empty inputs dropped, ticked values of one filter joined
+    (``status__in=draft&status__in=submitted`` → ``status__in=draft,submitted``), and the view's sort
+    and filters as defaults."""
     out: MultiDict[str, str] = MultiDict()
-    for key, value in args.items():
-        if key in PAGE_PARAMS or value == "":
+    multi = args.lists() if isinstance(args, MultiDict) else ((k, [v]) for k, v in args.items())
+    for key, values in multi:
+        values = [v for v in values if v != ""]
+        if key in PAGE_PARAMS or not values:
             continue
-        out[key] = value
+        out[key] = ",".join(values) if key.endswith("__in") else values[0]
     if "sort" not in out and view.sort:
         out["sort"] = ",".join(view.sort)
     for key, op, value in view.filters:
@@ -58,6 +64,28 @@ def clean_args(args: Mapping[str, str], view: ViewLayout) -> MultiDict[str, str]
         if param not in out:
             out[param] = str(value).lower() if isinstance(value, bool) else str(value)
     return out
+
+
+def page_params(*drop: str) -> list[tuple[str, str]]:
+    """The page's own query, every value of every parameter, without ``drop`` and empty inputs."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k not in drop and v != ""]
+
+
+def chosen_columns(entity: Entity, view: ViewLayout, readable: set[str]) -> list[str]:
+    """The user's columns (``cols=``: their choice and order) or the view's; the number stays first."""
+    wanted = request.args.get("cols")
+    if not wanted:
+        return list(view.columns)
+    keys = [k for k in dict.fromkeys(wanted.split(",")) if k in readable and k != "name"]
+    return (["name"] if "name" in view.columns or not entity.child else []) + keys
+
+
+def column_choices(entity: Entity, shown: list[str], readable: set[str], lang: str) -> list[dict[str, Any]]:
+    """Every column a user may put in the list: the shown ones in their order, then the others."""
+    keys = [k for k in shown if k != "name"]
+    keys += [f.key for f in entity.fields if f.key in readable and f.key not in keys and f.type != "table"]
+    keys += [k for k in ("created_at", "updated_at") if k not in keys]
+    return [{"key": k, "label": field_or_system(entity, k).label.get(lang), "on": k in shown} for k in keys]
 
 
 def list_query(ce: CompiledEntity, args: Mapping[str, str], *, limit: int = PAGE_SIZE) -> ListQuery:
@@ -109,7 +137,11 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
         problem = exc.problem(lang)
     items = result["items"]
     titles = fetch_titles(service, shell.actor(), collect_links(service.snapshot, entity, items))
-    columns = [field_or_system(entity, k) for k in view.columns]
+    readable = set(service.readable_fields(entity.key, shell.actor())) | {"name", "created_at", "updated_at"}
+    shown = chosen_columns(entity, view, readable)
+    columns = [field_or_system(entity, k) for k in shown]
+    changeable = editable_fields(ce)
+    editable = {f.key: f for f in changeable} if view.inline_edit else {}
     rows = []
     for item in items:
         cells = []
@@ -117,35 +149,64 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
             cells.append({"text": display(f, item.get(f.key), lang, titles, item), "type": f.value_type,
                           "href": value_href(f, item.get(f.key)),
                           "color": option_color(f, item.get(f.key)) if f.type == "select" else None,
-                          "key": f.key})
-        rows.append({"id": item["id"], "cells": cells, "mark": highlighted(view, item, lang)})
+                          "key": f.key, "edit": f.key in editable,
+                          "value": "" if item.get(f.key) is None else str(item.get(f.key)).lower()
+                          if isinstance(item.get(f.key), bool) else str(item.get(f.key))})
+        rows.append({"id": item["id"], "version": item.get("version"), "cells": cells,
+                     "mark": highlighted(view, item, lang)})
     headers = []
     for f in columns:
         url, mark = _sort_link(args, f.key) if stored_type(f).sortable else ("", "")
-        headers.append({"label": f.label.get(lang), "url": url, "mark": mark, "type": f.value_type})
-    base = {k: v for k, v in request.args.items() if k not in ("after", "page") and v != ""}
-    next_url = "?" + urlencode({**base, "after": result["next"]}) if result.get("next") else None
+        headers.append({"label": f.label.get(lang), "url": url, "mark": mark, "type": f.value_type, "key": f.key})
+    base = page_params("after", "page")
+    next_url = "?" + urlencode([*base, ("after", result["next"])]) if result.get("next") else None
     filters = []
     for f in filter_fields(entity, view):
+        ticked = set(request.args.getlist(f"{f.key}__in")) | {request.args.get(f.key, "")}
         filters.append({"key": f.key, "label": f.label.get(lang), "type": f.value_type,
-                        "options": [(o.value, o.label.get(lang)) for o in f.options],
+                        "options": [(o.value, o.label.get(lang), o.value in ticked) for o in f.options],
                         "value": request.args.get(f.key, ""), "like": request.args.get(f"{f.key}__like", ""),
                         "ge": request.args.get(f"{f.key}__ge", ""), "le": request.args.get(f"{f.key}__le", "")})
-    export_args = {k: v for k, v in request.args.items() if k not in ("after", "page")}
+    export_args = [(k, v) for k, v in base if k not in ("cols", "density")]
+    link_chips = _link_chips(entity, base, lang)
     if view.key:
-        export_args["view"] = view.key  # the export follows the view's own filters and sort
-    export_query = urlencode(export_args)
+        export_args.append(("view", view.key))  # the export follows the view's own filters and sort
+    density = request.args.get("density") if request.args.get("density") in DENSITIES else "comfortable"
+    keep = [(k, v) for k, v in base if k not in ("cols", "density")]
+    cols = [("cols", request.args["cols"])] if request.args.get("cols") else []
+    actor = shell.actor()
+    prints = [(p.key, p.label.get(lang)) for p in service.snapshot.features.get("prints", {}).values()
+              if p.entity == entity.key]
+    edit_options = [{"key": f.key, "label": f.label.get(lang), "type": f.value_type,
+                     "options": [(o.value, o.label.get(lang)) for o in f.options]} for f in changeable]
     return shell.render(
         "screens/list.html", title=view.label.get(lang) if view.key else entity.label.get(lang),
         widgets=["list"], entity=entity, view=view, headers=headers, rows=rows, total=result.get("total", 0),
         capped=result.get("total_capped", False), next_url=next_url, first_url="?" + urlencode(base) if
         request.args.get("after") else None, filters=filters, q=request.args.get("q", ""), problem=problem,
         views=views_of(service.snapshot, entity.key), saved=_saved_views(entity.key),
-        can_create=shell.actor().can(entity, "create"), can_delete=shell.actor().can(entity, "delete"),
-        export_query=export_query, current_query=urlencode(base),
+        can_create=actor.can(entity, "create"), can_delete=actor.can(entity, "delete"),
+        export_query=urlencode(export_args), current_query=urlencode(base),
         has_date=any(f.value_type == "date" for f in entity.fields),
         has_select=any(f.type == "select" for f in entity.fields),
+        link_chips=link_chips, filtering=any(k not in ("q", "sort", "after", *PAGE_PARAMS) for k in request.args),
+        density=density, density_urls={d: "?" + urlencode([*keep, *cols, ("density", d)]) for d in DENSITIES},
+        column_choices=column_choices(entity, shown, readable, lang), keep_params=keep,
+        bulk_actions=bulk_actions(entity, lang), edit_fields=edit_options, prints=prints,
+        assignees=assignees() if view.assign_field in {f.key for f in changeable} else [],
     )
+
+
+def _link_chips(entity: Entity, base: list[tuple[str, str]], lang: str) -> list[dict[str, str]]:
+    """Links the list is filtered on (``customer=4``, from a record's related list) as removable chips."""
+    links = {f.key: f for f in entity.fields if f.type == "link"}
+    picked = {k: int(v) for k, v in base if k in links and v.isdigit()}
+    if not picked:
+        return []
+    titles = titles_for(shell.records(), shell.actor(), entity, [picked])
+    return [{"key": k, "value": str(v), "label": links[k].label.get(lang),
+             "text": display(links[k], v, lang, titles, picked),
+             "url": "?" + urlencode([(p, w) for p, w in base if p != k])} for k, v in picked.items()]
 
 
 @blueprint.get("/app/<entity>")
@@ -274,6 +335,14 @@ def export(entity: str, fmt: str) -> Response:
         view = main_view(shell.snapshot(), ce.entity)
     args = clean_args(request.args, view)
     args.pop("after", None)
+    ticked = request.args.get("ids")
+    if ticked:  # exactly the ticked rows (still only those the user may read)
+        parts = ticked.split(",")
+        if not all(p.isdigit() for p in parts) or len(parts) > EXPORT_BATCH:
+            raise ValidationFailed(Text("ids 须为逗号分隔的记录编号", "ids must be record ids separated by commas"),
+                                   errors={"ids": [Text(f"最多 {EXPORT_BATCH} 个记录编号，以逗号分隔",
+                                                        f"up to {EXPORT_BATCH} record ids, separated by commas")]})
+        args["id__in"] = ticked
     service = shell.records()
     readable = set(service.readable_fields(entity, shell.actor())) | {"name"}
     fields = [f for f in export_fields(ce.entity) if f.key in readable]

@@ -18,7 +18,7 @@ from flask import Response, flash, redirect, request
 from sunmao.errors import NotFound, SunmaoError, ValidationFailed
 from sunmao.i18n import Text
 from sunmao.meta.model import Entity
-from sunmao.printing import render_pdf
+from sunmao.printing import render_pdfs
 from sunmao.records import journal
 from sunmao.storage import system as sm
 from sunmao.web.app import context, language
@@ -28,6 +28,7 @@ from sunmao.web.screens import shell
 from sunmao.web.screens.editing import grid_columns
 from sunmao.web.screens.fields import display, title_field, titles_for, value_href
 from sunmao.web.screens.layouts import field_or_system, form_for
+from sunmao.web.screens.related import related_lists
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.tables import comment
 from sunmao.workflow import WorkflowService
@@ -213,7 +214,8 @@ def record_page(entity: str, record_id: int) -> tuple[str, int]:
                         state=workflow_state(ce.entity, record, lang),
                         actions=workflow_actions(ce.entity, record_id, lang), prints=prints, meta=meta,
                         can_update=shell.actor().can(ce.entity, "update"),
-                        can_delete=shell.actor().can(ce.entity, "delete"))
+                        can_delete=shell.actor().can(ce.entity, "delete"),
+                        related=related_lists(entity, record_id, lang))
 
 
 @blueprint.post("/app/<entity>/<int:record_id>/comments")
@@ -294,15 +296,19 @@ def transition(entity: str, record_id: int) -> Response:
 def print_pdf(entity: str, record_id: int, key: str | None = None) -> Response:
     ce = shell.compiled(entity)
     shell.require(ce.entity, "read")
+    record = shell.records().get(entity, record_id, actor=shell.actor())
+    return pdf_response(ce.entity, [record], key, f"{record.get('name') or record_id}-{key or 'record'}")
+
+
+def pdf_response(entity: Entity, records: list[dict[str, Any]], key: str | None, stem: str) -> Response:
+    """Records printed with the entity's template ``key`` (None: the generic layout), one per page."""
     snap = shell.snapshot()
     layout = None
     if key is not None:
         layout = snap.features.get("prints", {}).get(key)
-        if layout is None or layout.entity != entity:
+        if layout is None or layout.entity != entity.key:
             raise NotFound(Text(f"没有名为 {key} 的打印模板", f"there is no print template named {key!r}"))
-    record = shell.records().get(entity, record_id, actor=shell.actor())
-    titles = titles_for(shell.records(), shell.actor(), ce.entity, [record])
-    pdf = render_pdf(snap, ce.entity, record, layout, language(), titles, display=display)
-    filename = f"{record.get('name') or record_id}-{key or 'record'}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition("inline", filename),
-                                                              "X-Content-Type-Options": "nosniff"})
+    titles = titles_for(shell.records(), shell.actor(), entity, records)
+    pdf = render_pdfs(snap, entity, records, layout, language(), titles, display=display)
+    headers = {"Content-Disposition": disposition("inline", f"{stem}.pdf"), "X-Content-Type-Options": "nosniff"}
+    return Response(pdf, mimetype="application/pdf", headers=headers)
