@@ -104,8 +104,9 @@ def test_percentages_and_local_times_read_as_people_write_them(shopfloor: OM) ->
         from sunmao.storage import system as sm
 
         created = conn.execute(sa.select(sm.user.c.created_at).where(sm.user.c.username == "root")).scalar_one()
-    local = (created + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-    assert local in browser.get("/admin/admin_users/").text  # Asia/Shanghai, not UTC
+    local = created + timedelta(hours=8)
+    shown = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"  # the one date format of every page
+    assert shown in browser.get("/admin/admin_users/").text  # Asia/Shanghai, not UTC
 
 
 def test_a_printed_amount_never_wraps(shopfloor: OM) -> None:

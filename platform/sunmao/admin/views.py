@@ -15,16 +15,13 @@ from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
 from sunmao.http.context import context, language
-from sunmao.http.i18n import DEFAULT_TIMEZONE
+from sunmao.http.i18n import DEFAULT_TIMEZONE, format_value_datetime
 from sunmao.meta.model import ADMIN_ROLE
 
 
 def _local_time(_view: Any, value: datetime, _name: str) -> str:
-    """Stored UTC, shown in the installation's time zone (a naive value is UTC, as SQLite returns it)."""
-    from zoneinfo import ZoneInfo
-
-    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).strftime("%Y-%m-%d %H:%M:%S")
+    """Stored UTC, shown in the installation's time zone in the reader's one date format (as on /app)."""
+    return format_value_datetime(value, language(), DEFAULT_TIMEZONE)
 
 
 def _is_admin() -> bool:

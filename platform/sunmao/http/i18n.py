@@ -11,13 +11,14 @@ at import is not always possible, and a build step would break the two-command s
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
-from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
@@ -32,7 +33,7 @@ BABEL_LOCALES = {"zh": "zh_CN", "en": "en"}
 
 _ = gettext
 __all__ = ["_", "gettext", "lazy_gettext", "ngettext", "init_babel", "babel_locale", "format_value_date",
-           "format_value_datetime", "format_money", "format_number", "format_percent", "label"]
+           "format_value_datetime", "format_day", "format_money", "format_number", "format_percent", "label"]
 
 
 def babel_locale(lang: str) -> str:
@@ -67,12 +68,19 @@ def format_value_date(value: date | str | None, lang: str) -> str:
 
 
 def format_value_datetime(value: datetime | str | None, lang: str, tz: str = DEFAULT_TIMEZONE) -> str:
+    """The reader's date format and a 24-hour time, in ``tz``: one look for dates everywhere
+    (``2026年12月6日 20:15`` / ``Dec 6, 2026 20:15``). A naive value is UTC (as SQLite returns it)."""
     if value in (None, ""):
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return _babel_datetime(value, "short" if lang == "en" else "yyyy-MM-dd HH:mm", tzinfo=tz,
-                           locale=babel_locale(lang))
+    moment = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(tz))
+    return f"{format_value_date(moment.date(), lang)} {moment:%H:%M}"
+
+
+def format_day(value: date, lang: str) -> str:
+    """A day of a near period, without the year (a Gantt scale): ``12月7日`` / ``Dec 7``."""
+    return format_skeleton("MMMd", value, locale=babel_locale(lang))
 
 
 def format_number(value: Decimal | int | str | None, lang: str, scale: int | None = None) -> str:

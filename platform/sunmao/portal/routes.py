@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from sunmao.errors import NotFound
 from sunmao.i18n import Text
 from sunmao.portal.limiter import hit
 from sunmao.records import SYSTEM
@@ -127,10 +130,38 @@ def _survey_question(view: Any, record: Mapping[str, Any], lang: str) -> str | N
     return None if answered else Text.of(survey["question"]).get(lang)
 
 
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
+              ".webp": "image/webp"}
+
+
+def brand(lang: str) -> dict[str, Any]:
+    """The installation's own name and logo, which its customers know (not the platform's):
+    ``SUNMAO_COMPANY_NAME`` (``SUNMAO_COMPANY_NAME_EN`` for English readers) and
+    ``SUNMAO_COMPANY_LOGO``, the path of a PNG, JPEG, SVG or WebP file."""
+    name = os.environ.get("SUNMAO_COMPANY_NAME", "").strip()
+    if lang == "en":
+        name = os.environ.get("SUNMAO_COMPANY_NAME_EN", "").strip() or name
+    return {"name": name, "logo": _logo() is not None}
+
+
+def _logo() -> Path | None:
+    raw = os.environ.get("SUNMAO_COMPANY_LOGO", "").strip()
+    path = Path(raw) if raw else None
+    return path if path is not None and path.suffix.lower() in LOGO_TYPES and path.is_file() else None
+
+
+@blueprint.get("/portal/logo")
+def logo() -> Any:
+    path = _logo()
+    if path is None:
+        raise NotFound(Text("没有配置公司标志", "no company logo is configured"))
+    return send_file(path, mimetype=LOGO_TYPES[path.suffix.lower()], max_age=3600)
+
+
 def _page(**values: Any) -> Any:
     lang = language()
     status = values.pop("status", 200)
-    return render_template("portal.html", lang=lang, view=_view(), **values), status
+    return render_template("portal.html", lang=lang, view=_view(), brand=brand(lang), **values), status
 
 
 @blueprint.get("/portal")

@@ -36,7 +36,7 @@ COUNT_CAP = 10_000
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 SYSTEM_FILTERABLE = {"id": "integer", "name": "string", "version": "integer", "created_at": "datetime",
-                     "updated_at": "datetime"}
+                     "updated_at": "datetime", "created_by": "integer"}
 SYSTEM_BOUNDS = {"id": (1, INT64_MAX), "version": (1, 2**31 - 1)}
 RESERVED_PARAMS = {"q", "sort", "limit", "page", "after", "fields"}
 MAX_PAGE = 1_000_000  # deeper pages: the keyset cursor (`after`)

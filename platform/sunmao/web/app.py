@@ -56,7 +56,8 @@ _HTTP_TITLES = {
 }
 
 
-def _http_error(exc: HTTPException) -> Response:
+def http_error(exc: HTTPException) -> Response:
+    """An HTTP error (no such address, wrong method) as problem+json in the reader's language."""
     error = SunmaoError(_HTTP_TITLES.get(exc.code or 500, Text(exc.name, exc.name)))
     error.status = exc.code or 500
     error.kind = (exc.name or "error").lower().replace(" ", "-")
@@ -142,7 +143,7 @@ def create_app(runtime: Runtime, version: int | None) -> Flask:
     app.before_request(_load_user)
     app.register_error_handler(SunmaoError, problem)
     app.register_error_handler(sa.exc.DBAPIError, _database_fault)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
 
     token_blueprints = set()
     for mount in mounts:

@@ -7,6 +7,7 @@ from sunmao.http.i18n import (
     TRANSLATIONS,
     _,
     babel_locale,
+    format_day,
     format_money,
     format_number,
     format_percent,
@@ -19,6 +20,6 @@ from sunmao.http.i18n import (
     ngettext,
 )
 
-__all__ = ["BABEL_LOCALES", "DEFAULT_TIMEZONE", "TRANSLATIONS", "_", "babel_locale", "format_money", "format_number",
-           "format_percent", "format_value_date", "format_value_datetime", "gettext", "init_babel", "label",
-           "lazy_gettext", "ngettext"]
+__all__ = ["BABEL_LOCALES", "DEFAULT_TIMEZONE", "TRANSLATIONS", "_", "babel_locale", "format_day", "format_money",
+           "format_number", "format_percent", "format_value_date", "format_value_datetime", "gettext", "init_babel",
+           "label", "lazy_gettext", "ngettext"]

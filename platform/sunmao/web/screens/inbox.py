@@ -142,11 +142,11 @@ def _first_step(task: dict[str, Any]) -> str | None:
     return None
 
 
-def waiting() -> list[dict[str, Any]]:
-    """My pending approvals (raw task dicts of the workflow service)."""
+def waiting(box: str = "mine") -> list[dict[str, Any]]:
+    """My pending approvals, or those past their due time (``box="overdue"``): raw task dicts."""
     if not shell.workflows():
         return []
-    return [t if isinstance(t, dict) else dict(vars(t)) for t in _service().inbox(shell.actor(), box="mine")]
+    return [t if isinstance(t, dict) else dict(vars(t)) for t in _service().inbox(shell.actor(), box=box)]
 
 
 @blueprint.get("/app/inbox")

@@ -20,7 +20,8 @@ from sunmao.meta.errors import Problem
 from sunmao.meta.model import Entity, Field
 from sunmao.records.query import SYSTEM_FILTERABLE
 from sunmao.rules import RuleError
-from sunmao.snapshot import Snapshot
+from sunmao.rules.coerce import truthy
+from sunmao.snapshot import Snapshot, rule_compiler, rule_fields
 from sunmao.web.screens.scanning import compile_scan
 from sunmao.web.screens.widgets import known_widgets
 
@@ -80,6 +81,26 @@ class FormLayout:
 
 
 @dataclass(frozen=True)
+class Highlight:
+    """The view's mark for some records (late orders): a compiled JSONLogic condition and its words."""
+
+    when: Any
+    label: Text
+
+    def marks(self, record: Mapping[str, Any]) -> bool:
+        """True when the record is marked; a condition that cannot be evaluated marks nothing."""
+        try:
+            return truthy(self.when(record))
+        except RuleError:
+            return False
+
+
+def highlighted(view: ViewLayout, record: Mapping[str, Any], lang: str) -> str:
+    """The view's mark for ``record`` in ``lang``, or "" (what list rows, cards and bars show)."""
+    return view.highlight.label.get(lang) if view.highlight and view.highlight.marks(record) else ""
+
+
+@dataclass(frozen=True)
 class ViewLayout:
     key: str
     entity: str
@@ -102,6 +123,8 @@ class ViewLayout:
     #: For a list view: the field the bulk bar's "assign" sets to a user name, and whether cells edit in place.
     assign_field: str | None = None
     inline_edit: bool = True
+    #: Records the view marks (late ones), in every kind of view.
+    highlight: Highlight | None = None
 
 
 # -- defaults ------------------------------------------------------------------------------
@@ -277,7 +300,17 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
     return ViewLayout(doc["key"], entity.key, Text.of(doc["label"]), doc["type"], columns, sort, filters,
                       group_by, card or (), date_field, doc.get("default", False),
                       MappingProxyType(dict(portal)) if portal else None, end_field=end_field, color_by=color_by,
-                      scan=scan, assign_field=assign_field, inline_edit=doc.get("inline_edit", True))
+                      scan=scan, assign_field=assign_field, inline_edit=doc.get("inline_edit", True),
+                      highlight=_highlight(snapshot, entity, doc, file, problems))
+
+
+def _highlight(snapshot: Snapshot, entity: Entity, doc: Mapping[str, Any], file: str,
+               problems: list[Problem]) -> Highlight | None:
+    spec = doc.get("highlight")
+    if spec is None:
+        return None
+    rule = rule_compiler(snapshot.rules, rule_fields(entity, snapshot.entities), file, problems)
+    return Highlight(rule(spec["when"], f"{doc['key']}.highlight", "$.highlight.when"), Text.of(spec["label"]))
 
 
 def _check_portal(snapshot: Snapshot, entity: Entity, portal: Mapping[str, Any], file: str,

@@ -33,7 +33,7 @@ from sunmao.web.screens import shell
 from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
 from sunmao.web.screens.bulk import assignees, bulk_actions, editable_fields
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, titles_for, value_href
-from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
+from sunmao.web.screens.layouts import ViewLayout, field_or_system, highlighted, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
@@ -152,7 +152,8 @@ def render_list(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
                           "key": f.key, "edit": f.key in editable,
                           "value": "" if item.get(f.key) is None else str(item.get(f.key)).lower()
                           if isinstance(item.get(f.key), bool) else str(item.get(f.key))})
-        rows.append({"id": item["id"], "version": item.get("version"), "cells": cells})
+        rows.append({"id": item["id"], "version": item.get("version"), "cells": cells,
+                     "mark": highlighted(view, item, lang)})
     headers = []
     for f in columns:
         url, mark = _sort_link(args, f.key) if stored_type(f).sortable else ("", "")

@@ -14,11 +14,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, g, redirect, request, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from sunmao.errors import SunmaoError
 from sunmao.http.context import language, problem
 from sunmao.http.i18n import init_babel
+from sunmao.i18n import Text
+from sunmao.web.app import http_error
 from sunmao.web.screens import templating
 from sunmao.web.screens.shell import render
 from sunmao.web.screens.widgets import widget_root
@@ -26,6 +29,8 @@ from sunmao.web.screens.widgets import widget_root
 blueprint = Blueprint("screens", __name__)
 
 PUBLIC_ENDPOINTS = ("screens.asset", "screens.favicon")
+#: Addresses machines call: their errors stay problem+json whatever the Accept header says.
+MACHINE_PATHS = ("/api/", "/hooks/", "/openapi")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
 
@@ -73,6 +78,21 @@ def error_page(error: SunmaoError) -> Response | tuple[str, int]:
     body = error.problem(language())
     return render("screens/error.html", title=body["title"], problem=body, status=error.status,
                   back=request.referrer if (request.referrer or "").startswith(request.host_url) else "/app")
+
+
+@blueprint.app_errorhandler(404)
+@blueprint.app_errorhandler(405)
+def address_error_page(exc: HTTPException) -> Response | tuple[str, int]:
+    """No such address (``/app/order/abc``): a person's browser gets a page in the reader's language
+    inside the shell; the API, hooks and JSON calls keep their problem+json."""
+    browser = "text/html" in request.headers.get("Accept", "")  # what browsers send on navigation
+    if request.path.startswith(MACHINE_PATHS) or _wants_json() or not browser:
+        return http_error(exc)
+    body = http_error(exc).get_json()
+    if exc.code == 404:  # werkzeug's description is English prose meant for developers
+        body["detail"] = Text(f"没有这个页面：{request.path}", f"There is no page at {request.path}").get(language())
+    return render("screens/error.html", title=body["title"], problem=body, status=exc.code or 404,
+                  back="/app")
 
 
 @blueprint.get("/assets/<path:path>")

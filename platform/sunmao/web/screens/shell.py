@@ -99,7 +99,8 @@ def tools() -> list[NavItem]:
         out.append(NavItem(_("Review inbox"), "/app/inbox", "inbox"))
     snap = context().snapshot
     boards = snap.features.get("dashboards") if snap is not None else None
-    if boards is not None and any(b.open_to(g.user.roles) for b in boards.boards.values()):
+    user = g.get("user")
+    if boards is not None and user is not None and any(b.open_to(user.roles) for b in boards.boards.values()):
         out.append(NavItem("看板" if language() == "zh" else "Dashboards", "/dashboards", "dashboards"))
     lang = language()
     who = g.get("user")
