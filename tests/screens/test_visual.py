@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, timedelta
 from typing import Any
 
@@ -335,3 +337,16 @@ def test_a_field_rename_in_the_designer_reaches_the_views_highlight_rule(oms: An
     renamed, _words = rename_field(apps, "order", due["id"], "delivery_date")
     rule = renamed["order_management"]["views/order_board.json"]["highlight"]["when"]
     assert rule["and"][0] == {"<": [{"var": "delivery_date"}, {"today": []}]}
+
+
+# -- the back office speaks the reader's language and leads back to the app -------------------------
+
+def test_the_back_office_speaks_chinese_and_has_a_way_back(oms: tuple[Runtime, dict[str, Any]],
+                                                           browse: Any) -> None:
+    admin = browse("admin")
+    users = admin.get("/admin/admin_users/").text
+    assert "返回应用" in users and 'href="/app"' in users
+    tab = re.compile(r">\s*(列表|List)\s*(\(\d+\))?\s*<")
+    assert [m.group(1) for m in tab.finditer(users)][:1] == ["列表"]  # Flask-Admin's own words, in Chinese
+    admin.get("/lang/en")
+    assert [m.group(1) for m in tab.finditer(admin.get("/admin/admin_users/").text)][:1] == ["List"]

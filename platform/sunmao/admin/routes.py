@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from sunmao.admin import models, views
-from sunmao.http.i18n import init_babel
+from sunmao.http.i18n import TRANSLATIONS, init_babel
 
 blueprint = Blueprint("sunmao_admin", __name__)
 
@@ -24,7 +25,8 @@ def _setup(state: Any) -> None:
     session = scoped_session(sessionmaker(bind=runtime.db.engine))
     app.teardown_appcontext(lambda _exc: session.remove())
     admin = Admin(app, name="榫卯 · 后台", url="/admin", index_view=views.IndexView(url="/admin"),
-                  theme=Bootstrap4Theme(swatch="default"))
+                  theme=Bootstrap4Theme(swatch="default"), translations_path=str(TRANSLATIONS))
+    admin.add_link(MenuLink(name="← 返回应用 Back to the app", url="/app"))
     with warnings.catch_warnings():  # Flask-Admin 2.2 prefers a Flask-SQLAlchemy object; we have plain sessions
         warnings.simplefilter("ignore", DeprecationWarning)
         _add_views(admin, views, models, session)
