@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from sunmao.clock import today
 from sunmao.records import SYSTEM
 from sunmao.records.query import ListQuery
+from sunmao.runtime import Runtime
 
 
 def _orders(runtime: Any, *states: str, **values: Any) -> list[dict[str, Any]]:
