@@ -13,8 +13,12 @@ screens, reports and dashboards have something realistic to show:
 - 5,000 sales orders over the six months before ``ctx.today``, with 1–6 lines each, imported
   as history in the lifecycle state their age implies. A fifth of the customers (the
   key-account tier) place about 70 % of the orders; about 8 % are urgent;
-- one payment receipt per shipped order, paid as each tier's habits go (the customer score,
+- one receivable per shipped order, paid as each tier's habits go (the customer score,
   and so the A/B/C grade, is computed from these and the orders);
+- the bank receipts of the advance-paid and fully paid orders (closed credit orders only for
+  the last 90 days), matched to them (the advance and
+  ship gates and each order's paid amount follow from these allocations), a few receipts nobody
+  has matched yet, and a few uncertain matches waiting in finance's review queue;
 - daily exchange rates (working days) of USD, EUR, JPY and HKD against the yuan over the same
   months, which foreign-currency orders convert at;
 - the opening stock of every product as one stock movement each (on hand is the sum of the
@@ -303,9 +307,10 @@ def generate(ctx: Any) -> None:
         ctx.stage_history("order", [(o["_id"], _stays(later, o, ctx.today)) for o in orders])
     _create(ctx, "survey", _feedback(later, orders))
     factory = _factory(ctx, random.Random(later.random()), products, orders)
+    receipts = _receipts(ctx, random.Random(later.random()), orders)
     ctx.log(f"demo data ready: {len(customers)} customers, {len(contacts)} contacts, "
             f"{len(products)} products, {len(orders)} orders, {len(payments)} payments, {len(stock)} stock levels, "
-            f"{factory} dispatch orders")
+            f"{factory} dispatch orders, {receipts} receipts")
 
 
 def _create(ctx: Any, entity: str, rows: list[dict], history: bool = False) -> list[int]:
@@ -625,12 +630,12 @@ def _progress(rnd: Any, row: dict, customer: dict, day: dt.date) -> dict:
     choices = next(stages for min_age, stages in STAGES_BY_AGE if age >= min_age)
     state = rnd.choices([s for s, _ in choices], weights=[w for _, w in choices])[0]
     advance = row["advance_payment_required"]
-    out: dict[str, Any] = {"status": state, "qc_status": "pending", "payment_status": "pending"}
+    out: dict[str, Any] = {"status": state, "qc_status": "pending"}
     past_qc = state in ("ready_to_ship", *SHIPPED)
     if past_qc:
         out["qc_status"] = "passed"
-    if state in SHIPPED or (advance and state not in ("draft", "submitted", "under_review", "cancelled")):
-        out["payment_status"] = "paid" if state in ("paid", "closed") else "confirmed"
+    if state in SHIPPED and not advance:  # credit customers were released by finance; advance money is
+        out["credit_released"] = True     # matched receipts (see _receipts)
     if state in SHIPPED:
         shipped = min(row["due_date"] + dt.timedelta(days=rnd.randint(-3, 4)), customer["_today"])
         out["shipped_at"] = dt.datetime.combine(shipped, dt.time(rnd.randint(9, 17), rnd.randint(0, 59)),
@@ -880,3 +885,78 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
     _create(ctx, "dispatch_order", reworks)
     ctx.counts["dispatch_order"] = made + len(reworks)
     return made + len(reworks)
+
+
+# ---------------------------------------------------------------- receipts and their matches
+
+RECEIPTS_DAYS = 90  # closed credit orders older than this have no receipts: keeps the demo quick
+MONEY_DUE = ("approved", "scheduled", "in_production", "qc", "ready_to_ship", *SHIPPED)
+STRANGERS = ("个人转账 陈建国", "宁波保税区某某进出口有限公司", "支付宝（中国）网络技术有限公司", "退货款 周立伟")
+
+
+def _receipts(ctx: Any, rnd: Any, orders: list[dict]) -> int:
+    """Receipts for the money each order has received, matched to it; a few unmatched, a few to review.
+
+    The amounts are read back from the created orders (their formulas: discounts, shipping fee).
+    """
+    from sunmao.records.query import ListQuery
+
+    stored: dict[int, dict] = {}
+    page = 1
+    while True:
+        items = ctx.records.list("order", ListQuery(limit=500, page=page, sort=[("id", False)],
+                                                    fields=["name", "amount", "advance_due", "open_amount"]),
+                                 actor=_SYSTEM)["items"]
+        stored.update((o["id"], o) for o in items)
+        if len(items) < 500:
+            break
+        page += 1
+    receipts: list[dict] = []
+    matched: list[tuple[int, int, Decimal]] = []  # (receipt index, order id, amount)
+    for order in orders:
+        paid_in_full = order["status"] in ("paid", "closed")
+        if not (paid_in_full or (order["advance_payment_required"] and order["status"] in MONEY_DUE)):
+            continue
+        if order["status"] == "closed" and not order["advance_payment_required"] and \
+                order["order_date"] < ctx.today - dt.timedelta(days=RECEIPTS_DAYS):
+            continue  # long settled credit orders: their money came before receipts were kept (released on credit)
+        saved = stored[order["_id"]]
+        amount = Decimal(saved["amount"] if paid_in_full else saved["advance_due"])
+        if amount <= 0:
+            continue
+        day = order["shipped_at"].date() + dt.timedelta(days=rnd.randint(0, 20)) if paid_in_full and \
+            not order["advance_payment_required"] else order["order_date"] + dt.timedelta(days=rnd.randint(0, 3))
+        usd = order["currency"] != "CNY"
+        memo = rnd.choice([f"T/T {saved['name']}", f"PAYMENT FOR {saved['name']}", "TRADE ASSURANCE ORDER"]) if usd \
+            else rnd.choice([f"货款 {saved['name']}", f"{saved['name']}", f"订单{saved['name']}付款", "货款", "预付款"])
+        matched.append((len(receipts), order["_id"], amount))
+        receipts.append(_receipt(rnd, min(day, ctx.today), amount, order["_customer"]["row"]["company_name"],
+                                 memo, order["currency"], "trade_assurance" if usd else "bank"))
+    open_orders = [(o, stored[o["_id"]]) for o in orders if o["status"] in ("approved", "scheduled")
+                   and not o["advance_payment_required"] and o["currency"] == "CNY"]
+    review: list[tuple[int, int, Decimal]] = []
+    for order, saved in rnd.sample(open_orders, min(3, len(open_orders))):  # a stranger pays an order's amount
+        review.append((len(receipts), order["_id"], Decimal(saved["open_amount"])))
+        receipts.append(_receipt(rnd, ctx.today - dt.timedelta(days=rnd.randint(0, 2)),
+                                 Decimal(saved["open_amount"]), rnd.choice(STRANGERS), "转账", "CNY", "bank"))
+    for _ in range(4):  # money nobody can place yet
+        receipts.append(_receipt(rnd, ctx.today - dt.timedelta(days=rnd.randint(0, 6)),
+                                 _money(rnd.uniform(200, 20000), 2), rnd.choice(STRANGERS), "往来款", "CNY", "bank"))
+    for n, row in enumerate(receipts):
+        row["_n"] = n
+    receipts.sort(key=lambda r: (r["received_on"], r["_n"]))  # numbered as they arrived
+    by_index = {r["_n"]: rid for r, rid in zip(receipts, _create(ctx, "receipt", receipts), strict=True)}
+    allocations = [{"receipt": by_index[n], "order": oid, "amount": amount, "status": "applied", "score": 90,
+                    "reason": "演示数据：已核销（demo data: matched）"} for n, oid, amount in matched]
+    allocations += [{"receipt": by_index[n], "order": oid, "amount": amount, "status": "proposed", "score": 30,
+                     "reason": "金额相同（same amount）"} for n, oid, amount in review]
+    for start in range(0, len(allocations), BATCH):  # as the matcher writes them: score and reason included
+        ctx.records.create_many("allocation", allocations[start:start + BATCH], actor=_SYSTEM, skip_read_only=True)
+    ctx.log(f"allocation: {len(allocations)}")
+    return len(receipts)
+
+
+def _receipt(rnd: Any, day: dt.date, amount: Decimal, payer: str, memo: str, currency: str, channel: str) -> dict:
+    return {"received_on": day, "amount": amount, "currency": currency, "payer_name": payer,
+            "reference": memo, "channel": channel, "bank": "工行宁波分行 3901-0000-1234",
+            "bank_ref": f"{day:%Y%m%d}{rnd.randrange(10**9, 10**10)}"}

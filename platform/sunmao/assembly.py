@@ -20,6 +20,7 @@ from sunmao.hooks.outbound.feature import FEATURE as WEBHOOKS
 from sunmao.imports.feature import FEATURE as IMPORTS
 from sunmao.jobs import registry
 from sunmao.jobs.feature import FEATURE as JOBS
+from sunmao.matching.feature import FEATURE as MATCHING
 from sunmao.notices.feature import FEATURE as NOTICES
 from sunmao.portal.feature import FEATURE as PORTAL
 from sunmao.printing.feature import FEATURE as PRINTING
@@ -33,7 +34,7 @@ from sunmao.workflow.feature import FEATURE as WORKFLOW
 #: Every engine feature, in the order their compilers run and their blueprints register.
 FEATURES: tuple[Feature, ...] = check_features((
     RECORDS, WEB, WORKFLOW, PRINTING, CHANNELS, JOBS, WEBHOOKS, NOTICES, IMPORTS, PORTAL, ADMIN, DASHBOARDS,
-    DESIGNER,
+    DESIGNER, MATCHING,
 ))
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sunmao.records import SYSTEM
 from tests.acceptance.conftest import api, due, line
+from tests.outbound.helpers import drive
 from tests.workflow.conftest import OM
 
 
@@ -105,7 +106,13 @@ def test_payment_before_shipment_gates_production(shopfloor: OM) -> None:
     shopfloor.act(order["id"], "schedule", "prod1")
     refused = api(shopfloor, "prod1").post(f"/api/v1/order/{order['id']}/actions/start_production", {})
     assert refused.status_code == 409 and "advance payment" in refused.json["detail"]
-    shopfloor.act(order["id"], "confirm_payment", "fin1")
+    finance = api(shopfloor, "fin1")
+    by_hand = finance.post(f"/api/v1/order/{order['id']}/actions/confirm_payment", {})
+    assert by_hand.status_code == 409  # the gate follows matched money, not a click
+    received = finance.post("/api/v1/receipt", {"received_on": due(0), "amount": order["amount"],
+                                                "reference": f"货款 {order['name']}"})
+    assert received.status_code == 201, received.json
+    drive(shopfloor.runtime, lambda: shopfloor.runtime.records().get("order", order["id"])["payment_status"] == "paid")
     assert shopfloor.act(order["id"], "start_production", "prod1")["status"] == "in_production"
 
 

@@ -197,7 +197,7 @@ def test_scan_to_ship_blocked_then_shipped(tab: Any, server: dict[str, Any]) -> 
     page.wait_for_selector(".scan-result.blocked")
     assert "付款未确认" in page.locator(".scan-result").inner_text()
     with runtime.db.write() as conn:
-        conn.execute(table.update().where(table.c.id == order["id"]).values(payment_status="confirmed"))
+        conn.execute(table.update().where(table.c.id == order["id"]).values(credit_released=True))
     page.fill("#scan-code", order["name"])
     page.keyboard.press("Enter")
     page.wait_for_selector(".scan-result.ok")

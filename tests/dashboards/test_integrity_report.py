@@ -34,7 +34,7 @@ def _plant(om: OM, state: str, days_ago: float, rep: str, **extra: Any) -> dict[
 
 def test_integrity_report_lists_exactly_the_planted_orders(om: OM, robots: Receiver) -> None:
     shipped = {"shipped_at": (datetime.now(UTC) - timedelta(days=40)).isoformat(), "waybill_no": "SF1",
-               "qc_status": "passed", "payment_status": "confirmed"}
+               "qc_status": "passed", "credit_released": True}
     late = [
         _plant(om, "ready_to_ship", 5, "wang", qc_status="passed"),  # QC passed, not shipped after 3 days
         _plant(om, "shipped", 40, "li", payment_terms="net_30", **shipped),  # unpaid after net 30

@@ -50,7 +50,7 @@ def test_a_scan_ships_and_the_duration_measure_reads_it(warehouse: tuple[Runtime
     table = runtime.snapshot().tables["order"]
     with runtime.db.write() as conn:  # ready to ship, with a history that says since when
         conn.execute(table.update().where(table.c.id == order["id"]).values(
-            status="ready_to_ship", qc_status="passed", payment_status="confirmed"))
+            status="ready_to_ship", qc_status="passed", credit_released=True))
         from datetime import UTC, datetime, timedelta
 
         replace_history(conn, runtime.snapshot(), "order", order["id"], [

@@ -183,7 +183,7 @@ def test_scan_to_ship_blocked_by_the_gate_then_shipped(oms: tuple[Runtime, dict[
     blocked = warehouse.post_json("/app/scan", {"code": order["name"]})
     assert blocked.status_code == 409, blocked.json  # refused by the ship gate
     assert any("付款未确认" in r or "Payment is not confirmed" in r for r in blocked.json["reasons"])
-    _set_state(runtime, order["id"], payment_status="confirmed")
+    _set_state(runtime, order["id"], credit_released=True)  # finance released it on credit
     shipped = warehouse.post_json("/app/scan", {"code": order["name"]})
     assert shipped.status_code == 200, shipped.json
     record = runtime.records().get("order", order["id"])

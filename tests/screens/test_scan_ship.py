@@ -41,7 +41,7 @@ def _set_state(runtime: Runtime, order_id: int, **values: Any) -> None:
 
 def _ready(runtime: Runtime, order_id: int, **values: Any) -> None:
     _set_state(runtime, order_id, **{"status": "ready_to_ship", "qc_status": "passed",
-                                     "payment_status": "confirmed", **values})
+                                     "credit_released": True, **values})
 
 
 def _stock(runtime: Runtime) -> dict[int, Decimal]:
@@ -83,7 +83,7 @@ def test_blocked_by_the_gate_writes_nothing(shop: tuple[Runtime, dict[str, Any],
     assert any("QC has not passed" in r for r in qc.json["reasons"]), qc.json
     assert _footprint(runtime, order["id"]) == before
 
-    _ready(runtime, order["id"], payment_status="pending")
+    _ready(runtime, order["id"], credit_released=False)
     before = _footprint(runtime, order["id"])
     unpaid = warehouse.post_json("/app/scan", {"code": order["name"]})
     assert unpaid.status_code == 409, unpaid.json

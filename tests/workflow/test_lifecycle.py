@@ -62,7 +62,11 @@ def test_production_waits_for_the_advance_payment(om: OM) -> None:
     with pytest.raises(TransitionRefused) as refused:
         om.act(order["id"], "start_production", "prod1")
     assert "advance payment" in refused.value.detail.en
-    om.act(order["id"], "confirm_payment", "fin1")
+    receipt = om.runtime.records().create("receipt", {  # the advance arrives and is matched to the order
+        "received_on": order["order_date"], "amount": order["amount"], "reference": order["name"]},
+        actor=om.actors["fin1"])
+    om.runtime.records().create("allocation", {"receipt": receipt["id"], "order": order["id"],
+                                               "amount": order["amount"]}, actor=om.actors["fin1"])
     assert om.act(order["id"], "start_production", "prod1")["status"] == "in_production"
 
 

@@ -27,6 +27,7 @@ _NOTE = re.compile(r"^(注|备注|说明|附注|制表|制单|审核|审批|负�
 TOTAL_ROW = Text("合计行，已跳过", "a totals row, skipped")
 NOTE_ROW = Text("表格下方的说明，已跳过", "a note below the table, skipped")
 HEADER_AGAIN = Text("重复的表头，已跳过", "the header repeated, skipped")
+NO_VALUE_ROW = Text("没有要导入的金额（如支出），已跳过", "nothing to import in this row (an outgoing amount), skipped")
 
 
 def column_letter(index: int) -> str:

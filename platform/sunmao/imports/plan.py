@@ -73,7 +73,9 @@ def build_plan(entity: Entity, targets: Mapping[str, Target], table: Table, temp
             cleans[i] = column.clean
         elif phone:
             cleans[i] = "phone"
-    return Plan(entity.key, chosen, key_field, links, cleans)
+    wanted = set(template.skip_unless) if template else set()
+    needs_any = tuple(i for i, path in chosen.items() if path in wanted)
+    return Plan(entity.key, chosen, key_field, links, cleans, needs_any)
 
 
 def prepare(service: RecordService, entity_key: str, data: bytes, filename: str, *, template: str | None = None,

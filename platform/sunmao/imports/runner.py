@@ -28,7 +28,7 @@ from sunmao.errors import FieldErrors, SunmaoError, ValidationFailed
 from sunmao.hooks.inbound.model import MatchRule
 from sunmao.i18n import Text
 from sunmao.imports.cells import CLEANERS, convert, shown, text_of
-from sunmao.imports.layout import Table, column_letter
+from sunmao.imports.layout import NO_VALUE_ROW, Table, column_letter
 from sunmao.imports.links import Found, NewRecord, Resolver
 from sunmao.imports.targets import Target
 from sunmao.imports.template import LinkRule, default_rules
@@ -73,6 +73,9 @@ class Plan:
     key_field: str | None = None
     links: dict[str, LinkRule] = field(default_factory=dict)
     cleans: dict[int, str] = field(default_factory=dict)
+    #: Columns (by index) of which at least one must have a value, else the row is skipped (an
+    #: outgoing payment in a bank statement that only income is imported from).
+    needs_any: tuple[int, ...] = ()
 
 
 @dataclass
@@ -184,6 +187,10 @@ class _Run:
         groups: list[Group] = []
         by_key: dict[str, Group] = {}
         for row in self.table.rows:
+            if self.plan.needs_any and all(
+                    (row.cells[i] if i < len(row.cells) else None) in (None, "") for i in self.plan.needs_any):
+                self.out.skipped.append((row.number, NO_VALUE_ROW))
+                continue
             parent: dict[str, tuple[Any, int]] = {}
             child: dict[str, Any] = {}
             links: dict[str, tuple[dict[str, Any], Any, int]] = {}

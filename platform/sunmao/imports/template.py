@@ -64,6 +64,8 @@ class Template:
     links: Mapping[str, LinkRule] = field(default_factory=lambda: MappingProxyType({}))
     header_row: int | None = None
     saved_id: int | None = None  # a template saved by a user (None: an app's document)
+    #: Rows where none of these targets has a value are skipped (listed), not refused.
+    skip_unless: tuple[str, ...] = ()
 
     def column_for(self, target: str) -> Column | None:
         return next((c for c in self.columns if c.target == target), None)
@@ -74,6 +76,8 @@ class Template:
             doc["key_field"] = self.key_field
         if self.header_row:
             doc["header_row"] = self.header_row
+        if self.skip_unless:
+            doc["skip_unless"] = list(self.skip_unless)
         doc["columns"] = [{k: v for k, v in (("target", c.target), ("header", c.header),
                                              ("synonyms", list(c.synonyms)), ("clean", c.clean)) if v}
                           for c in self.columns]
@@ -97,7 +101,7 @@ def build(doc: Mapping[str, Any], saved_id: int | None = None) -> Template:
                             spec.get("review_value", "review"), spec.get("duplicate_field"))
              for path, spec in (doc.get("links") or {}).items()}
     return Template(doc["key"], Text.of(doc["label"]), doc["entity"], doc.get("key_field"), columns,
-                    MappingProxyType(links), doc.get("header_row"), saved_id)
+                    MappingProxyType(links), doc.get("header_row"), saved_id, tuple(doc.get("skip_unless", ())))
 
 
 def check(snapshot: Snapshot, template: Template, file: str) -> list[Problem]:
@@ -111,6 +115,10 @@ def check(snapshot: Snapshot, template: Template, file: str) -> list[Problem]:
         if column.target not in targets:
             problems.append(Problem(file, f"$.columns[{i}].target",
                                     f"{column.target!r} is not a field a column of {entity.key} can fill"))
+    for i, path in enumerate(template.skip_unless):
+        if path not in targets:
+            problems.append(Problem(file, f"$.skip_unless[{i}]",
+                                    f"{path!r} is not a field a column of {entity.key} can fill"))
     if template.key_field and template.key_field != "name" and template.key_field not in entity.by_key:
         problems.append(Problem(file, "$.key_field", f"{entity.key} has no field {template.key_field!r}"))
     for path, rule in template.links.items():
