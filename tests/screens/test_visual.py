@@ -79,7 +79,7 @@ def test_an_action_needing_a_comment_asks_for_it_then_takes_it(oms: Any, browse:
 
 def test_an_action_needing_fields_names_them(oms: Any, browse: Any) -> None:
     runtime, _data = oms
-    [order] = _orders(runtime, "ready_to_ship", qc_status="passed", payment_status="confirmed")
+    [order] = _orders(runtime, "ready_to_ship", qc_status="passed", credit_released=True)
     warehouse = browse("warehouse")
     asked = _move(warehouse, order, "shipped")
     assert asked.status_code == 422
