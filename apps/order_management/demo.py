@@ -871,7 +871,7 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                                 "defect_qty": Decimal(rnd.randint(3, 9)), "defects": rnd.choice(
                                     ("毛刺超标", "镀层厚度不足", "孔距超差", "表面划伤")),
                                 "rework_line": line, "inspector": "周检"})
-            reworks.append({"order": order["_id"], "production_line": line, "kind": "rework",
+            reworks.append({"order": order["_id"], "production_line": line, "kind": "rework", "origin": "rework",
                             "note": "返工 / rework: " + inspections[-1]["defects"]})
     _create(ctx, "qc_inspection", inspections, history=True)
     _create(ctx, "dispatch_order", reworks)
