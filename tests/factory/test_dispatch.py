@@ -15,6 +15,7 @@ from sunmao.records import SYSTEM, Actor
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 from sunmao.workflow import WorkflowService
+from tests.factory.helpers import refused_install
 from tests.outbound.helpers import drive, rows
 from tests.outbound.receiver import Receiver
 
@@ -259,22 +260,12 @@ def test_a_structure_that_contains_itself_is_refused_and_nothing_is_written(app:
 
 
 def test_a_generate_naming_a_missing_field_refuses_the_publish(runtime: Runtime, tmp_path: Path) -> None:
-    import json
-    import shutil
+    def change(doc: dict[str, Any]) -> None:
+        approve_t = next(t for t in doc["transitions"] if t["key"] == "approve")
+        approve_t["generate"][0]["structure"]["scrap"] = "loss_rate"
+        approve_t["then"] = {"link": "customer", "action": "nothing"}
 
-    from sunmao.meta.errors import MetadataError
-
-    copy = tmp_path / "om"
-    shutil.copytree(app_path("order_management"), copy)
-    flow = copy / "workflows" / "order_lifecycle.json"
-    doc = json.loads(flow.read_text())
-    approve_t = next(t for t in doc["transitions"] if t["key"] == "approve")
-    approve_t["generate"][0]["structure"]["scrap"] = "loss_rate"
-    approve_t["then"] = {"link": "customer", "action": "nothing"}
-    flow.write_text(json.dumps(doc, ensure_ascii=False))
-    with pytest.raises(MetadataError) as refused:
-        runtime.install_app(copy)
-    text = str(refused.value)
+    text = refused_install(runtime, tmp_path, "workflows/order_lifecycle.json", change)
     assert "generate[0].structure.scrap: 'loss_rate' is not a field of bom_line" in text
     assert "then.action" in text
 

@@ -32,6 +32,7 @@ from sunmao.web.i18n import _
 from sunmao.web.screens import shell
 from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
+from sunmao.web.screens.gantt import render_row_gantt
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
@@ -166,7 +167,7 @@ def view_page(key: str) -> Any:
     if view.type == "kanban":
         return render_kanban(ce, view.group_by or "", view)
     if view.type == "gantt":
-        return render_gantt(ce, view)
+        return render_row_gantt(ce, view) if view.gantt_rows else render_gantt(ce, view)
     if view.type == "calendar":
         return render_calendar(ce, view.date_field or "", view)
     return render_list(ce, view)
