@@ -4,7 +4,7 @@
 {"kind": "schedule", "key": "cell_plan", "calendar": "plant_days",
  "work_centre": {"entity": "cell", "capacity": "hours_per_day", "calendar": "calendar"},
  "orders": {"entity": "job", "work_centre": "cell", "rows": "steps", "priority": "rank", "then_by": "due"},
- "operation": {"sequence": "seq", "quantity": "qty", "setup": "setup_h", "run": "run_h",
+ "operation": {"sequence": "seq", "quantity": "count", "setup": "setup_h", "run": "run_h",
                "planned_start": "plan_from", "planned_finish": "plan_to",
                "started": "began_at", "finished": "ended_at"}}
 ```

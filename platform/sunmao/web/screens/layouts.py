@@ -260,7 +260,7 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
             scan = compile_scan(snapshot, entity, doc["scan"], file, problems)
             actions = {t["key"] for _f, flow in snapshot.documents("workflow") if flow.get("entity") == entity.key
                        for t in flow.get("transitions", ())}
-            if doc["scan"]["action"] not in actions:
+            if "action" in doc["scan"] and doc["scan"]["action"] not in actions:
                 problems.append(Problem(file, "$.scan.action", f"{doc['scan']['action']!r} is not an action of "
                                         f"{entity.key}'s workflow; use one of {', '.join(sorted(actions)) or '—'}"))
     portal = None

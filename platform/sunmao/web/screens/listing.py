@@ -34,6 +34,7 @@ from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanb
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, value_href
 from sunmao.web.screens.gantt import render_row_gantt
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, main_view, views_of
+from sunmao.web.screens.reporting import render_report
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
@@ -163,7 +164,7 @@ def view_page(key: str) -> Any:
     ce = shell.compiled(view.entity)
     if view.type == "scan":
         shell.require(ce.entity, "read")
-        return render_scan(view)
+        return render_report(view) if view.scan.report is not None else render_scan(view)
     if view.type == "kanban":
         return render_kanban(ce, view.group_by or "", view)
     if view.type == "gantt":
