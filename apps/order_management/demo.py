@@ -852,7 +852,8 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                     "lines": [{**row, "good_qty": str(_money(float(row["qty"]) * done, 0)),
                                "scrap_qty": str(_money(float(row["qty"]) * done * rnd.uniform(0, 0.03), 0))}
                               for row in dispatch["lines"]],
-                    "operations": [{"seq": 10 * (i + 1), "operation": zh, "planned_start":
+                    "operations": [{"seq": 10 * (i + 1), "operation": zh, "setup_hours": "1", "run_hours": "0.001",
+                                    "planned_start":
                                     (start + dt.timedelta(days=i)).isoformat(),
                                     "planned_finish": (start + dt.timedelta(days=i + 1)).isoformat(),
                                     "operator": rnd.choice(("小刘", "小赵", "老孙", "小周"))}

@@ -144,3 +144,11 @@ def test_finishing_the_last_operation_of_the_last_dispatch_order_sends_the_order
     assert (got["status"], got["qc_status"], got["production_open"]) == ("qc", "pending", 0)
     (inspection,) = _inspections(app, order_id)
     assert inspection["result"] == "pending"
+
+
+def test_the_reporting_page_takes_no_scan_action(app: Runtime) -> None:  # noqa: F811
+    f = floor(app)
+    phone = Browser(create_wsgi(app)).login("li.lei", PASSWORD)
+    answer = phone.post_json("/app/scan", {"view": "report_work", "code": f["a"]["name"]})
+    assert answer.status_code == 404 and "report_work" in answer.json["detail"]
+    assert app.records().get("dispatch_order", f["a"]["id"])["version"] == f["a"]["version"]
