@@ -860,7 +860,8 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                     "lines": [{**row, "good_qty": str(_money(float(row["qty"]) * done, 0)),
                                "scrap_qty": str(_money(float(row["qty"]) * done * rnd.uniform(0, 0.03), 0))}
                               for row in dispatch["lines"]],
-                    "operations": [{"seq": 10 * (i + 1), "operation": zh, "planned_start":
+                    "operations": [{"seq": 10 * (i + 1), "operation": zh, "setup_hours": "1", "run_hours": "0.001",
+                                    "planned_start":
                                     (start + dt.timedelta(days=i)).isoformat(),
                                     "planned_finish": (start + dt.timedelta(days=i + 1)).isoformat(),
                                     "operator": rnd.choice(("小刘", "小赵", "老孙", "小周"))}
@@ -879,7 +880,7 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                                 "defect_qty": Decimal(rnd.randint(3, 9)), "defects": rnd.choice(
                                     ("毛刺超标", "镀层厚度不足", "孔距超差", "表面划伤")),
                                 "rework_line": line, "inspector": "周检"})
-            reworks.append({"order": order["_id"], "production_line": line, "kind": "rework",
+            reworks.append({"order": order["_id"], "production_line": line, "kind": "rework", "origin": "rework",
                             "note": "返工 / rework: " + inspections[-1]["defects"]})
     _create(ctx, "qc_inspection", inspections, history=True)
     _create(ctx, "dispatch_order", reworks)

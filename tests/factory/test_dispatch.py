@@ -15,6 +15,7 @@ from sunmao.records import SYSTEM, Actor
 from sunmao.resources import app_path
 from sunmao.runtime import Runtime
 from sunmao.workflow import WorkflowService
+from tests.factory.helpers import refused_install
 from tests.outbound.helpers import drive, rows
 from tests.outbound.receiver import Receiver
 
@@ -259,22 +260,12 @@ def test_a_structure_that_contains_itself_is_refused_and_nothing_is_written(app:
 
 
 def test_a_generate_naming_a_missing_field_refuses_the_publish(runtime: Runtime, tmp_path: Path) -> None:
-    import json
-    import shutil
+    def change(doc: dict[str, Any]) -> None:
+        approve_t = next(t for t in doc["transitions"] if t["key"] == "approve")
+        approve_t["generate"][0]["structure"]["scrap"] = "loss_rate"
+        approve_t["then"] = {"link": "customer", "action": "nothing"}
 
-    from sunmao.meta.errors import MetadataError
-
-    copy = tmp_path / "om"
-    shutil.copytree(app_path("order_management"), copy)
-    flow = copy / "workflows" / "order_lifecycle.json"
-    doc = json.loads(flow.read_text())
-    approve_t = next(t for t in doc["transitions"] if t["key"] == "approve")
-    approve_t["generate"][0]["structure"]["scrap"] = "loss_rate"
-    approve_t["then"] = {"link": "customer", "action": "nothing"}
-    flow.write_text(json.dumps(doc, ensure_ascii=False))
-    with pytest.raises(MetadataError) as refused:
-        runtime.install_app(copy)
-    text = str(refused.value)
+    text = refused_install(runtime, tmp_path, "workflows/order_lifecycle.json", change)
     assert "generate[0].structure.scrap: 'loss_rate' is not a field of bom_line" in text
     assert "then.action" in text
 
@@ -297,3 +288,64 @@ def test_the_generate_job_catches_up_orders_approved_before_their_bom(app: Runti
     assert generate(ctx, "order", "approve") == {"records": 1, "created": 0}  # once
     (made,) = dispatch_orders(app, order["id"])
     assert made["production_line"] == world["lines"]["B"]["id"] and made["planned_qty"] == "5.000"
+
+
+def test_two_writers_generating_for_the_same_order_make_one_set(app: Runtime) -> None:
+    """Two transactions explode the same order at the same moment (two workers catching up, or a
+    catch-up beside an approval): the second sees nothing committed yet, yet the database's unique
+    index (order, line, origin) lets only one set of dispatch orders exist."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from sunmao.errors import Conflict
+
+    world = plant(app)
+    order = new_order(app, world)
+    approve(app, order["id"])
+    table = app.snapshot().tables["dispatch_order"]
+    with app.db.write() as conn:  # as if the BOM had come after the approval
+        conn.execute(table.delete().where(table.c.order == order["id"]))
+    records = app.records()
+    (generator,) = WorkflowService(app.db, app.snapshot()).workflow("order").transitions["approve"].generates
+    first_wrote, outcome = threading.Event(), {}
+
+    def second() -> None:
+        first_wrote.wait(10)
+        try:
+            with app.db.write() as conn:
+                stored = records.fetch(conn, "order", order["id"])
+                made = generator.run(records, conn, stored, records.evaluation_data("order", stored, conn), SYSTEM)
+            outcome["made"] = len(made)
+        except Conflict as exc:
+            outcome["conflict"] = exc.extra.get("constraint", "")
+
+    other = threading.Thread(target=second)
+    other.start()
+    with app.db.write() as conn:
+        stored = records.fetch(conn, "order", order["id"])
+        assert len(generator.run(records, conn, stored, records.evaluation_data("order", stored, conn), SYSTEM)) == 3
+        first_wrote.set()
+        other.join(0.5)  # the second writer waits on us (SQLite's lock, PostgreSQL's unique index)
+    other.join(10)
+    assert outcome.get("made") == 0 or outcome.get("conflict"), outcome  # SQLite: it saw ours; PostgreSQL: refused
+    with app.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(table).where(
+            table.c.order == order["id"])).scalar() == 3
+
+
+def test_a_second_dispatch_order_of_the_same_origin_is_refused(app: Runtime) -> None:
+    from sunmao.errors import Conflict
+
+    world = plant(app)
+    order = new_order(app, world)
+    approve(app, order["id"])
+    line_a = world["lines"]["A"]["id"]
+    with pytest.raises(Conflict) as refused:
+        app.records().create("dispatch_order", {"order": order["id"], "production_line": line_a, "origin": "bom"},
+                             actor=SYSTEM, skip_read_only=True)
+    assert "constraint" in refused.value.extra
+    assert len(dispatch_orders(app, order["id"])) == 3
+    rework = app.records().create("dispatch_order", {"order": order["id"], "production_line": line_a,
+                                                     "kind": "rework", "origin": "QC-1"}, actor=SYSTEM)
+    assert rework["origin"] == "QC-1"  # another origin on the same line is another dispatch order

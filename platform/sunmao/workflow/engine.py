@@ -149,10 +149,14 @@ class WorkflowService:
                                                            table.c.deleted_at.is_(None)).order_by(table.c.id)).scalars().all()
         created = 0
         for record_id in ids:
-            with self.db.write() as conn:
-                stored = self.records.fetch(conn, entity, record_id)
-                data = self.records.evaluation_data(entity, stored, conn)
-                created += sum(len(g.run(self.records, conn, stored, data, SYSTEM)) for g in t.generates)
+            try:
+                with self.db.write() as conn:
+                    stored = self.records.fetch(conn, entity, record_id)
+                    data = self.records.evaluation_data(entity, stored, conn)
+                    created += sum(len(g.run(self.records, conn, stored, data, SYSTEM)) for g in t.generates)
+            except Conflict as exc:  # a concurrent run (or approval) made them first: a unique index held
+                if "constraint" not in exc.extra:
+                    raise
         return {"records": len(ids), "created": created}
 
     def _system_transition(self, conn: sa.Connection, wf: Workflow, record_id: int, action: str,

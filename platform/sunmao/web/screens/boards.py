@@ -267,7 +267,7 @@ def render_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
     weeks = [(round(100 * i / span, 3), format_day(first + timedelta(days=i), lang)) for i in range(0, span, 7)]
     today_at = (clock.today() - first).days
     return shell.render("screens/gantt.html", title=view.label.get(lang), widgets=["gantt"], entity=ce.entity,
-                        bars=bars, weeks=weeks, view=view,
+                        groups=[{"title": "", "bars": bars}] if bars else [], weeks=weeks, view=view,
                         today=round(100 * today_at / span, 3) if 0 <= today_at < span else None,
                         prev=(first - timedelta(days=28)).isoformat(), next=(first + timedelta(days=28)).isoformat(),
                         window=f"{format_value_date(first, lang)} – {format_value_date(last, lang)}",

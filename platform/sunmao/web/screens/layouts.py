@@ -125,6 +125,8 @@ class ViewLayout:
     inline_edit: bool = True
     #: Records the view marks (late ones), in every kind of view.
     highlight: Highlight | None = None
+    #: For a Gantt view of a table's rows: ``rows``, ``group_by``, ``actual_start``, ``actual_end``.
+    gantt_rows: Mapping[str, str | None] | None = None
 
 
 # -- defaults ------------------------------------------------------------------------------
@@ -266,17 +268,20 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
         f = entity.by_key.get(date_field)
         if f is None or f.value_type not in ("date", "datetime"):
             problems.append(Problem(file, "$.calendar.date_field", f"{date_field!r} is not a date field"))
-    end_field = color_by = None
+    end_field = color_by = gantt_rows = None
     if doc["type"] == "gantt":
         spec = doc.get("gantt")
         if spec is None:
             problems.append(Problem(file, "$.gantt", "a Gantt view needs gantt.start_field and gantt.end_field"))
             return None
         date_field, end_field, color_by = spec["start_field"], spec["end_field"], spec.get("color_by")
+        bars = entity
+        if "rows" in spec:
+            gantt_rows, bars = _gantt_rows(snapshot, entity, spec, file, problems)
         for name, key in (("start_field", date_field), ("end_field", end_field)):
-            f = entity.by_key.get(key)
-            if f is None or f.value_type != "date":
-                problems.append(Problem(file, f"$.gantt.{name}", f"{key!r} is not a date field of {entity.key}"))
+            f = bars.by_key.get(key) if bars is not None else None
+            if bars is not None and (f is None or f.value_type != "date"):
+                problems.append(Problem(file, f"$.gantt.{name}", f"{key!r} is not a date field of {bars.key}"))
         if color_by is not None and (color_by not in entity.by_key or entity.by_key[color_by].type != "select"):
             problems.append(Problem(file, "$.gantt.color_by", f"{color_by!r} is not a select field of {entity.key}"))
     scan = None
@@ -287,7 +292,7 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
             scan = compile_scan(snapshot, entity, doc["scan"], file, problems)
             actions = {t["key"] for _f, flow in snapshot.documents("workflow") if flow.get("entity") == entity.key
                        for t in flow.get("transitions", ())}
-            if doc["scan"]["action"] not in actions:
+            if "action" in doc["scan"] and doc["scan"]["action"] not in actions:
                 problems.append(Problem(file, "$.scan.action", f"{doc['scan']['action']!r} is not an action of "
                                         f"{entity.key}'s workflow; use one of {', '.join(sorted(actions)) or '—'}"))
     portal = None
@@ -301,7 +306,7 @@ def _compile_view(snapshot: Snapshot, doc: Mapping[str, Any], file: str, problem
                       group_by, card or (), date_field, doc.get("default", False),
                       MappingProxyType(dict(portal)) if portal else None, end_field=end_field, color_by=color_by,
                       scan=scan, assign_field=assign_field, inline_edit=doc.get("inline_edit", True),
-                      highlight=_highlight(snapshot, entity, doc, file, problems))
+                      highlight=_highlight(snapshot, entity, doc, file, problems), gantt_rows=gantt_rows)
 
 
 def _highlight(snapshot: Snapshot, entity: Entity, doc: Mapping[str, Any], file: str,
@@ -311,6 +316,26 @@ def _highlight(snapshot: Snapshot, entity: Entity, doc: Mapping[str, Any], file:
         return None
     rule = rule_compiler(snapshot.rules, rule_fields(entity, snapshot.entities), file, problems)
     return Highlight(rule(spec["when"], f"{doc['key']}.highlight", "$.highlight.when"), Text.of(spec["label"]))
+
+
+
+def _gantt_rows(snapshot: Snapshot, entity: Entity, spec: Mapping[str, Any], file: str,
+                problems: list[Problem]) -> tuple[Mapping[str, str | None] | None, Entity | None]:
+    """A Gantt of a table's rows: the table, the record field grouping them, the rows' actual dates."""
+    table = entity.by_key.get(spec["rows"])
+    if table is None or table.type != "table":
+        problems.append(Problem(file, "$.gantt.rows", f"{spec['rows']!r} is not a table field of {entity.key}"))
+        return None, None
+    rows = snapshot.entities[table.of or ""]
+    group = spec.get("group_by")
+    if group is not None and (group not in entity.by_key or entity.by_key[group].type not in ("link", "select")):
+        problems.append(Problem(file, "$.gantt.group_by", f"{group!r} is not a link or select field of {entity.key}"))
+    for name in ("actual_start_field", "actual_end_field"):
+        key = spec.get(name)
+        if key is not None and (key not in rows.by_key or rows.by_key[key].value_type not in ("date", "datetime")):
+            problems.append(Problem(file, f"$.gantt.{name}", f"{key!r} is not a date or datetime field of {rows.key}"))
+    return MappingProxyType({"rows": spec["rows"], "group_by": group, "actual_start": spec.get("actual_start_field"),
+                             "actual_end": spec.get("actual_end_field")}), rows
 
 
 def _check_portal(snapshot: Snapshot, entity: Entity, portal: Mapping[str, Any], file: str,

@@ -33,7 +33,9 @@ from sunmao.web.screens import shell
 from sunmao.web.screens.boards import render_calendar, render_gantt, render_kanban
 from sunmao.web.screens.bulk import assignees, bulk_actions, editable_fields
 from sunmao.web.screens.fields import collect_links, display, fetch_titles, option_color, titles_for, value_href
+from sunmao.web.screens.gantt import render_row_gantt
 from sunmao.web.screens.layouts import ViewLayout, field_or_system, highlighted, main_view, views_of
+from sunmao.web.screens.reporting import render_report
 from sunmao.web.screens.routes import blueprint
 from sunmao.web.screens.scan import render_scan
 from sunmao.web.screens.tables import saved_view
@@ -223,11 +225,11 @@ def view_page(key: str) -> Any:
     ce = shell.compiled(view.entity)
     if view.type == "scan":
         shell.require(ce.entity, "read")
-        return render_scan(view)
+        return render_report(view) if view.scan.report is not None else render_scan(view)
     if view.type == "kanban":
         return render_kanban(ce, view.group_by or "", view)
     if view.type == "gantt":
-        return render_gantt(ce, view)
+        return render_row_gantt(ce, view) if view.gantt_rows else render_gantt(ce, view)
     if view.type == "calendar":
         return render_calendar(ce, view.date_field or "", view)
     return render_list(ce, view)

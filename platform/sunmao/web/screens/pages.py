@@ -6,9 +6,22 @@ brings every page; a new kind of page is a module of this package listed in :dat
 
 from __future__ import annotations
 
-from sunmao.web.screens import boards, bulk, editing, home, importing, inbox, listing, notices, record, scan, trash
+from sunmao.web.screens import (
+    boards,
+    bulk,
+    editing,
+    home,
+    importing,
+    inbox,
+    listing,
+    notices,
+    record,
+    reporting,
+    scan,
+    trash,
+)
 from sunmao.web.screens.routes import blueprint
 
-PAGES = (home, listing, bulk, editing, record, boards, trash, inbox, notices, scan, importing)
+PAGES = (home, listing, bulk, editing, record, boards, trash, inbox, notices, scan, reporting, importing)
 
 __all__ = ["PAGES", "blueprint"]

@@ -138,6 +138,9 @@ def scan() -> tuple[Response, int]:
     if not code:
         raise ValidationFailed(errors={"code": [Text("请扫描或输入条码", "scan or type a code")]})
     view = _view(str(body.get("view") or "") or None)
+    if view is not None and view.scan.report is not None:  # a reporting page takes no action
+        raise NotFound(Text(f"{view.key} 是报工页，不执行扫码操作",
+                            f"{view.key} is a reporting page: it takes no action"))
     hit = _find(_candidates(view), code)
     if hit is None:
         raise NotFound(Text(f"没有找到条码 {code} 对应的单据", f"no record has the code {code}"))

@@ -83,13 +83,29 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Report:
+    """Progress reporting (报工) on the scanned record's rows: start, finish, good and scrap, who."""
+
+    rows: str
+    started: str
+    finished: str
+    good: str | None = None
+    scrap: str | None = None
+    by: str | None = None
+    show: tuple[str, ...] = ()
+    #: (link field, action): when every row has finished, the action on the linked record (if allowed).
+    complete: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class ScanAction:
     match: tuple[str, ...]
-    action: str
+    action: str    # "" for a report page, which takes no workflow action
     waybill: str | None = None
     issue: Issue | None = None
     document: Document | None = None
     label: Mapping[str, Rule] = field(default_factory=dict)
+    report: Report | None = None
 
 
 # -- compiling the view's ``scan`` object -------------------------------------------------------
@@ -115,15 +131,19 @@ def compile_scan(snapshot: Snapshot, entity: Entity, spec: Mapping[str, Any], fi
             return None
         return target
 
+    def rows_of(key: str, path: str) -> Entity | None:
+        """The entity of the rows of the table field ``key`` (None, with a problem, if it is not one)."""
+        need(entity, key, path, ("table",))
+        table = entity.by_key.get(key)
+        return snapshot.entities.get(table.of or "") if table is not None and table.type == "table" else None
+
     for i, key in enumerate(spec["match"]):
         need(entity, key, f"$.scan.match[{i}]", ("string", "integer"))
     need(entity, spec.get("waybill"), "$.scan.waybill", ("string",))
     issue = None
     if "issue" in spec:
         s, base = spec["issue"], "$.scan.issue"
-        need(entity, s["lines"], f"{base}.lines", ("table",))
-        table = entity.by_key.get(s["lines"])
-        child = snapshot.entities.get(table.of or "") if table is not None and table.type == "table" else None
+        child = rows_of(s["lines"], f"{base}.lines")
         need(child, s["item"], f"{base}.item", ("link",))
         need(child, s["quantity"], f"{base}.quantity", ("decimal", "integer"))
         item_link = child.by_key.get(s["item"]) if child is not None else None
@@ -158,6 +178,28 @@ def compile_scan(snapshot: Snapshot, entity: Entity, spec: Mapping[str, Any], fi
             need(target, d.get(name), f"{base}.{name}", types)
         document = Document(d["entity"], d["record"], d.get("waybill"), d.get("courier"), d.get("packages"),
                             d.get("weight"), d.get("label"))
+    report = None
+    if "report" in spec:
+        r, base = spec["report"], "$.scan.report"
+        rows = rows_of(r["rows"], f"{base}.rows")
+        for name, types in (("started", ("date", "datetime")), ("finished", ("date", "datetime")),
+                            ("good", ("decimal", "integer")), ("scrap", ("decimal", "integer")), ("by", ("string",))):
+            need(rows, r.get(name), f"{base}.{name}", types)
+        for j, key in enumerate(r.get("show", ())):
+            need(rows, key, f"{base}.show[{j}]")
+        complete = None
+        if "complete" in r:
+            link, action = r["complete"]["link"], r["complete"]["action"]
+            need(entity, link, f"{base}.complete.link", ("link",))
+            target = entity.by_key[link].to if link in entity.by_key else None
+            actions = {t["key"] for _f, flow in snapshot.documents("workflow") if flow.get("entity") == target
+                       for t in flow.get("transitions", ())}
+            if target is not None and action not in actions:
+                problems.append(Problem(file, f"{base}.complete.action",
+                                        f"{action!r} is not an action of {target}'s workflow"))
+            complete = (link, action)
+        report = Report(r["rows"], r["started"], r["finished"], r.get("good"), r.get("scrap"), r.get("by"),
+                        tuple(r.get("show", ())), complete)
     label: dict[str, Rule] = {}
     for key, rule in spec.get("label", {}).items():
         try:
@@ -166,8 +208,8 @@ def compile_scan(snapshot: Snapshot, entity: Entity, spec: Mapping[str, Any], fi
             problems.append(Problem(file, f"$.scan.label.{key}", str(exc)))
     if len(problems) > found:
         return None
-    return ScanAction(tuple(spec["match"]), spec["action"], spec.get("waybill"), issue, document,
-                      MappingProxyType(label))
+    return ScanAction(tuple(spec["match"]), spec.get("action", ""), spec.get("waybill"), issue, document,
+                      MappingProxyType(label), report)
 
 
 # -- running a scan --------------------------------------------------------------------------------
