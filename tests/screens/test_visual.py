@@ -345,8 +345,12 @@ def test_the_back_office_speaks_chinese_and_has_a_way_back(oms: tuple[Runtime, d
                                                            browse: Any) -> None:
     admin = browse("admin")
     users = admin.get("/admin/admin_users/").text
-    assert "返回应用" in users and 'href="/app"' in users
+    assert "返回应用" in users and 'href="/app"' in users and 'class="navbar-brand sm-brand" href="/app"' in users
+    assert 'href="/lang/en">English<' in users  # the same language switch as every other screen
     tab = re.compile(r">\s*(列表|List)\s*(\(\d+\))?\s*<")
     assert [m.group(1) for m in tab.finditer(users)][:1] == ["列表"]  # Flask-Admin's own words, in Chinese
+    assert "用户名" in users and "Username" not in users  # one language at a time, the reader's
     admin.get("/lang/en")
-    assert [m.group(1) for m in tab.finditer(admin.get("/admin/admin_users/").text)][:1] == ["List"]
+    english = admin.get("/admin/admin_users/").text
+    assert [m.group(1) for m in tab.finditer(english)][:1] == ["List"]
+    assert "Username" in english and "用户名" not in english and "Back to the app" in english

@@ -12,21 +12,25 @@ from flask_admin.theme import Bootstrap4Theme
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from sunmao.admin import models, views
+from sunmao.http.context import language
 from sunmao.http.i18n import TRANSLATIONS, init_babel
+from sunmao.http.i18n import lazy_gettext as _l
 
-blueprint = Blueprint("sunmao_admin", __name__)
+blueprint = Blueprint("sunmao_admin", __name__, template_folder="templates")
 
 
 @blueprint.record_once
 def _setup(state: Any) -> None:
     app = state.app
     init_babel(app)
+    app.jinja_env.globals.setdefault("sm_language", language)  # the back office's brand and language switch
     runtime = app.extensions["sunmao"].runtime
     session = scoped_session(sessionmaker(bind=runtime.db.engine))
     app.teardown_appcontext(lambda _exc: session.remove())
     admin = Admin(app, name="榫卯 · 后台", url="/admin", index_view=views.IndexView(url="/admin"),
-                  theme=Bootstrap4Theme(swatch="default"), translations_path=str(TRANSLATIONS))
-    admin.add_link(MenuLink(name="← 返回应用 Back to the app", url="/app"))
+                  theme=Bootstrap4Theme(swatch="default", base_template="sunmao_admin/master.html"),
+                  translations_path=str(TRANSLATIONS))
+    admin.add_link(MenuLink(name=_l("← Back to the app"), url="/app"))
     with warnings.catch_warnings():  # Flask-Admin 2.2 prefers a Flask-SQLAlchemy object; we have plain sessions
         warnings.simplefilter("ignore", DeprecationWarning)
         _add_views(admin, views, models, session)
@@ -46,14 +50,14 @@ def _admin_policy(response: Any) -> Any:
 
 
 def _add_views(admin: Admin, views: Any, models: Any, session: Any) -> None:
-    admin.add_view(views.UserView(models.User, session, name="用户 Users", endpoint="admin_users"))
-    admin.add_view(views.TokenView(models.Token, session, name="令牌 Tokens", endpoint="admin_tokens"))
-    admin.add_view(views.AuditView(models.AuditEntry, session, name="审计日志 Audit", endpoint="admin_audit"))
-    admin.add_view(views.RevisionView(models.Revision, session, name="版本 Revisions", endpoint="admin_revisions"))
-    admin.add_view(views.DepartmentView(models.Department, session, name="部门 Departments",
+    admin.add_view(views.UserView(models.User, session, name=_l("Users"), endpoint="admin_users"))
+    admin.add_view(views.TokenView(models.Token, session, name=_l("Tokens"), endpoint="admin_tokens"))
+    admin.add_view(views.AuditView(models.AuditEntry, session, name=_l("Audit"), endpoint="admin_audit"))
+    admin.add_view(views.RevisionView(models.Revision, session, name=_l("Revisions"), endpoint="admin_revisions"))
+    admin.add_view(views.DepartmentView(models.Department, session, name=_l("Departments"),
                                         endpoint="admin_departments"))
-    admin.add_view(views.DeliveryView(models.Delivery, session, name="推送记录 Deliveries",
+    admin.add_view(views.DeliveryView(models.Delivery, session, name=_l("Deliveries"),
                                       endpoint="admin_deliveries"))
-    admin.add_view(views.InboundView(models.InboundDelivery, session, name="接收记录 Inbound",
+    admin.add_view(views.InboundView(models.InboundDelivery, session, name=_l("Inbound"),
                                      endpoint="admin_inbound"))
-    admin.add_view(views.JobRunView(models.JobRun, session, name="任务 Jobs", endpoint="admin_jobs"))
+    admin.add_view(views.JobRunView(models.JobRun, session, name=_l("Jobs"), endpoint="admin_jobs"))

@@ -16,6 +16,7 @@ from wtforms.validators import Optional
 
 from sunmao.http.context import context, language
 from sunmao.http.i18n import DEFAULT_TIMEZONE, format_value_datetime
+from sunmao.http.i18n import lazy_gettext as _l
 from sunmao.meta.model import ADMIN_ROLE
 
 
@@ -81,10 +82,10 @@ class UserView(SecureModelView):
         "new_password": PasswordField("New password", validators=[Optional()]),
     }
     can_delete = False
-    column_labels = {"username": "用户名 Username", "display_name": "姓名 Name", "roles": "角色 Roles",
-                     "role_list": "角色 Roles", "new_password": "新密码 New password", "language": "语言 Language",
-                     "active": "启用 Active", "failed_logins": "失败次数 Failed logins",
-                     "locked_until": "锁定至 Locked until", "created_at": "创建时间 Created"}
+    column_labels = {"username": _l("Username"), "display_name": _l("Full name"), "roles": _l("Roles"),
+                     "role_list": _l("Roles"), "new_password": _l("New password"), "language": _l("Language"),
+                     "active": _l("Active"), "failed_logins": _l("Failed logins"),
+                     "locked_until": _l("Locked until"), "created_at": _l("Created")}
     column_formatters = {"roles": lambda _v, _c, m, _n: ", ".join(m.roles or [])}
 
     def _fill_choices(self, form: Any) -> Any:
@@ -127,8 +128,8 @@ class TokenView(SecureModelView):
 
 
 class AuditView(ReadOnlyView):
-    column_labels = {"at": "时间 At", "entity": "实体 Entity", "record_id": "记录 Record", "action": "操作 Action",
-                     "user_id": "用户 User", "revision": "版本 Revision", "diff": "变更 Changes"}
+    column_labels = {"at": _l("At"), "entity": _l("Entity"), "record_id": _l("Record"), "action": _l("Action"),
+                     "user_id": _l("User"), "revision": _l("Revision"), "diff": _l("Changes")}
     column_list = ("at", "entity", "record_id", "action", "user_id", "revision")
     column_default_sort = ("id", True)
     column_filters = ("entity", "action", "record_id", "user_id")
@@ -146,7 +147,7 @@ class DepartmentView(SecureModelView):
     """The org chart's departments (people are placed with `sunmao.org.assign`)."""
 
     column_list = ("key", "name", "parent_id", "head_user_id")
-    column_labels = {"key": "编码 Key", "name": "名称 Name", "parent_id": "上级 Parent", "head_user_id": "负责人 Head"}
+    column_labels = {"key": _l("Key"), "name": _l("Name"), "parent_id": _l("Parent"), "head_user_id": _l("Head")}
     form_columns = ("key", "name", "parent_id", "head_user_id")
 
 
