@@ -17,6 +17,7 @@ from sunmao import clock
 from sunmao.records.compiled import CompiledEntity
 from sunmao.records.query import ListQuery
 from sunmao.web.app import language
+from sunmao.web.i18n import format_day, format_value_date
 from sunmao.web.screens import shell
 from sunmao.web.screens.boards import GANTT_DAYS, GANTT_LIMIT, _day
 from sunmao.web.screens.fields import display, fetch_titles, title_field
@@ -83,9 +84,9 @@ def render_row_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
             if planned is None and actual is None:
                 continue
             late = done is None and end < today and bool(spec.get("actual_end"))
-            words = [str(row.get(row_title) or ""), f"{begin.isoformat()} → {end.isoformat()}"]
+            words = [str(row.get(row_title) or ""), f"{format_day(begin, lang)} → {format_day(end, lang)}"]
             if began is not None:
-                words.append(f"{began.isoformat()} → {done.isoformat() if done else '…'}")
+                words.append(f"{format_day(began, lang)} → {format_day(done, lang) if done else '…'}")
             groups.setdefault(group, {"title": heading, "bars": []})["bars"].append({
                 "id": item["id"], "title": f"{item.get('name') or ''} · {row.get(row_title) or ''}",
                 "sub": str(item.get(key) or "") if key != "name" else "", "begin": begin,
@@ -96,11 +97,11 @@ def render_row_gantt(ce: CompiledEntity, view: ViewLayout) -> tuple[str, int]:
     ordered = sorted(groups.values(), key=lambda g: g["title"])
     for g in ordered:
         g["bars"].sort(key=lambda b: (b["begin"], b["id"]))
-    weeks = [(round(100 * i / span, 3), (first + timedelta(days=i)).strftime("%m-%d")) for i in range(0, span, 7)]
+    weeks = [(round(100 * i / span, 3), format_day(first + timedelta(days=i), lang)) for i in range(0, span, 7)]
     today_at = (today - first).days
     return shell.render("screens/gantt.html", title=view.label.get(lang), widgets=["gantt"], entity=ce.entity,
                         groups=ordered, weeks=weeks, view=view,
                         today=round(100 * today_at / span, 3) if 0 <= today_at < span else None,
                         prev=(first - timedelta(days=28)).isoformat(), next=(first + timedelta(days=28)).isoformat(),
-                        window=f"{first.isoformat()} – {last.isoformat()}",
+                        window=f"{format_value_date(first, lang)} – {format_value_date(last, lang)}",
                         capped=len(result["items"]) >= GANTT_LIMIT)
