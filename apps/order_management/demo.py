@@ -801,6 +801,29 @@ DISPATCHED = ("approved", "scheduled", "in_production", "qc", "ready_to_ship")
 OPERATIONS = [("备料", "Prepare"), ("加工", "Make"), ("自检", "Self-check")]
 
 
+def _operations(rnd: Any, start: dt.date, done: float, lines: list[dict], today: dt.date) -> list[dict]:
+    """A dispatch order's operations, reported as far as its work has gone: the done share of them
+    finished (with the order's good and scrap at the last), the next one started — so the plan
+    places only the work that is really left."""
+    finished = round(done * len(OPERATIONS))
+    good = sum(Decimal(r["good_qty"]) for r in lines)
+    scrap = sum(Decimal(r["scrap_qty"]) for r in lines)
+    out = []
+    for i, (zh, _en) in enumerate(OPERATIONS):
+        begin, end = start + dt.timedelta(days=i), start + dt.timedelta(days=i + 1)
+        row = {"seq": 10 * (i + 1), "operation": zh, "setup_hours": "0.5", "run_hours": "0.0003",
+               "planned_start": begin.isoformat(), "planned_finish": end.isoformat(),
+               "operator": rnd.choice(("小刘", "小赵", "老孙", "小周"))}
+        day = min(begin, today).isoformat()
+        if i < finished:
+            row.update(actual_start=f"{day}T08:30:00+08:00", actual_finish=f"{day}T16:30:00+08:00",
+                       good_qty=str(good), scrap_qty=str(scrap))
+        elif i == finished and 0 < done < 1:
+            row["actual_start"] = f"{day}T08:30:00+08:00"
+        out.append(row)
+    return out
+
+
 def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> int:
     """Four production lines, a 3-level BOM per product family (finished good on the assembly line
     ← semi-finished part on the surface or machining line ← blank from the stamping line ← bought
@@ -808,7 +831,8 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
     shipping, with progress reported on those in production and later."""
     line_ids = dict(zip([c for c, *_ in LINES], _create(ctx, "production_line", [
         {"code": code, "line_name": name, "leader": leader, "leader_mobile": mobile,
-         "capacity_per_day": Decimal(rnd.choice((4000, 6000, 8000)))} for code, name, leader, mobile in LINES]),
+         "capacity_per_day": Decimal(rnd.choice((4000, 6000, 8000))), "hours_per_day": Decimal(16)}  # two shifts
+        for code, name, leader, mobile in LINES]),
         strict=True))
     families: dict[str, list[dict]] = {}
     for product in products:
@@ -856,16 +880,11 @@ def _factory(ctx: Any, rnd: Any, products: list[dict], orders: list[dict]) -> in
                 if not done and rnd.random() < 0.7:
                     continue
                 start = order["order_date"] + dt.timedelta(days=rnd.randint(2, 5))
+                lines = [{**row, "good_qty": str(_money(float(row["qty"]) * done, 0)),
+                          "scrap_qty": str(_money(float(row["qty"]) * done * rnd.uniform(0, 0.03), 0))}
+                         for row in dispatch["lines"]]
                 records.update("dispatch_order", dispatch["id"], {
-                    "lines": [{**row, "good_qty": str(_money(float(row["qty"]) * done, 0)),
-                               "scrap_qty": str(_money(float(row["qty"]) * done * rnd.uniform(0, 0.03), 0))}
-                              for row in dispatch["lines"]],
-                    "operations": [{"seq": 10 * (i + 1), "operation": zh, "setup_hours": "1", "run_hours": "0.001",
-                                    "planned_start":
-                                    (start + dt.timedelta(days=i)).isoformat(),
-                                    "planned_finish": (start + dt.timedelta(days=i + 1)).isoformat(),
-                                    "operator": rnd.choice(("小刘", "小赵", "老孙", "小周"))}
-                                   for i, (zh, _en) in enumerate(OPERATIONS)]},
+                    "lines": lines, "operations": _operations(rnd, start, done, lines, ctx.today)},
                     actor=_SYSTEM, skip_read_only=True, conn=conn)
     inspections, reworks = [], []
     for order in chosen:
