@@ -56,6 +56,8 @@ def test_renaming_the_currency_field_keeps_the_money_of_the_record_and_its_rows(
     rate = _doc(apps, "order_management/entities/order.json")["lookups"][0]  # reads exchange_rate's own currency
     assert rate["where"]["and"][0] == {"==": [{"var": "currency"}, {"var": "$record.currency_code"}]}
     assert rate["when"] == {"!=": [{"var": "currency_code"}, "CNY"]}
+    match = _doc(apps, "order_management/matching/receipts_to_orders.json")  # a receipt's currency keeps its key
+    assert match["same"] == [{"source": "currency", "target": "currency_code"}]
 
 
 def test_a_colliding_rename_is_refused_at_check_naming_the_path(order_app: Runtime) -> None:

@@ -72,10 +72,8 @@ def body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge(Text("请求体不能超过 4 MiB", "the body may not exceed 4 MiB"))
-    if not raw:
-        return {}
     try:
-        data = json.loads(raw, parse_constant=_no_constant)
+        data = json.loads(raw, parse_constant=_no_constant) if raw else {}  # no body: checked as {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise SunmaoError(Text(f"JSON 格式错误：{exc}", f"malformed JSON: {exc}")) from None
     if not isinstance(data, dict):

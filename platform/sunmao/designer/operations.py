@@ -301,6 +301,8 @@ def rename_field(apps: Apps, entity_key: str, field_id: str, new_key: str) -> tu
             doc = renamer.document(doc, scope if isinstance(scope, str) else None)
             if kind == "form":
                 _rename_fill(doc, renamer, scope)
+            if kind == "match":
+                _rename_same(doc, entity_key, old, new_key)
         if kind == "entity":
             _rename_related(doc, entity_key, old, new_key)
         apps[a][p] = doc
@@ -318,6 +320,22 @@ def _rename_related(doc: dict[str, Any], entity_key: str, old: str, new: str) ->
             rel["columns"] = [new if c == old else c for c in rel["columns"]]
         if "sort" in rel:
             rel["sort"] = [f"-{new}" if s == f"-{old}" else new if s == old else s for s in rel["sort"]]
+
+
+def _rename_same(doc: dict[str, Any], entity_key: str, old: str, new: str) -> None:
+    """A match's ``same`` pairs a field of its source with one of its target: the renamed side moves,
+    a shared key splits into ``{"source", "target"}`` when only one side is renamed."""
+    sides = [side for side in ("source", "target") if (doc.get(side) or {}).get("entity") == entity_key]
+    if not sides or not isinstance(doc.get("same"), list):
+        return
+    out = []
+    for entry in doc["same"]:
+        pair = {"source": entry, "target": entry} if isinstance(entry, str) else dict(entry)
+        for side in sides:
+            if pair.get(side) == old:
+                pair[side] = new
+        out.append(pair["source"] if pair["source"] == pair["target"] else pair)
+    doc["same"] = out
 
 
 def _rename_fill(form: dict[str, Any], renamer: _Renamer, scope: Any) -> None:

@@ -159,7 +159,7 @@ class Matcher:
     # -- one source record -------------------------------------------------------------------
 
     def _match_one(self, conn: sa.Connection, rule: MatchRule, source_id: int, outcome: Outcome) -> None:
-        src_paths = {rule.source_open, *rule.same, *(p for c in rule.criteria for p in c.source)}
+        src_paths = {rule.source_open, *(s for s, _t in rule.same), *(p for c in rule.criteria for p in c.source)}
         found = self._rows(conn, rule.source, src_paths, self._table(rule.source).c.id == source_id)
         if not found:
             return
@@ -171,7 +171,7 @@ class Matcher:
                 alloc.c.deleted_at.is_(None), alloc.c[rule.alloc_source] == source_id)).mappings()}
         tgt_table = self._table(rule.target)
         conditions = [tgt_table.c[rule.target_open] > 0]
-        conditions += [tgt_table.c[k] == source[k] for k in rule.same]
+        conditions += [tgt_table.c[t] == source[s] for s, t in rule.same]
         if rule.target_where is not None:
             conditions.append(rule.target_where(today()))
         tgt_paths = {rule.target_open, rule.target_order, *(p for c in rule.criteria for p in c.target)}

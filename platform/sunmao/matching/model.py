@@ -35,7 +35,8 @@ class MatchRule:
     target_open: str
     target_where: Clause | None
     target_order: str
-    same: tuple[str, ...]
+    #: (source field, target field) pairs that must be equal.
+    same: tuple[tuple[str, str], ...]
     allocation: str
     alloc_source: str
     alloc_target: str
@@ -111,9 +112,10 @@ def compile_matches(snapshot: Any) -> tuple[str, Mapping[str, MatchRule], list[P
         for name, side in (("source", src), ("target", tgt)):
             if "order_by" in side:
                 check.field(source if name == "source" else target, side["order_by"], f"$.{name}.order_by")
-        for i, key in enumerate(doc.get("same", ())):
-            check.field(source, key, f"$.same[{i}]")
-            check.field(target, key, f"$.same[{i}]")
+        same = tuple((e, e) if isinstance(e, str) else (e["source"], e["target"]) for e in doc.get("same", ()))
+        for i, (src_key, tgt_key) in enumerate(same):
+            check.field(source, src_key, f"$.same[{i}]")
+            check.field(target, tgt_key, f"$.same[{i}]")
         check.link(allocation, alloc["source"], src["entity"], "$.allocation.source")
         check.link(allocation, alloc["target"], tgt["entity"], "$.allocation.target")
         check.field(allocation, alloc["amount"], "$.allocation.amount", numeric=True)
@@ -147,7 +149,7 @@ def compile_matches(snapshot: Any) -> tuple[str, Mapping[str, MatchRule], list[P
             key=doc["key"], label=Text.of(doc["label"]),
             source=src["entity"], source_open=src["open_amount"], source_order=src.get("order_by", "id"),
             target=tgt["entity"], target_open=tgt["open_amount"], target_where=where,
-            target_order=tgt.get("order_by", "id"), same=tuple(doc.get("same", ())),
+            target_order=tgt.get("order_by", "id"), same=same,
             allocation=alloc["entity"], alloc_source=alloc["source"], alloc_target=alloc["target"],
             alloc_amount=alloc["amount"], alloc_status=alloc["status"], alloc_score=alloc.get("score"),
             alloc_reason=alloc.get("reason"), criteria=tuple(criteria), auto_apply=doc["auto_apply"],
