@@ -13,7 +13,10 @@ import atexit
 import json
 import os
 import platform
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,34 @@ def report(case: str, ours: float, unit: str, *, baseline: float | None = None, 
     _cases.append({"case": case, "db": db, "ours": round(ours, 4), "unit": unit,
                    "baseline": None if baseline is None else round(baseline, 4),
                    "ratio": None if ratio is None else round(ratio, 3), "goal": goal, "met": met})
+
+
+def p95_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """The 95th percentile and the median, in milliseconds, of ``repeat`` calls of ``fn``."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return samples[min(len(samples) - 1, int(len(samples) * 0.95))], statistics.median(samples)
+
+
+def demo_runtime(url: str) -> Any:
+    """A runtime on ``url`` with the order app and its demo data (the small test set with ``--quick``)."""
+    from sunmao import assembly
+    from sunmao.cli import seed_demo
+    from sunmao.clock import today
+    from sunmao.resources import app_path
+
+    runtime = assembly.runtime(url)
+    runtime.setup()
+    runtime.install_app(app_path("order_management"))
+    if QUICK:
+        small_demo(runtime)
+    else:
+        seed_demo(runtime, app_path("order_management"), 20261125, today())
+    return runtime
 
 
 def small_demo(runtime: Any) -> None:

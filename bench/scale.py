@@ -32,13 +32,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _results import QUICK, report, small_demo  # noqa: E402
+from _results import QUICK, demo_runtime, p95_ms, report  # noqa: E402
 
 from sunmao import assembly  # noqa: E402
-from sunmao.cli import seed_demo  # noqa: E402
 from sunmao.records import SYSTEM, Actor, replicate  # noqa: E402
 from sunmao.records.query import ListQuery  # noqa: E402
-from sunmao.resources import app_path  # noqa: E402
 from sunmao.runtime import Runtime  # noqa: E402
 
 REPEAT = 5 if QUICK else 31
@@ -46,24 +44,12 @@ OPEN = ("submitted", "under_review", "approved", "scheduled", "in_production", "
 
 
 def p95(fn: Any) -> float:
-    fn()
-    samples = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    fn()  # warm: the first call pays for compiled statements and caches
+    return p95_ms(fn, REPEAT)[0]
 
 
 def made(tmp: str) -> Runtime:
-    runtime = assembly.runtime(f"sqlite:///{tmp}/scale.db")
-    runtime.setup()
-    runtime.install_app(app_path("order_management"))
-    if QUICK:
-        small_demo(runtime)
-    else:
-        seed_demo(runtime, app_path("order_management"), 20261125, date.today())
+    runtime = demo_runtime(f"sqlite:///{tmp}/scale.db")
     started = time.perf_counter()
     replicate.replicate(runtime.db, runtime.snapshot(), ["order", "customer", "contact", "payment"],
                         target=3_000 if QUICK else 50_000, step_days=7)

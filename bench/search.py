@@ -14,10 +14,10 @@ Run: .venv/bin/python bench/search.py            (1,000,000 orders; ORDERS=20000
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,7 +28,7 @@ except ImportError:  # run from a checkout without an installed package
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pg import pg_schema  # noqa: E402
-from _results import report  # noqa: E402
+from _results import p95_ms, report  # noqa: E402
 
 from sunmao import assembly
 from sunmao.records.query import COUNT_CAP, ListQuery, search_terms
@@ -77,14 +77,8 @@ def generate(runtime: Runtime) -> None:
             conn.exec_driver_sql(f"ANALYZE {table}")
 
 
-def p95(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return samples[min(len(samples) - 1, int(len(samples) * 0.95))], statistics.median(samples)
+def p95(fn: Any) -> tuple[float, float]:
+    return p95_ms(fn, REPEAT)
 
 
 def hand_where(text: str, p: str = "p") -> str:

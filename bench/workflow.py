@@ -17,14 +17,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from _results import QUICK, report, small_demo
+from _results import QUICK, demo_runtime, report
 
-from sunmao import assembly
-from sunmao.cli import seed_demo
 from sunmao.clock import today
 from sunmao.records import SYSTEM, Actor
 from sunmao.records.query import ListQuery
-from sunmao.resources import app_path
 from sunmao.workflow import WorkflowService
 
 N = 20 if QUICK else 300
@@ -32,13 +29,7 @@ N = 20 if QUICK else 300
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = assembly.runtime(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        runtime.setup()
-        runtime.install_app(app_path("order_management"))
-        if QUICK:
-            small_demo(runtime)
-        else:
-            seed_demo(runtime, app_path("order_management"), 20261125, today())
+        runtime = demo_runtime(f"sqlite:///{Path(tmp) / 'bench.db'}")
         records = runtime.records()
         flows = WorkflowService(runtime.db, runtime.snapshot())
         sales = Actor(id=None, username="bench", roles=frozenset({"sales"}))

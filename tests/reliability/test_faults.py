@@ -79,6 +79,22 @@ class Proc:
         return (self.workdir / f"{self.name}-{self.starts}.log").read_text(errors="replace")[-3000:]
 
 
+def start_processes(workdir: Path, db_url: str, redis_url: str, queue: str, app_name: str,
+                    extra_env: dict[str, str] | None = None) -> tuple[list[str], list[Proc], list[Proc]]:
+    """Two gunicorn web processes (gthread) and two ``sunmao worker``s on one installation: the
+    production shape. Returns the web URLs and the processes; the caller waits and stops them."""
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SUNMAO_QUEUE": queue,
+           "SUNMAO_JOBS": "off", "SUNMAO_JOBS_POLL": "0.2", "PGAPPNAME": app_name, "PYTHONUNBUFFERED": "1",
+           **(extra_env or {})}
+    bin_dir = Path(sys.executable).parent
+    ports = [_port(), _port()]
+    webs = [Proc(f"web{i}", [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads",
+                             "4", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+                             "sunmao.wsgi:application"], env, workdir) for i, port in enumerate(ports)]
+    workers = [Proc(f"worker{i}", [sys.executable, "-m", "sunmao.cli", "worker"], env, workdir) for i in range(2)]
+    return [f"http://127.0.0.1:{p}" for p in ports], webs, workers
+
+
 def _wait_healthy(url: str, proc: Proc, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -115,16 +131,8 @@ def test_orders_and_events_survive_killed_processes_redis_and_database_faults(
     runtime.publish(apps, texts=texts)
 
     app_name = f"sunmao-faults-{uuid.uuid4().hex[:8]}"  # only these connections are terminated
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SUNMAO_QUEUE": rq_queue,
-           "SUNMAO_JOBS": "off", "SUNMAO_JOBS_LEASE": "3", "SUNMAO_JOBS_POLL": "0.2", "PGAPPNAME": app_name,
-           "PYTHONUNBUFFERED": "1"}
-    bin_dir = Path(sys.executable).parent
-    ports = [_port(), _port()]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
-    webs = [Proc(f"web{i}", [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads",
-                             "4", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-                             "sunmao.wsgi:application"], env, tmp_path) for i, port in enumerate(ports)]
-    workers = [Proc(f"worker{i}", [sys.executable, "-m", "sunmao.cli", "worker"], env, tmp_path) for i in range(2)]
+    urls, webs, workers = start_processes(tmp_path, db_url, redis_url, rq_queue, app_name,
+                                          {"SUNMAO_JOBS_LEASE": "3"})
     accepted: dict[int, int] = {}
     attempts: Counter[int] = Counter()
     stop_faults = threading.Event()

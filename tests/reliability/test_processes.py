@@ -6,9 +6,7 @@ unique numbers, one ``order.created`` event each, delivered."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sys
 import threading
 import time
 import urllib.request
@@ -25,7 +23,7 @@ from tests.inbound.conftest import Shop, dumps
 from tests.inbound.payloads import woo_order
 from tests.outbound.helpers import http_hook
 from tests.outbound.receiver import Receiver
-from tests.reliability.test_faults import Proc, _port, _send, _wait_healthy
+from tests.reliability.test_faults import _send, _wait_healthy, start_processes
 
 BURST = 40
 
@@ -52,16 +50,8 @@ def test_a_publish_reaches_every_process_and_a_burst_over_two_behaves_as_one(
     accounts.create_user(runtime.db, "ops", "Ops-pass-2026!", ["admin"])
     token = accounts.create_token(runtime.db, "ops", "processes")
 
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SUNMAO_QUEUE": rq_queue,
-           "SUNMAO_JOBS": "off", "SUNMAO_JOBS_POLL": "0.2", "PYTHONUNBUFFERED": "1",
-           "PGAPPNAME": f"sunmao-procs-{uuid.uuid4().hex[:8]}"}
-    bin_dir = Path(sys.executable).parent
-    ports = [_port(), _port()]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
-    webs = [Proc(f"web{i}", [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads",
-                             "4", "--bind", f"127.0.0.1:{port}", "sunmao.wsgi:application"], env, tmp_path)
-            for i, port in enumerate(ports)]
-    workers = [Proc(f"worker{i}", [sys.executable, "-m", "sunmao.cli", "worker"], env, tmp_path) for i in range(2)]
+    urls, webs, workers = start_processes(tmp_path, db_url, redis_url, rq_queue,
+                                          f"sunmao-procs-{uuid.uuid4().hex[:8]}")
     try:
         for url, web in zip(urls, webs, strict=True):
             _wait_healthy(url, web)
