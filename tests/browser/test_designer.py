@@ -100,6 +100,24 @@ def check_and_publish(t: Page, draft: int, comment: str) -> int:
     return int(done.get_attribute("data-published"))
 
 
+def submit_as_sales(tab: Any, *orders: dict[str, Any]) -> None:
+    """A staff user after a publish: sales submits each order from its page."""
+    sales = tab()
+    sales.login("sales")
+    for order in orders:
+        sales.goto(f"/app/order/{order['id']}")
+        sales.page.click('[data-action="submit"]')
+        sales.page.wait_for_load_state()
+
+
+def inbox_of(tab: Any, role: str) -> Any:
+    """The inbox as the demo user of ``role`` sees it."""
+    t = tab()
+    t.login(role)
+    t.goto("/app/inbox")
+    return t
+
+
 def drag(t: Page, source: Any, target: Any) -> None:
     """Drag with the mouse, in steps, as SortableJS expects a person to."""
     source.scroll_into_view_if_needed()

@@ -19,7 +19,17 @@ from typing import Any
 import pytest
 
 from sunmao.records import SYSTEM
-from tests.browser.test_designer import OPS, check_and_publish, new_draft, open_doc, plant, saved, tab  # noqa: F401
+from tests.browser.test_designer import (  # noqa: F401
+    OPS,
+    check_and_publish,
+    inbox_of,
+    new_draft,
+    open_doc,
+    plant,
+    saved,
+    submit_as_sales,
+    tab,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -91,14 +101,8 @@ def test_c_a_review_branch_for_a_new_export_country_simulated_then_followed(tab:
     check_and_publish(ops, draft, "新出口国家要经理审批")
     assert time.perf_counter() - started < 60
 
-    sales = tab()
-    sales.login("sales")
-    sales.goto(f"/app/order/{order['id']}")
-    sales.page.click('[data-action="submit"]')
-    sales.page.wait_for_load_state()
-    manager = tab()
-    manager.login("manager")
-    manager.goto("/app/inbox")
+    submit_as_sales(tab, order)
+    manager = inbox_of(tab, "manager")
     card = manager.page.locator("article.task", has_text=order["name"])
     expect(card).to_be_visible()
     expect(card).to_contain_text("经理审批")

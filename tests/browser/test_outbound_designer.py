@@ -18,7 +18,7 @@ import pytest
 
 from sunmao.designer.drafts import Drafts
 from sunmao.records import SYSTEM
-from tests.browser.test_designer import OPS, check_and_publish, expect, new_draft, saved
+from tests.browser.test_designer import OPS, check_and_publish, expect, inbox_of, new_draft, saved, submit_as_sales
 from tests.browser.test_designer import plant as plant  # noqa: PLC0414 - a plant of this module's own
 from tests.browser.test_designer import tab as tab  # noqa: PLC0414
 from tests.outbound.helpers import drive
@@ -104,14 +104,8 @@ def test_e_a_wecom_message_on_order_approved_tested_then_delivered(tab: Any, pla
     assert elapsed < 60  # the whole scenario, publish included
     print(f"\nscenario (e) in the designer, publish included: {elapsed:.1f} s")
 
-    sales = tab()
-    sales.login("sales")
-    sales.goto(f"/app/order/{order['id']}")
-    sales.page.click('[data-action="submit"]')
-    sales.page.wait_for_load_state()
-    fin = tab()
-    fin.login("finance")
-    fin.goto("/app/inbox")
+    submit_as_sales(tab, order)
+    fin = inbox_of(tab, "finance")
     card = fin.page.locator("article.task", has_text=order["name"])
     card.locator('[data-decide="approve"]').click()
     expect(card).to_have_count(0)

@@ -13,7 +13,16 @@ from urllib.parse import quote
 import pytest
 
 from sunmao.records import SYSTEM
-from tests.browser.test_designer import OPS, check_and_publish, expect, new_draft, open_doc, saved
+from tests.browser.test_designer import (
+    OPS,
+    check_and_publish,
+    expect,
+    inbox_of,
+    new_draft,
+    open_doc,
+    saved,
+    submit_as_sales,
+)
 from tests.browser.test_designer import plant as plant  # noqa: PLC0414 - a plant of this module's own
 from tests.browser.test_designer import tab as tab  # noqa: PLC0414
 
@@ -72,18 +81,11 @@ def test_a_finance_threshold_raised_to_80000_lets_a_60000_order_skip_finance(tab
     assert time.perf_counter() - started < 60  # the whole scenario, publish included
 
     # sales submits both orders; finance finds only the 90,000 one in the inbox
-    sales = tab()
-    sales.login("sales")
-    for order in (o60, o90):
-        sales.goto(f"/app/order/{order['id']}")
-        sales.page.click('[data-action="submit"]')
-        sales.page.wait_for_load_state()
+    submit_as_sales(tab, o60, o90)
     records = runtime.records()
     assert records.get("order", o60["id"])["status"] == "approved"
     assert records.get("order", o90["id"])["status"] == "under_review"
-    fin = tab()
-    fin.login("finance")
-    fin.goto("/app/inbox")
+    fin = inbox_of(tab, "finance")
     expect(fin.page.locator("main")).to_contain_text(o90["name"])
     expect(fin.page.locator("main")).not_to_contain_text(o60["name"])
 
