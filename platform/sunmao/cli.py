@@ -262,11 +262,12 @@ def _scale(runtime: Runtime, package: Path, spec: str, years: int) -> None:
                                  param_hint="--scale")
     along = getattr(load_extension(package, "demo"), "SCALE_WITH", {}).get(key, ())
     entities = [key, *[e for e in along if e in snapshot.entities and e != key]]
-    have = replicate.counts(runtime.db, snapshot, [key])[key]
-    copies = max(0, -(-(int(count) - have) // max(have, 1)))
     started = time.perf_counter()
-    added = replicate.replicate(runtime.db, snapshot, entities, target=int(count),
-                                step_days=max(1, years * 365 // max(copies, 1)), log=lambda m: click.echo(f"  {m}"))
+    try:
+        added = replicate.replicate(runtime.db, snapshot, entities, target=int(count), spread_days=years * 365,
+                                    log=lambda m: click.echo(f"  {m}"))
+    except ValueError as exc:  # nothing to copy, or a child table named
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Copied {', '.join(entities)}: {added} in {time.perf_counter() - started:.1f} s; "
                f"{key} now {replicate.counts(runtime.db, snapshot, [key])[key]}.")
 

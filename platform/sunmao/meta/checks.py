@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sunmao.meta.errors import Problem
-from sunmao.meta.model import RESERVED_KEYS
+from sunmao.meta.model import RESERVED_KEYS, is_currency_code
 
 
 def entity_documents(apps: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, dict]]:
@@ -161,7 +161,7 @@ def _check_currency(where: str, p: str, f: Mapping[str, Any], doc: Mapping[str, 
     if "decimal" not in (f["type"], f.get("result_type")):
         return [Problem(where, f"{p}.currency", "currency applies to decimal fields only; remove it")]
     key = f["currency"]
-    if key.isupper():
+    if is_currency_code(key):
         return []
     holders = [doc] + [e for _, e in entities.values()
                        if any(g["type"] == "table" and g.get("of") == doc.get("key") for g in e["fields"])]

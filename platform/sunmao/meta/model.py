@@ -69,7 +69,7 @@ class Field:
     #: How a number is shown (``percent``); None: as it is.
     format: str | None = None
     #: A decimal shown as money: an ISO 4217 code, or the key of the field holding the code on the
-    #: record shown (a child row's parent); None: a plain number.
+    #: record shown (a child row's parent); None: a plain number. See ``is_currency_code``.
     currency: str | None = None
     #: What deleting the record a link points at does: ``restrict`` (refused while live records
     #: link to it) or ``set_null`` (the links are cleared, through the record service).
@@ -233,6 +233,11 @@ def _access(p: Mapping[str, Any], fields: tuple[Field, ...]) -> RoleAccess:
     if "writable_fields" in p:
         readonly |= {f.key for f in fields if f.key not in set(p["writable_fields"])}
     return RoleAccess(p.get("scope", "all"), p.get("rows"), frozenset(p.get("hidden_fields", ())), frozenset(readonly))
+
+
+def is_currency_code(value: str) -> bool:
+    """A field's ``currency`` names a fixed ISO 4217 code (``CNY``) rather than a field (``currency``)."""
+    return value.isupper()
 
 
 def build_entity(doc: Mapping[str, Any]) -> Entity:

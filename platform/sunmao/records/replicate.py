@@ -85,10 +85,11 @@ def _plan(snapshot: Snapshot, key: str, owner: str, chosen: set[str], parent: st
 
 
 def replicate(db: Database, snapshot: Snapshot, entities: Sequence[str], *, copies: int | None = None,
-              target: int | None = None, step_days: int = 1, log: Callable[[str], None] = lambda _m: None
-              ) -> dict[str, int]:
+              target: int | None = None, step_days: int = 1, spread_days: int | None = None,
+              log: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
     """Copy ``entities`` (the first is the one counted) until it has ``target`` live records, or
-    ``copies`` times; returns the number of rows added per table."""
+    ``copies`` times; each copy ``step_days`` further back, or, with ``spread_days``, the copies
+    spread evenly over that many days. Returns the number of rows added per table."""
     if not entities:
         raise ValueError("name at least one entity to copy")
     table_plans = plans(snapshot, entities)
@@ -102,6 +103,8 @@ def replicate(db: Database, snapshot: Snapshot, entities: Sequence[str], *, copi
         raise ValueError(f"{entities[0]} has no records to copy")
     if copies is None:
         copies = max(0, math.ceil(((target or have) - have) / have))
+    if spread_days is not None:
+        step_days = max(1, spread_days // max(copies, 1))
     last_rows = (target - have) - (copies - 1) * have if target and copies else have
     first = entities[0]
     for k in range(1, copies + 1):

@@ -302,11 +302,12 @@ class Migrator:
         release of the platform asks for more (run at startup; unique ones wait for a publish,
         which checks the data first)."""
         made = []
-        tables = set(sa.inspect(self.conn).get_table_names())
+        inspector = sa.inspect(self.conn)
+        tables = set(inspector.get_table_names())
         for entity in entities:
             if entity.table_name not in tables:
                 continue
-            have = {ix["name"] for ix in sa.inspect(self.conn).get_indexes(entity.table_name)}
+            have = {ix["name"] for ix in inspector.get_indexes(entity.table_name)}
             for ix in self._indexes(entity):
                 if ix.name not in have and not ix.unique:
                     self._create_index(entity, ix)

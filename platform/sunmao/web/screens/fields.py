@@ -13,7 +13,7 @@ from typing import Any
 
 from sunmao.errors import SunmaoError
 from sunmao.fields import field_type, stored_type
-from sunmao.meta.model import Entity, Field
+from sunmao.meta.model import Entity, Field, is_currency_code
 from sunmao.records import Actor, RecordService
 from sunmao.records.query import ListQuery
 from sunmao.snapshot import Snapshot
@@ -39,7 +39,7 @@ def currency_of(f: Field, record: Mapping[str, Any] | None) -> str | None:
     the record shown that holds one), or None for a plain number."""
     if f.value_type != "decimal" or not f.currency:
         return None
-    if f.currency.isupper():
+    if is_currency_code(f.currency):
         return f.currency
     code = record.get(f.currency) if record is not None else None
     return str(code) if code else None
